@@ -1,0 +1,320 @@
+"""A simulated news site on loopback for tests: real HTTP, pages that change.
+
+Every page carries chrome that differs on each request (relative times, a
+rotating "More stories" box, inline scripts with nonces, comment counts, an ad
+label inside the body), so a tracker that records chrome as edits fails.
+Tests edit articles between checks and know exactly which edits they made.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import itertools
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TEMPLATES = ("jsonld", "meta", "time")
+WORDS = (
+    "council minister river budget harbour election storm vaccine court village bridge school "
+    "market climate police report festival hospital railway union farmers energy museum city "
+    "coast summit treaty protest inquiry drought airport parliament border mayor"
+).split()
+
+
+def sentence(rng: random.Random, words: int = 14) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(2, 4)))
+
+
+@dataclass
+class Story:
+    """One article as the newsroom currently has it."""
+
+    slug: str
+    headline: str
+    byline: list[str]
+    paragraphs: list[str]
+    published_at: datetime
+    updated_at: datetime | None = None
+    template: str = "jsonld"
+    subheadings: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"/news/{self.slug}"
+
+
+Handler = Callable[["Request"], "Response"]
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    truncate_to: int | None = None
+
+
+class NewsSite:
+    """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
+
+    def __init__(self, seed: int = 7):
+        self.rng = random.Random(seed)
+        self.stories: dict[str, Story] = {}
+        self.routes: dict[str, Handler] = {}
+        self.hits: dict[str, int] = {}
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle
+    def start(self) -> NewsSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    # -- content
+    def add_story(self, template: str = "jsonld", paragraphs: int = 6, **overrides: Any) -> Story:
+        number = next(self._counter)
+        story = Story(
+            slug=overrides.pop("slug", f"story-{number}-a{1000 + number}"),
+            headline=overrides.pop("headline", sentence(self.rng, 8).rstrip(".")),
+            byline=overrides.pop("byline", ["Jane Doe"] if number % 2 else ["Ali Khan", "Mia Berg"]),
+            paragraphs=overrides.pop("paragraphs", [paragraph(self.rng) for _ in range(paragraphs)]),
+            published_at=overrides.pop(
+                "published_at", datetime(2026, 11, 28, 6, 0, tzinfo=UTC) + timedelta(minutes=number)
+            ),
+            template=template,
+            **overrides,
+        )
+        self.stories[story.path] = story
+        return story
+
+    def feed(self, path: str = "/feed.xml", stories: list[Story] | None = None) -> str:
+        self.routes[path] = lambda _request: Response(
+            body=self.rss(stories if stories is not None else list(self.stories.values())),
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+        )
+        return self.url(path)
+
+    def rss(self, stories: list[Story]) -> bytes:
+        items = "".join(
+            f"<item><title>{html.escape(s.headline)}</title>"
+            f"<link>{self.url(s.path)}?utm_source=rss&amp;utm_medium=feed</link>"
+            f"<pubDate>{s.published_at.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+            for s in stories
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Sim News</title><link>{self.base}/</link>{items}</channel></rss>"
+        ).encode()
+
+    def sitemap(self, path: str, stories: list[Story], *, gzipped: bool = False, news: bool = False) -> str:
+        urls = "".join(
+            f"<url><loc>{self.url(s.path)}</loc><lastmod>{s.published_at.isoformat()}</lastmod>"
+            + (
+                "<news:news><news:publication><news:name>Sim</news:name><news:language>en"
+                f"</news:language></news:publication><news:publication_date>{s.published_at.isoformat()}"
+                f"</news:publication_date><news:title>{html.escape(s.headline)}</news:title></news:news>"
+                if news
+                else ""
+            )
+            + "</url>"
+            for s in stories
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+            ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + urls + "</urlset>"
+        ).encode()
+        if gzipped:
+            body = gzip.compress(body)
+        content_type = "application/x-gzip" if gzipped else "application/xml"
+        self.routes[path] = lambda _r: Response(body=body, headers={"Content-Type": content_type})
+        return self.url(path)
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.routes[path] = handler
+        return self.url(path)
+
+    # -- rendering
+    def render(self, story: Story) -> str:
+        """The page as the site serves it now: the story plus fresh chrome."""
+        rng = random.Random()
+        nonce = f"{rng.getrandbits(64):x}"
+        minutes = rng.randint(1, 59)
+        related = rng.sample(WORDS, 5)
+        body = []
+        for index, text in enumerate(story.paragraphs):
+            if index in story.subheadings:
+                body.append(f"<h2>{html.escape(story.subheadings[index])}</h2>")
+            body.append(f"<p>{html.escape(text)}</p>")
+            if index == 1:
+                body.append('<div class="ad-slot"><span>Advertisement</span></div>')
+        return PAGE.format(
+            head=self._head(story, nonce),
+            headline=html.escape(story.headline),
+            byline=self._byline(story),
+            times=self._times(story, minutes),
+            body="\n".join(body),
+            related="".join(
+                f'<li><a href="/news/{w}-{rng.randint(1, 999)}">{w.title()} {sentence(rng, 5)}</a></li>'
+                for w in related
+            ),
+            comments=rng.randint(0, 500),
+            readers=rng.randint(10, 900),
+            nonce=nonce,
+            today=time.strftime("%A %d %B %Y"),
+            temp=rng.randint(-5, 30),
+        )
+
+    def _head(self, story: Story, nonce: str) -> str:
+        url = self.url(story.path)
+        parts = [f'<link rel="canonical" href="{url}">', f'<meta property="og:url" content="{url}">']
+        if story.template == "jsonld":
+            data = {
+                "@context": "https://schema.org",
+                "@graph": [
+                    {"@type": "WebSite", "name": "Sim News", "url": self.base},
+                    {
+                        "@type": "NewsArticle",
+                        "headline": story.headline,
+                        "author": [{"@type": "Person", "name": n} for n in story.byline],
+                        "datePublished": story.published_at.isoformat(),
+                        **({"dateModified": story.updated_at.isoformat()} if story.updated_at else {}),
+                    },
+                ],
+            }
+            parts.append(f'<script type="application/ld+json">{json.dumps(data)}</script>')
+        if story.template == "meta":
+            parts.append(f'<meta property="og:title" content="{html.escape(story.headline)}">')
+            parts.append(f'<meta name="author" content="{html.escape(", ".join(story.byline))}">')
+            parts.append(f'<meta property="article:published_time" content="{story.published_at.isoformat()}">')
+            if story.updated_at:
+                parts.append(
+                    f'<meta property="article:modified_time" content="{story.updated_at.isoformat()}">'
+                )
+        parts.append(f'<meta name="csrf-token" content="{nonce}">')
+        return "\n".join(parts)
+
+    def _byline(self, story: Story) -> str:
+        names = " and ".join(f'<a rel="author" href="/authors/{n.lower().replace(" ", "-")}">{n}</a>'
+                             for n in story.byline)
+        return f'<p class="byline">By {names}</p>'
+
+    def _times(self, story: Story, minutes: int) -> str:
+        published = (
+            f'<time class="published" datetime="{story.published_at.isoformat()}">'
+            f'{story.published_at.strftime("%d %B %Y, %H:%M")}</time>'
+        )
+        updated = ""
+        if story.updated_at:
+            updated = (
+                f' <time class="updated" datetime="{story.updated_at.isoformat()}">'
+                f"Updated {minutes} minutes ago</time>"
+            )
+        return published + updated
+
+    # -- HTTP
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                with site._lock:
+                    site.hits[path] = site.hits.get(path, 0) + 1
+                response = site._respond(Request(path, dict(self.headers.items())))
+                if response.delay:
+                    time.sleep(response.delay)
+                self.send_response(response.status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **response.headers}
+                headers.setdefault("Content-Length", str(len(response.body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                body = response.body if response.truncate_to is None else response.body[: response.truncate_to]
+                try:
+                    self.wfile.write(body)
+                    if response.truncate_to is not None:
+                        self.wfile.flush()
+                        self.close_connection = True
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        return Handler
+
+    def _respond(self, request: Request) -> Response:
+        if request.path in self.routes:
+            return self.routes[request.path](request)
+        story = self.stories.get(request.path)
+        if story is None:
+            return Response(404, b"<html><body><h1>Not found</h1></body></html>")
+        return Response(body=self.render(story).encode("utf-8"))
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{headline} | Sim News</title>
+{head}
+<script>window.__STATE__ = {{"nonce": "{nonce}", "ts": {readers}}};</script>
+</head>
+<body>
+<header class="masthead"><a href="/">Sim News</a> <span class="today">{today}</span>
+<span class="weather">{temp}&deg;C</span>
+<nav><a href="/world">World</a> <a href="/politics">Politics</a> <a href="/sport">Sport</a></nav>
+</header>
+<main>
+<article class="story">
+<h1 class="headline">{headline}</h1>
+{byline}
+<div class="meta">{times} <span class="readers">{readers} people reading now</span></div>
+<div class="story-body">
+{body}
+</div>
+<div class="share">Share this story <span class="count">{comments} shares</span></div>
+</article>
+<aside class="related"><h3>More stories</h3><ul>{related}</ul></aside>
+<section class="comments"><h3>{comments} comments</h3></section>
+<div class="newsletter">Sign up for our morning newsletter</div>
+</main>
+<footer><p>&copy; 2026 Sim News. All rights reserved.</p></footer>
+<script nonce="{nonce}">(function(){{var x = "{nonce}"; console.log(x);}})();</script>
+</body></html>
+"""

@@ -1,0 +1,422 @@
+"""The command line (the contract is in README, "Commands").
+
+Each command parses, calls and renders. A user error (bad config, unknown
+article, unreachable database) prints one line and exits 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker import db, history, repository
+from tracker.config import Config, load_config, parse_duration
+from tracker.daemon import extraction_processes, run_forever, run_once, runtime_for
+from tracker.errors import TrackerError
+from tracker.pipeline import analyze, check_articles
+from tracker.render import diff_html, diff_json, diff_text
+from tracker.urls import normalize_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class App:
+    """What a command needs, built on first use from --config."""
+
+    def __init__(self, config_path: Path):
+        self.config_path = config_path
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path, database_url=os.environ.get("TRACKER_DATABASE_URL"))
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        engine = db.create_engine(self.config.database.url)
+        db.ensure_current(engine, upgrade_embedded=True)
+        return db.session_factory(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with db.transaction(self.sessions) as session:
+            yield session
+
+
+class TrackerGroup(click.Group):
+    """Turns tracker's errors into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as error:
+            raise click.ClickException(str(error)) from None
+        except OperationalError as error:
+            raise click.ClickException(f"database error: {db._first_line(error)}") from None
+        except SQLAlchemyError as error:
+            raise click.ClickException(f"database error: {type(error).__name__}: {error}") from None
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(function)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """`90m`, `24h`, `7d` back from now, or an ISO 8601 date or time."""
+    if not value:
+        return None
+    try:
+        return utc_now() - parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a duration (24h, 7d) nor an ISO date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(cls=TrackerGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="TRACKER_CONFIG",
+    default="config.yaml",
+    show_default=True,
+    help="Configuration file (also $TRACKER_CONFIG).",
+)
+@click.version_option(package_name="tracker")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path) -> None:
+    """Track news articles as they change: every version, every revision.
+
+    \b
+    Example:
+      tracker init && tracker add https://example.org/news/story && tracker run --once
+    """
+    ctx.obj = App(config_path)
+
+
+def _setup_logging(app: App) -> None:
+    logging.basicConfig(
+        level=app.config.logging.level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+@main.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database, or upgrade it to the current schema."""
+    engine = db.create_engine(app.config.database.url)
+    revision = db.upgrade(engine)
+    with db.transaction(db.session_factory(engine)) as session:
+        repository.sync_sources(session, app.config.sources, utc_now())
+    click.echo(f"database {db.redact(app.config.database.url)} at schema {revision}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one cycle, then exit.")
+@click.option("--all", "every_active", is_flag=True, help="With --once: check every active article.")
+@pass_app
+def run(app: App, once: bool, every_active: bool) -> None:
+    """Run the daemon until SIGINT/SIGTERM (or one cycle with --once).
+
+    \b
+    Example:
+      tracker run --once --all
+    """
+    _setup_logging(app)
+    sessions = app.sessions
+    if once:
+        outcomes = asyncio.run(_run_once(app.config, sessions, every_active))
+        click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
+        return
+    asyncio.run(_run_daemon(app.config, sessions))
+
+
+async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
+    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
+        return await run_once(runtime, every_active=every_active)
+
+
+async def _run_daemon(config: Config, sessions: sessionmaker[Session]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
+        await run_forever(runtime, stop)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--source", default=repository.MANUAL_SOURCE, show_default=True, help="Source to file the articles under."
+)
+@json_option
+@pass_app
+def add(app: App, urls: tuple[str, ...], source: str, as_json: bool) -> None:
+    """Track article URLs by hand; they are checked on the next cycle.
+
+    \b
+    Example:
+      tracker add https://example.org/world/story-123
+    """
+    normalized = [normalize_url(url) for url in urls]
+    now = utc_now()
+    rows = []
+    with app.transaction() as session:
+        source_row = repository.source_named(session, source, now)
+        for url in normalized:
+            article, created = repository.add_article(session, url, source=source_row, now=now)
+            rows.append({"id": article.id, "url": article.url, "added": created})
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['url']}\t{'added' if row['added'] else 'already tracked'}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Store nothing; print what was extracted.")
+@json_option
+@pass_app
+def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
+    """Check one article now (it is tracked if it was not).
+
+    \b
+    Example:
+      tracker check https://example.org/world/story-123 --dry-run
+    """
+    if dry_run:
+        result = asyncio.run(_dry_run(app.config, normalize_url(url)))
+        echo_json(result) if as_json else _print_dry_run(result)
+        return
+    url = normalize_url(url)
+    with app.transaction() as session:
+        article, _created = repository.add_article(session, url, source=None, now=utc_now())
+        article_id = article.id
+    results = asyncio.run(_check_now(app.config, app.sessions, article_id))
+    result = results[0]
+    data = {
+        "id": result.article_id,
+        "url": result.url,
+        "outcome": result.outcome.value,
+        "version": result.version_number,
+        "changed": list(result.changed),
+        "error_kind": result.error_kind,
+        "message": result.message,
+    }
+    if as_json:
+        echo_json(data)
+    else:
+        detail = result.message or (f"version {result.version_number}" if result.version_number else "")
+        changed = f" (changed: {', '.join(result.changed)})" if result.changed else ""
+        click.echo(f"{result.outcome.value}: {detail}{changed}")
+
+
+async def _check_now(config: Config, sessions: sessionmaker[Session], article_id: int) -> Any:
+    async with runtime_for(config, sessions, utc_now) as runtime:
+        return await check_articles(runtime, [article_id])
+
+
+async def _dry_run(config: Config, url: str) -> dict[str, Any]:
+    from tracker.fetch import Fetcher, Page
+
+    async with Fetcher(config.fetch) as fetcher:
+        fetched = await fetcher.fetch(url)
+    if not isinstance(fetched, Page):
+        return {
+            "url": url,
+            "outcome": "error",
+            "error_kind": getattr(fetched, "kind", "not_modified"),
+            "message": getattr(fetched, "message", ""),
+            "http_status": fetched.status,
+        }
+    analysis = analyze(fetched.html(), fetched.final_url)
+    content = analysis.extraction.content()
+    return {
+        "url": url,
+        "final_url": fetched.final_url,
+        "http_status": fetched.status,
+        "outcome": "soft_error" if analysis.problem else "ok",
+        "problem": analysis.problem,
+        "canonical_url": analysis.extraction.canonical_url,
+        "headline": content.headline,
+        "byline": content.byline,
+        "published_at": history.iso(content.published_at),
+        "updated_at": history.iso(content.updated_at),
+        "body": content.body_text,
+        "content_hash": content.content_hash,
+    }
+
+
+def _print_dry_run(result: dict[str, Any]) -> None:
+    for key in (
+        "url",
+        "final_url",
+        "http_status",
+        "outcome",
+        "problem",
+        "error_kind",
+        "message",
+        "canonical_url",
+        "headline",
+        "byline",
+        "published_at",
+        "updated_at",
+    ):
+        if result.get(key) is not None:
+            click.echo(f"{key}: {result[key]}")
+    if result.get("body"):
+        click.echo("\n" + result["body"])
+
+
+@main.command()
+@click.option("--changed-since", help="Only articles changed since (24h, 7d, or an ISO date).")
+@click.option("--source", help="Only articles of this source.")
+@json_option
+@pass_app
+def articles(app: App, changed_since: str | None, source: str | None, as_json: bool) -> None:
+    """List tracked articles.
+
+    \b
+    Example:
+      tracker articles --changed-since 24h
+    """
+    with app.transaction() as session:
+        rows = [
+            history.article_summary(session, a)
+            for a in history.list_articles(session, changed_since=parse_since(changed_since), source=source)
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']}\t{row['status']}\t{row['versions']} versions\t{row['source'] or '-'}\t{row['url']}"
+        )
+
+
+@main.command(name="history")
+@click.argument("article")
+@json_option
+@pass_app
+def history_command(app: App, article: str, as_json: bool) -> None:
+    """Versions and revisions of one article (by URL or id).
+
+    \b
+    Example:
+      tracker history 7
+    """
+    with app.transaction() as session:
+        data = history.history(session, repository.resolve_article(session, article))
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['id']}  {data['url']}  ({data['status']}, source {data['source'] or '-'})")
+    for alias in data["aliases"]:
+        if alias != data["url"]:
+            click.echo(f"  alias {alias}")
+    revisions = {r["to"]: r for r in data["revisions"]}
+    for version in data["versions"]:
+        revision = revisions.get(version["number"])
+        changed = f"  changed: {', '.join(revision['changed'])}" if revision else "  first version"
+        click.echo(f"v{version['number']}  {version['fetched_at']}  {version['headline'] or ''}{changed}")
+
+
+@main.command(name="diff")
+@click.argument("article")
+@click.option("--from", "from_number", type=int, help="Older version number (default: one before --to).")
+@click.option("--to", "to_number", type=int, help="Newer version number (default: the latest).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    show_default=True,
+)
+@pass_app
+def diff_command(
+    app: App, article: str, from_number: int | None, to_number: int | None, output_format: str
+) -> None:
+    """What changed between two versions of an article.
+
+    \b
+    Example:
+      tracker diff https://example.org/world/story-123 --from 1 --to 3
+    """
+    with app.transaction() as session:
+        row = repository.resolve_article(session, article)
+        old, new, changes = history.diff_between(session, row, from_number, to_number)
+        title = new.headline or row.url
+    if output_format == "json":
+        echo_json(diff_json(old, new, changes))
+    elif output_format == "html":
+        click.echo(diff_html(old, new, changes, title))
+    else:
+        Console(highlight=False, soft_wrap=True).print(diff_text(old, new, changes))
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE instead of standard output.",
+)
+@click.option("--since", help="Only articles changed since (24h, 7d, or an ISO date).")
+@pass_app
+def export(app: App, output_format: str, output: Path | None, since: str | None) -> None:
+    """Export articles with their versions and revisions as JSON Lines.
+
+    \b
+    Example:
+      tracker export --format jsonl --output tracker.jsonl
+    """
+    since_at = parse_since(since)
+    target = output.with_name(output.name + ".partial") if output else None
+    stream = target.open("w", encoding="utf-8") if target else sys.stdout
+    count = 0
+    try:
+        with app.transaction() as session:
+            for row in history.export(session, since=since_at):
+                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        if target:
+            stream.close()
+    if output and target:
+        target.replace(output)
+        click.echo(f"exported {count} articles to {output}", err=True)

@@ -1,0 +1,196 @@
+"""config.yaml: loaded once by an entry point, validated, then passed down immutable.
+
+Unknown keys are an error that names the key. Durations are written `30s`,
+`15m`, `6h`, `7d` (or a number of seconds).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from tracker.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: object) -> timedelta:
+    """`90m`, `24h`, `7d`, `30s`, `500ms` or a number of seconds, as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration such as 30s, 15m, 6h or 7d")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 6h or 7d")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///tracker.db"
+    store_raw_html: bool = True
+
+
+class SourceConfig(_Section):
+    name: str = Field(min_length=1)
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    poll_interval: Duration = timedelta(minutes=15)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise ValueError("a source name uses letters, digits, '-', '_' and '.' only")
+        return name
+
+
+class ScheduleStep(_Section):
+    """Articles younger than `age` are checked every `every`."""
+
+    age: Duration
+    every: Duration
+
+
+def _default_steps() -> tuple[ScheduleStep, ...]:
+    return (
+        ScheduleStep(age=timedelta(hours=3), every=timedelta(minutes=10)),
+        ScheduleStep(age=timedelta(days=1), every=timedelta(hours=1)),
+        ScheduleStep(age=timedelta(days=7), every=timedelta(hours=6)),
+        ScheduleStep(age=timedelta(days=30), every=timedelta(days=1)),
+    )
+
+
+class ScheduleConfig(_Section):
+    tick: Duration = timedelta(seconds=30)
+    steps: tuple[ScheduleStep, ...] = Field(default_factory=_default_steps)
+    retire_after: Duration = timedelta(days=30)
+    error_backoff_max: Duration = timedelta(days=1)
+    batch_size: int = Field(default=200, ge=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _ordered(cls, steps: tuple[ScheduleStep, ...]) -> tuple[ScheduleStep, ...]:
+        if not steps:
+            raise ValueError("at least one step is needed")
+        if list(steps) != sorted(steps, key=lambda step: step.age):
+            raise ValueError("steps must be listed by increasing age")
+        return steps
+
+
+class FetchConfig(_Section):
+    user_agent: str = "tracker/0.1 (article change tracker; +https://github.com/tracker-news/tracker)"
+    timeout: Duration = timedelta(seconds=20)
+    max_bytes: int = Field(default=5_000_000, ge=1024)
+    max_redirects: int = Field(default=10, ge=0, le=30)
+    concurrency: int = Field(default=16, ge=1)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    allow_private_addresses: bool = False
+
+
+class LoggingConfig(_Section):
+    level: str = "info"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("one of debug, info, warning, error")
+        return level.lower()
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    sources: tuple[SourceConfig, ...] = ()
+    schedule: ScheduleConfig = ScheduleConfig()
+    fetch: FetchConfig = FetchConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+        names = [source.name for source in sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique: {', '.join(duplicates)}")
+        return sources
+
+
+def load_config(path: Path, *, database_url: str | None = None) -> Config:
+    """Read and validate `path`; `database_url` (from the environment) wins over the file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(str(error))}") from None
+    return config_from_mapping(raw or {}, origin=str(path), base_dir=path.parent, database_url=database_url)
+
+
+def config_from_mapping(
+    raw: object,
+    *,
+    origin: str = "config",
+    base_dir: Path | None = None,
+    database_url: str | None = None,
+) -> Config:
+    """Validate an already parsed config; relative SQLite paths resolve against `base_dir`."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{origin}: the top level must be a mapping of sections")
+    data: dict[str, Any] = dict(raw)
+    if database_url:
+        data["database"] = {**dict(data.get("database") or {}), "url": database_url}
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{origin}: {describe_validation_error(error)}") from None
+    if base_dir is not None:
+        url = resolve_sqlite_path(config.database.url, base_dir)
+        config = config.model_copy(update={"database": config.database.model_copy(update={"url": url})})
+    return config
+
+
+def resolve_sqlite_path(url: str, base_dir: Path) -> str:
+    """`sqlite:///tracker.db` next to the config file, not wherever the daemon was started."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix or url.startswith(prefix + "/"):
+        return url
+    path_part = url[len(prefix) :]
+    if path_part.startswith(":memory:"):
+        return url
+    return prefix + str((base_dir / path_part).resolve())
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown key")
+        else:
+            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

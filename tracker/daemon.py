@@ -1,0 +1,168 @@
+"""Running tracker: one cycle, or the daemon.
+
+APScheduler (AsyncIOScheduler) runs two ticks: polling due sources, and
+checking due articles. The schedule itself lives in tracker's tables
+(`articles.next_check_at`, `source_endpoints.next_poll_at`); a tick asks the
+database what is due, leases it and checks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import datetime
+from multiprocessing import get_context
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker import repository
+from tracker.config import Config
+from tracker.db import transaction
+from tracker.discovery import poll_sources
+from tracker.fetch import Fetcher
+from tracker.models import Article, ArticleStatus
+from tracker.pipeline import LEASE, CheckResult, Runtime, check_articles
+
+log = logging.getLogger(__name__)
+
+POLL_TICK_SECONDS = 60
+STOP_GRACE_SECONDS = 25
+
+
+@asynccontextmanager
+async def runtime_for(
+    config: Config,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    *,
+    processes: int | None = None,
+) -> AsyncIterator[Runtime]:
+    """A Runtime with its HTTP client and, when `processes` is set, an extraction pool."""
+    executor: Executor | None = None
+    if processes:
+        executor = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+    try:
+        async with Fetcher(config.fetch) as fetcher:
+            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), executor=executor)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def extraction_processes() -> int:
+    return max(1, (os.cpu_count() or 1))
+
+
+async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[str]:
+    """Poll every source, then check every due article (every active one with
+    `every_active`); returns how many checks ended with each outcome."""
+    await poll_sources(runtime, every_endpoint=True)
+    outcomes: Counter[str] = Counter()
+    if every_active:
+        with transaction(runtime.sessions) as session:
+            ids = list(
+                session.scalars(
+                    select(Article.id).where(Article.status == ArticleStatus.ACTIVE).order_by(Article.id)
+                )
+            )
+        batch = runtime.config.schedule.batch_size
+        for start in range(0, len(ids), batch):
+            outcomes.update(
+                r.outcome.value for r in await check_articles(runtime, ids[start : start + batch])
+            )
+    else:
+        while results := await check_due(runtime):
+            outcomes.update(r.outcome.value for r in results)
+    log.info("cycle done: %s", _summary(outcomes))
+    return outcomes
+
+
+async def check_due(runtime: Runtime) -> list[CheckResult]:
+    """Lease one batch of due articles and check them."""
+    with transaction(runtime.sessions) as session:
+        ids = repository.claim_due(
+            session,
+            now=runtime.clock(),
+            owner=runtime.owner,
+            lease=LEASE,
+            limit=runtime.config.schedule.batch_size,
+        )
+    if not ids:
+        return []
+    try:
+        return await check_articles(runtime, ids)
+    finally:
+        with transaction(runtime.sessions) as session:
+            repository.release(session, ids, runtime.owner)
+
+
+async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
+    """The daemon: ticks until `stop` is set, then finishes what is in flight."""
+    running: set[asyncio.Future[object]] = set()
+
+    async def tick(work: Callable[[], Awaitable[object]]) -> None:
+        if stop.is_set():
+            return
+        task = asyncio.ensure_future(work())
+        running.add(task)
+        try:
+            await task
+        except Exception:
+            log.exception("tick failed; the daemon carries on")
+        finally:
+            running.discard(task)
+
+    async def check_tick() -> None:
+        while not stop.is_set() and (results := await check_due(runtime)):
+            log.info(
+                "checked %d articles: %s", len(results), _summary(Counter(r.outcome.value for r in results))
+            )
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    first = runtime.clock()
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=[lambda: poll_sources(runtime)],
+        seconds=POLL_TICK_SECONDS,
+        next_run_time=first,
+        max_instances=1,
+        coalesce=True,
+        id="poll",
+    )
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=[check_tick],
+        seconds=runtime.config.schedule.tick.total_seconds(),
+        next_run_time=first,
+        max_instances=1,
+        coalesce=True,
+        id="check",
+    )
+    scheduler.start()
+    log.info("tracker daemon %s running", runtime.owner)
+    await stop.wait()
+    log.info("stopping: finishing %d running ticks", len(running))
+    scheduler.shutdown(wait=False)
+    if running:
+        _done, pending = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+    log.info("tracker daemon stopped")
+
+
+def _summary(outcomes: Counter[str]) -> str:
+    return ", ".join(f"{outcome} {count}" for outcome, count in sorted(outcomes.items())) or "nothing due"

@@ -1,0 +1,142 @@
+"""Polling sources: fetch each due feed, sitemap or URL list and track what it lists.
+
+Endpoints are fetched conditionally (ETag, Last-Modified); a sitemap index is
+followed to its child sitemaps (at most MAX_CHILD_SITEMAPS per poll). A list
+given as a local path is read from disk. Failures are recorded on the endpoint
+and never stop the poll of the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tracker import repository
+from tracker.db import transaction
+from tracker.fetch import FetchFailure, NotModified, Page
+from tracker.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
+from tracker.models import SourceEndpoint, SourceKind
+from tracker.pipeline import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_CHILD_SITEMAPS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    endpoint_id: int
+    url: str
+    listed: int
+    new_articles: int
+    problem: str | None = None
+
+
+async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> list[PollResult]:
+    """Poll the endpoints that are due (or all of them) and add the articles they list."""
+    now = runtime.clock()
+    with transaction(runtime.sessions) as session:
+        repository.sync_sources(session, runtime.config.sources, now)
+        for source in runtime.config.sources:
+            source_row = repository.source_named(session, source.name, now)
+            for url in source.urls:
+                _add_listings(session, source_row, parse_url_list(url).listings, now)
+        endpoints = [
+            (e.id, e.kind, e.url, e.etag, e.last_modified)
+            for e in repository.endpoints_due(session, None if every_endpoint else now)
+        ]
+    return list(await asyncio.gather(*(_poll(runtime, *endpoint) for endpoint in endpoints)))
+
+
+async def _poll(
+    runtime: Runtime,
+    endpoint_id: int,
+    kind: str,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+) -> PollResult:
+    discovered, page = await _discover(runtime, kind, url, etag, last_modified)
+    now = runtime.clock()
+    with transaction(runtime.sessions) as session:
+        endpoint = session.get(SourceEndpoint, endpoint_id)
+        if endpoint is None:
+            return PollResult(endpoint_id, url, 0, 0, "endpoint removed during the poll")
+        new = _add_listings(session, endpoint.source, discovered.listings, now)
+        _update_endpoint(runtime, endpoint, page, discovered.problem, now)
+    if discovered.problem:
+        log.warning("source %s: %s", url, discovered.problem)
+    log.info("polled %s: %d listed, %d new", url, len(discovered.listings), new)
+    return PollResult(endpoint_id, url, len(discovered.listings), new, discovered.problem)
+
+
+async def _discover(
+    runtime: Runtime, kind: str, url: str, etag: str | None, last_modified: str | None
+) -> tuple[Discovered, Page | NotModified | None]:
+    if kind == SourceKind.LIST and not urlsplit(url).scheme:
+        return _read_local_list(url), None
+    fetched = await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified, html_only=False)
+    if isinstance(fetched, FetchFailure):
+        return Discovered((), problem=f"{fetched.kind}: {fetched.message}"), None
+    if isinstance(fetched, NotModified):
+        return Discovered(()), fetched
+    if kind == SourceKind.FEED:
+        return parse_feed(fetched.content, fetched.final_url, fetched.content_type), fetched
+    if kind == SourceKind.LIST:
+        return parse_url_list(fetched.html(), fetched.final_url), fetched
+    return await _read_sitemaps(runtime, parse_sitemap(fetched.content, fetched.final_url)), fetched
+
+
+async def _read_sitemaps(runtime: Runtime, top: Discovered) -> Discovered:
+    """A sitemap, or a sitemap index followed one level down."""
+    if not top.child_sitemaps:
+        return top
+    children = top.child_sitemaps[:MAX_CHILD_SITEMAPS]
+    results = await asyncio.gather(*(runtime.fetcher.fetch(child, html_only=False) for child in children))
+    listings: list[Listing] = []
+    problems = []
+    for child, fetched in zip(children, results, strict=True):
+        if isinstance(fetched, Page):
+            found = parse_sitemap(fetched.content, fetched.final_url)
+            listings.extend(found.listings)
+            if found.problem:
+                problems.append(f"{child}: {found.problem}")
+        elif isinstance(fetched, FetchFailure):
+            problems.append(f"{child}: {fetched.kind}: {fetched.message}")
+    return Discovered(tuple(listings), problem="; ".join(problems) or None)
+
+
+def _read_local_list(path: str) -> Discovered:
+    try:
+        return parse_url_list(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return Discovered((), problem=f"cannot read URL list {path}: {error}")
+
+
+def _add_listings(session, source, listings, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    new = 0
+    for listing in listings:
+        _article, created = repository.add_article(
+            session, listing.url, source=source, now=now, listed_published_at=listing.published_at
+        )
+        new += created
+    return new
+
+
+def _update_endpoint(
+    runtime: Runtime,
+    endpoint: SourceEndpoint,
+    page: Page | NotModified | None,
+    problem: str | None,
+    now: datetime,
+) -> None:
+    interval = next(s.poll_interval for s in runtime.config.sources if s.name == endpoint.source.name)
+    endpoint.last_polled_at = now
+    endpoint.next_poll_at = now + interval
+    endpoint.last_error = problem
+    if isinstance(page, Page):
+        endpoint.etag, endpoint.last_modified = page.etag, page.last_modified

@@ -1,0 +1,122 @@
+"""Canonical form of an article's editorial content (pure: no I/O, no clock).
+
+Two fetches of an unchanged article must normalize to the same `Content` and so
+the same hash: whitespace, invisible characters and lines that are page chrome
+("Advertisement", "26 minutes ago") never reach a version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+FIELDS = ("headline", "byline", "body", "published_at", "updated_at")
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+_RELATIVE_TIME = (
+    r"(?:(?:updated|posted|published|edited|last updated)\s*:?\s*)?"
+    r"(?:(?:about|over|almost|less than)\s+)?"
+    r"(?:\d+|an?|one|a few)\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|"
+    r"d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?)\s+ago"
+    r"|just now|moments? ago|yesterday|today"
+)
+_CHROME_LINE = re.compile(
+    r"^(?:"
+    r"advertisement|advertising|ad|sponsored(?: content)?|story continues below(?: advertisement)?"
+    r"|continue reading(?: the main story)?|skip advertisement|scroll to continue"
+    rf"|{_RELATIVE_TIME}"
+    r")[\s.:!|·•-]*$",
+    re.IGNORECASE,
+)
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, invisible characters dropped, every run of white space one space, trimmed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_chrome_line(text: str) -> bool:
+    """A paragraph that is page furniture, never an editor's words."""
+    return bool(_CHROME_LINE.match(text))
+
+
+def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = (clean_text(paragraph) for paragraph in paragraphs)
+    return tuple(text for text in cleaned if text and not is_chrome_line(text))
+
+
+def to_utc(moment: datetime | None) -> datetime | None:
+    """Aware UTC, to the second; a naive time is taken as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What an editor wrote: the fields a version stores and a revision compares."""
+
+    headline: str
+    byline: str
+    body: tuple[str, ...]
+    published_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def body_text(self) -> str:
+        return "\n\n".join(self.body)
+
+    def canonical_json(self) -> str:
+        return json.dumps(
+            {
+                "headline": self.headline,
+                "byline": self.byline,
+                "body": list(self.body),
+                "published_at": _iso(self.published_at),
+                "updated_at": _iso(self.updated_at),
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def make_content(
+    *,
+    headline: str | None,
+    byline: str | None,
+    paragraphs: list[str] | tuple[str, ...],
+    published_at: datetime | None,
+    updated_at: datetime | None,
+) -> Content:
+    return Content(
+        headline=clean_text(headline),
+        byline=clean_text(byline),
+        body=clean_paragraphs(paragraphs),
+        published_at=to_utc(published_at),
+        updated_at=to_utc(updated_at),
+    )
+
+
+def split_body(body: str) -> tuple[str, ...]:
+    """A stored body back into its paragraphs."""
+    return tuple(part for part in body.split("\n\n") if part)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,39 @@
+"""One story, one URL: normalization of article URLs (pure)."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import courlan
+
+from tracker.errors import FetchError
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """The URL tracker stores: absolute http(s), lower-case host, no default port,
+    tracking parameters (utm_*, fbclid, gclid...) and the fragment removed.
+
+    Raises FetchError for a URL that is not http(s) or has no host.
+    """
+    url = url.strip()
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"not an http(s) URL: {url!r}")
+    cleaned = courlan.normalize_url(urlunsplit(parts._replace(fragment="")))
+    return urlunsplit(urlsplit(cleaned)._replace(fragment=""))
+
+
+def try_normalize_url(url: str | None, base: str | None = None) -> str | None:
+    """`normalize_url`, or None for what is not an http(s) URL."""
+    if not url:
+        return None
+    try:
+        return normalize_url(url, base)
+    except (FetchError, ValueError):
+        return None
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
