@@ -22,11 +22,42 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TEMPLATES = ("jsonld", "meta", "time")
-WORDS = (
-    "council minister river budget harbour election storm vaccine court village bridge school "
-    "market climate police report festival hospital railway union farmers energy museum city "
-    "coast summit treaty protest inquiry drought airport parliament border mayor"
-).split()
+WORDS = [
+    "council",
+    "minister",
+    "river",
+    "budget",
+    "harbour",
+    "election",
+    "storm",
+    "vaccine",
+    "court",
+    "village",
+    "bridge",
+    "school",
+    "market",
+    "climate",
+    "police",
+    "report",
+    "festival",
+    "hospital",
+    "railway",
+    "union",
+    "farmers",
+    "energy",
+    "museum",
+    "city",
+    "coast",
+    "summit",
+    "treaty",
+    "protest",
+    "inquiry",
+    "drought",
+    "airport",
+    "parliament",
+    "border",
+    "mayor",
+]
 
 
 def sentence(rng: random.Random, words: int = 14) -> str:
@@ -86,7 +117,7 @@ class NewsSite:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # -- lifecycle
     def start(self) -> NewsSite:
@@ -193,6 +224,7 @@ class NewsSite:
                 for w in related
             ),
             comments=rng.randint(0, 500),
+            minutes=minutes,
             readers=rng.randint(10, 900),
             nonce=nonce,
             today=time.strftime("%A %d %B %Y"),
@@ -220,7 +252,9 @@ class NewsSite:
         if story.template == "meta":
             parts.append(f'<meta property="og:title" content="{html.escape(story.headline)}">')
             parts.append(f'<meta name="author" content="{html.escape(", ".join(story.byline))}">')
-            parts.append(f'<meta property="article:published_time" content="{story.published_at.isoformat()}">')
+            parts.append(
+                f'<meta property="article:published_time" content="{story.published_at.isoformat()}">'
+            )
             if story.updated_at:
                 parts.append(
                     f'<meta property="article:modified_time" content="{story.updated_at.isoformat()}">'
@@ -229,14 +263,15 @@ class NewsSite:
         return "\n".join(parts)
 
     def _byline(self, story: Story) -> str:
-        names = " and ".join(f'<a rel="author" href="/authors/{n.lower().replace(" ", "-")}">{n}</a>'
-                             for n in story.byline)
+        names = " and ".join(
+            f'<a rel="author" href="/authors/{n.lower().replace(" ", "-")}">{n}</a>' for n in story.byline
+        )
         return f'<p class="byline">By {names}</p>'
 
     def _times(self, story: Story, minutes: int) -> str:
         published = (
             f'<time class="published" datetime="{story.published_at.isoformat()}">'
-            f'{story.published_at.strftime("%d %B %Y, %H:%M")}</time>'
+            f"{story.published_at.strftime('%d %B %Y, %H:%M')}</time>"
         )
         updated = ""
         if story.updated_at:
@@ -256,7 +291,7 @@ class NewsSite:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 with site._lock:
                     site.hits[path] = site.hits.get(path, 0) + 1
@@ -269,7 +304,9 @@ class NewsSite:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                body = response.body if response.truncate_to is None else response.body[: response.truncate_to]
+                body = (
+                    response.body if response.truncate_to is None else response.body[: response.truncate_to]
+                )
                 try:
                     self.wfile.write(body)
                     if response.truncate_to is not None:
@@ -306,6 +343,7 @@ PAGE = """<!DOCTYPE html>
 {byline}
 <div class="meta">{times} <span class="readers">{readers} people reading now</span></div>
 <div class="story-body">
+<p class="posted">Posted {minutes} minutes ago</p>
 {body}
 </div>
 <div class="share">Share this story <span class="count">{comments} shares</span></div>

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,10 +51,17 @@ class App:
         return load_config(self.config_path, database_url=os.environ.get("TRACKER_DATABASE_URL"))
 
     @cached_property
+    def engine(self) -> Engine:
+        return db.create_engine(self.config.database.url)
+
+    @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        engine = db.create_engine(self.config.database.url)
-        db.ensure_current(engine, upgrade_embedded=True)
-        return db.session_factory(engine)
+        db.ensure_current(self.engine, upgrade_embedded=True)
+        return db.session_factory(self.engine)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -121,6 +129,7 @@ def main(ctx: click.Context, config_path: Path) -> None:
       tracker init && tracker add https://example.org/news/story && tracker run --once
     """
     ctx.obj = App(config_path)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _setup_logging(app: App) -> None:
@@ -137,9 +146,8 @@ def _setup_logging(app: App) -> None:
 @pass_app
 def init(app: App) -> None:
     """Create the database, or upgrade it to the current schema."""
-    engine = db.create_engine(app.config.database.url)
-    revision = db.upgrade(engine)
-    with db.transaction(db.session_factory(engine)) as session:
+    revision = db.upgrade(app.engine)
+    with db.transaction(db.session_factory(app.engine)) as session:
         repository.sync_sources(session, app.config.sources, utc_now())
     click.echo(f"database {db.redact(app.config.database.url)} at schema {revision}")
 

@@ -85,6 +85,7 @@ UPDATED_META = (
 BYLINE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:byline|by-line|author|authors|writer|contributor)(?:$|[\s_-])", re.IGNORECASE
 )
+STRONG_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|by-line)(?:$|[\s_-])", re.IGNORECASE)
 _BY_PREFIX = re.compile(
     r"^\s*(?:(?:written|reported|story)\s+)?(?:by|par|von|por|door|di|af|av)[:\s]+", re.IGNORECASE
 )
@@ -269,19 +270,26 @@ def _microdata(tree: lxml.html.HtmlElement) -> dict[str, str]:
 
 
 def _visible_byline(tree: lxml.html.HtmlElement) -> str | None:
-    for link in tree.xpath('//a[@rel="author"]'):
-        names = _names(link.text_content())
-        if names:
-            return names
+    """From the page itself, by strength of signal: an element classed as a byline
+    ("By A and B"), then the `rel=author` links, then elements classed author/writer."""
+    return (
+        _classed_names(tree, STRONG_BYLINE_CLASS)
+        or ", ".join(
+            dict.fromkeys(n for a in tree.xpath('//a[@rel="author"]') if (n := _names(a.text_content())))
+        )
+        or _classed_names(tree, BYLINE_CLASS)
+    )
+
+
+def _classed_names(tree: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> str | None:
     for element in tree.xpath("//*[@class]"):
         if element.tag in ("body", "html", "article", "main", "section", "script", "style"):
             continue
-        if BYLINE_CLASS.search(element.get("class", "")):
+        if pattern.search(element.get("class", "")):
             text = clean_text(element.text_content())
-            if 0 < len(text) <= 120:
-                names = _names(text)
-                if names:
-                    return names
+            names = _names(text) if 0 < len(text) <= 120 else None
+            if names:
+                return names
     return None
 
 

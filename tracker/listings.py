@@ -62,8 +62,9 @@ def parse_feed(content: bytes, base_url: str, content_type: str | None = None) -
             listings.append(
                 Listing(
                     url=url,
-                    published_at=_struct_time(entry.get("published_parsed")),
-                    updated_at=_struct_time(entry.get("updated_parsed")),
+                    # dict.get: feedparser's own get() maps a missing "updated" to "published"
+                    published_at=_struct_time(dict.get(entry, "published_parsed")),
+                    updated_at=_struct_time(dict.get(entry, "updated_parsed")),
                     title=entry.get("title"),
                 )
             )
@@ -150,12 +151,15 @@ def _sitemap_listing(element: etree._Element, base_url: str) -> Listing | None:
 
 
 def parse_url_list(text: str, base_url: str | None = None) -> Discovered:
-    """One URL a line; blank lines and lines starting with # are skipped."""
+    """One URL a line; blank lines, lines starting with # and lines with spaces are skipped."""
     urls = (line.strip() for line in text.splitlines())
     listings = [
         Listing(url)
         for line in urls
-        if line and not line.startswith("#") and (url := try_normalize_url(line, base_url))
+        if line
+        and not line.startswith("#")
+        and not any(c.isspace() for c in line)
+        and (url := try_normalize_url(line, base_url))
     ]
     return Discovered(tuple(_unique(listings)))
 

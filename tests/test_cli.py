@@ -1,0 +1,199 @@
+"""The command line contract: commands, --json, exit codes, one-line errors, the export."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.site import NewsSite
+from tracker.cli import main
+
+EXPORT_KEYS = {
+    "id",
+    "url",
+    "canonical_url",
+    "aliases",
+    "source",
+    "status",
+    "first_seen_at",
+    "versions",
+    "revisions",
+}
+VERSION_KEYS = {"number", "fetched_at", "headline", "byline", "body", "published_at", "updated_at"}
+REVISION_KEYS = {"from", "to", "detected_at", "changed", "stats", "diff"}
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, site: NewsSite, db_url: str) -> Path:
+    stories = [site.add_story(template) for template in ("jsonld", "meta")]
+    site.feed()
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": db_url},
+                "sources": [{"name": "sim", "feeds": [site.url("/feed.xml")]}],
+                "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+                "logging": {"level": "warning"},
+            }
+        )
+    )
+    site.test_stories = stories  # type: ignore[attr-defined]
+    tracker(path, "init")
+    return path
+
+
+def tracker(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_init_run_history_diff_export(config_file: Path, site: NewsSite, tmp_path: Path) -> None:
+    assert "at schema 0001" in tracker(config_file, "init")
+    assert tracker(config_file, "run", "--once").strip() == "new_version 2"
+    story = site.test_stories[0]  # type: ignore[attr-defined]
+    url = site.url(story.path)
+    story.headline = "Ministers agree on harbour budget"
+    story.paragraphs.append("The council will vote again in March.")
+    assert tracker(config_file, "run", "--once", "--all").strip() == "new_version 1, unchanged 1"
+
+    history = json.loads(tracker(config_file, "history", url, "--json"))
+    assert [v["number"] for v in history["versions"]] == [1, 2]
+    assert history["revisions"][0]["changed"] == ["headline", "body"]
+    text = tracker(config_file, "history", str(history["id"]))
+    assert "v2" in text and "changed: headline, body" in text
+
+    diff = json.loads(tracker(config_file, "diff", url, "--format", "json"))
+    assert diff["changed"] == ["headline", "body"]
+    assert diff["diff"]["body"][-1]["text"] == ["The council will vote again in March."]
+    plain = tracker(config_file, "diff", url)
+    assert "{+The council will vote again in March.+}" in plain
+    assert "\x1b[" not in plain  # not a terminal: no colour codes
+    page = tracker(config_file, "diff", url, "--format", "html")
+    assert "<ins>The council will vote again in March.</ins>" in page
+
+    out = tmp_path / "export.jsonl"
+    tracker(config_file, "export", "--format", "jsonl", "--output", str(out))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 2
+    for line in lines:
+        assert set(line) == EXPORT_KEYS
+        assert line["source"] == "sim"
+        assert line["status"] == "active"
+        for version in line["versions"]:
+            assert set(version) >= VERSION_KEYS
+        for revision in line["revisions"]:
+            assert set(revision) >= REVISION_KEYS
+    edited = next(line for line in lines if line["url"] == url)
+    assert edited["versions"][1]["headline"] == "Ministers agree on harbour budget"
+    assert edited["versions"][0]["body"] == "\n\n".join(story.paragraphs[:-1])
+    assert edited["revisions"][0]["from"] == 1 and edited["revisions"][0]["to"] == 2
+    assert edited["versions"][0]["published_at"] == story.published_at.isoformat()
+
+
+def test_export_to_stdout_and_articles_listing(config_file: Path) -> None:
+    tracker(config_file, "run", "--once")
+    lines = tracker(config_file, "export").splitlines()
+    assert len(lines) == 2 and all(json.loads(line)["versions"] for line in lines)
+    rows = json.loads(tracker(config_file, "articles", "--json"))
+    assert [row["versions"] for row in rows] == [1, 1]
+    assert json.loads(tracker(config_file, "articles", "--changed-since", "1h", "--json"))
+    assert json.loads(tracker(config_file, "articles", "--source", "nope", "--json")) == []
+
+
+def test_add_and_check_by_hand(config_file: Path, site: NewsSite) -> None:
+    story = site.add_story(slug="handpicked-a9")
+    url = site.url(story.path)
+    added = json.loads(tracker(config_file, "add", url + "?utm_campaign=x", "--json"))
+    assert added == [{"id": added[0]["id"], "url": url, "added": True}]
+    again = json.loads(tracker(config_file, "add", url, "--json"))
+    assert again[0]["added"] is False
+    result = json.loads(tracker(config_file, "check", url, "--json"))
+    assert result["outcome"] == "new_version" and result["version"] == 1
+    assert json.loads(tracker(config_file, "check", url, "--json"))["outcome"] == "unchanged"
+
+
+def test_check_dry_run_stores_nothing(config_file: Path, site: NewsSite) -> None:
+    story = site.add_story(slug="dry-a1")
+    data = json.loads(tracker(config_file, "check", site.url(story.path), "--dry-run", "--json"))
+    assert data["headline"] == story.headline
+    assert data["body"] == "\n\n".join(story.paragraphs)
+    assert data["byline"] == ", ".join(story.byline)
+    assert json.loads(tracker(config_file, "articles", "--json")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["history", "https://nowhere.example/x"], "no tracked article matches"),
+        (["history", "999"], "no tracked article matches"),
+        (["diff", "999"], "no tracked article matches"),
+        (["articles", "--changed-since", "yesterday-ish"], "neither a duration"),
+        (["add", "ftp://example.org/file"], "not an http(s) URL"),
+    ],
+)
+def test_user_errors_are_one_line(config_file: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config_file), *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("config_text", "message"),
+    [
+        ("fetch:\n  timout: 10s\n", "fetch.timout: unknown key"),
+        ("databse:\n  url: sqlite:///x.db\n", "databse: unknown key"),
+        ("sources:\n  - name: a\n    feds: [http://x]\n", "sources.0.feds: unknown key"),
+        ("schedule:\n  tick: soon\n", "schedule.tick: 'soon' is not a duration"),
+        ("fetch: [1, 2\n", "not valid YAML"),
+        ("sources:\n  - name: a\n  - name: a\n", "source names must be unique: a"),
+    ],
+)
+def test_config_errors_name_the_key_without_traceback(tmp_path: Path, config_text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text)
+    result = run_cli("--config", str(path), "init")
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_and_unreachable_database(tmp_path: Path) -> None:
+    result = run_cli("--config", str(tmp_path / "absent.yaml"), "articles")
+    assert result.returncode == 1 and "no such config file" in result.stderr
+    path = tmp_path / "config.yaml"
+    path.write_text("database:\n  url: postgresql+psycopg://nobody@127.0.0.1:1/none\n")
+    result = run_cli("--config", str(path), "articles")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "cannot reach" in result.stderr
+
+
+def test_environment_chooses_config_and_database(tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere.yaml"
+    path.write_text("logging:\n  level: warning\n")
+    database = tmp_path / "from-env.db"
+    result = run_cli(
+        "init", env={"TRACKER_CONFIG": str(path), "TRACKER_DATABASE_URL": f"sqlite:///{database}"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert database.exists()
