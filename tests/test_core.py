@@ -84,7 +84,7 @@ def test_body_diff_inserts_deletes_and_rewords() -> None:
     ops = [op["op"] for op in changes.body_diff]
     assert ops == ["equal", "replace", "equal", "insert"]
     replace = changes.body_diff[1]
-    assert replace["words"] == [["=", "Second paragraph"], ["-", "here"], ["+", "was reworded"], ["=", "."]]
+    assert replace["words"] == [["=", "Second paragraph "], ["-", "here"], ["+", "was reworded"], ["=", "."]]
     assert changes.stats == {
         "chars_added": 31,
         "chars_removed": 4,
@@ -105,11 +105,26 @@ def test_punctuation_only_change_is_trivial() -> None:
 
 def test_diff_words_marks_added_and_removed() -> None:
     assert diff_words("the cat sat", "the dog sat") == [
-        ["=", "the"],
+        ["=", "the "],
         ["-", "cat"],
         ["+", "dog"],
-        ["=", "sat"],
+        ["=", " sat"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("About 40,000 homes lost power.", "Some 40,500 homes  lost power!"),
+        ("Correction: the minister said", "The minister said, on Friday:"),
+        ("", "Entirely new text."),
+        ("Gone text.", ""),
+    ],
+)
+def test_diff_words_ops_give_back_both_texts(old: str, new: str) -> None:
+    ops = diff_words(old, new)
+    assert "".join(text for tag, text in ops if tag in "=-") == old
+    assert "".join(text for tag, text in ops if tag in "=+") == new
 
 
 def test_policy_front_loads_then_backs_off_then_retires() -> None:

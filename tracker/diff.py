@@ -24,6 +24,7 @@ from deepdiff import DeepDiff
 from tracker.normalize import FIELDS, Content
 
 _WORD = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 _ALNUM = re.compile(r"[\W_]+")
 
 
@@ -89,24 +90,32 @@ def diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[dict[st
         elif tag == "replace":
             op["old_text"] = list(old[i1:i2])
             op["new_text"] = list(new[j1:j2])
-            op["words"] = diff_words(" ".join(old[i1:i2]), " ".join(new[j1:j2]))
+            op["words"] = diff_words("\n".join(old[i1:i2]), "\n".join(new[j1:j2]))
         ops.append(op)
     return tuple(ops)
 
 
 def diff_words(old: str, new: str) -> list[list[str]]:
-    """Word-level ops `[tag, text]` between two texts: `=` kept, `-` removed, `+` added."""
-    a, b = _WORD.findall(old), _WORD.findall(new)
+    """Word-level ops `[tag, text]` between two texts: `=` kept, `-` removed, `+` added.
+    The texts of the ops, concatenated, give back the old (`=`, `-`) and new (`=`, `+`) text."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     ops: list[list[str]] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "equal":
-            ops.append(["=", " ".join(a[i1:i2])])
+            _append(ops, "=", "".join(a[i1:i2]))
             continue
         if i2 > i1:
-            ops.append(["-", " ".join(a[i1:i2])])
+            _append(ops, "-", "".join(a[i1:i2]))
         if j2 > j1:
-            ops.append(["+", " ".join(b[j1:j2])])
+            _append(ops, "+", "".join(b[j1:j2]))
     return ops
+
+
+def _append(ops: list[list[str]], tag: str, text: str) -> None:
+    if ops and ops[-1][0] == tag:
+        ops[-1][1] += text
+    else:
+        ops.append([tag, text])
 
 
 def statistics(body_diff: tuple[dict[str, Any], ...]) -> dict[str, int]:

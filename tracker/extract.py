@@ -16,9 +16,11 @@ Extraction is CPU work and pure: no network, no database.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
+from configparser import ConfigParser
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +29,7 @@ import lxml.html
 import trafilatura
 from dateutil import parser as dateparser
 from lxml import etree
+from trafilatura.settings import use_config
 
 from tracker.normalize import Content, clean_text, make_content
 from tracker.urls import try_normalize_url
@@ -137,7 +140,12 @@ def extract(html: str, url: str | None = None) -> Extraction:
     canonical = _canonical(tree, url)
     language = tree.get("lang") or None
     document: Any = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, with_metadata=True
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        config=_trafilatura_config(),
     )
     paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else ()
     fallback = _Fallback.of(document)
@@ -152,6 +160,16 @@ def extract(html: str, url: str | None = None) -> Extraction:
         language=language,
         site_name=declared.site_name,
     )
+
+
+@functools.cache
+def _trafilatura_config() -> ConfigParser:
+    """trafilatura's defaults, but a short article is still read paragraph by paragraph:
+    under MIN_EXTRACTED_SIZE (250 characters by default) it falls back to a baseline that
+    returns the whole page, chrome and counters included, as one block."""
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "20")
+    return config
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:

@@ -51,11 +51,11 @@ def _body_op(out: Text, op: dict[str, Any]) -> None:
         out.append("  ")
         for tag, words in op["words"]:
             if tag == "=":
-                out.append(words + " ")
+                out.append(words)
             elif tag == "-":
-                out.append("[-" + words + "-] ", style="red")
+                out.append("[-" + words + "-]", style="red")
             else:
-                out.append("{+" + words + "+} ", style="green")
+                out.append("{+" + words + "+}", style="green")
         out.append("\n")
     elif op["old"][1] - op["old"][0]:
         out.append(f"  ({op['old'][1] - op['old'][0]} unchanged paragraphs)\n", style="dim")
@@ -94,6 +94,6 @@ def _html_op(op: dict[str, Any]) -> str:
         return "".join(f"<p><del>{html.escape(p)}</del></p>" for p in op["text"])
     if op["op"] == "replace":
         tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
-        return "<p>" + " ".join(tags[tag].format(html.escape(words)) for tag, words in op["words"]) + "</p>"
+        return "<p>" + "".join(tags[tag].format(html.escape(words)) for tag, words in op["words"]) + "</p>"
     count = op["old"][1] - op["old"][0]
     return f"<p class='same'>({count} unchanged paragraphs)</p>" if count else ""

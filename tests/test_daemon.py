@@ -1,0 +1,108 @@
+"""The daemon as a user runs it: a real process, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from tests.site import NewsSite
+
+
+def start_daemon(tmp_path: Path, site: NewsSite) -> tuple[subprocess.Popen[str], str]:
+    database = f"sqlite:///{tmp_path / 'daemon.db'}"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": database},
+                "sources": [{"name": "sim", "feeds": [site.feed()]}],
+                "schedule": {"tick": "1s"},
+                "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+                "logging": {"level": "info"},
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    return process, database
+
+
+def wait_for_versions(database: str, count: int, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    engine = sa.create_engine(database)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                with engine.connect() as connection:
+                    if connection.execute(sa.text("select count(*) from versions")).scalar() >= count:
+                        return
+            except sa.exc.OperationalError:
+                pass  # the daemon has not created the schema yet
+            time.sleep(0.2)
+        pytest.fail(f"the daemon stored fewer than {count} versions in {timeout}s")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSite, signum: int) -> None:
+    for template in ("jsonld", "meta", "time"):
+        site.add_story(template)
+    process, database = start_daemon(tmp_path, site)
+    try:
+        wait_for_versions(database, 3, process)
+        process.send_signal(signum)
+        started = time.monotonic()
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert time.monotonic() - started < 30
+    assert "tracker daemon stopped" in err
+    assert "Traceback" not in err
+
+
+def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": f"sqlite:///{tmp_path / 'offline.db'}"},
+                "sources": [{"name": "nowhere", "feeds": ["http://feeds.invalid/rss"]}],
+                "schedule": {"tick": "1s"},
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(4)
+        assert process.poll() is None, "the daemon must keep running when fetches fail"
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert "feeds.invalid" in err and "cannot resolve" in err
