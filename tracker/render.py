@@ -58,7 +58,7 @@ def _body_op(out: Text, op: dict[str, Any]) -> None:
                 out.append("{+" + words + "+}", style="green")
         out.append("\n")
     elif op["old"][1] - op["old"][0]:
-        out.append(f"  ({op['old'][1] - op['old'][0]} unchanged paragraphs)\n", style="dim")
+        out.append(f"  ({_unchanged(op)})\n", style="dim")
 
 
 def diff_html(old: Version, new: Version, changes: Changes, title: str) -> str:
@@ -95,5 +95,9 @@ def _html_op(op: dict[str, Any]) -> str:
     if op["op"] == "replace":
         tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
         return "<p>" + "".join(tags[tag].format(html.escape(words)) for tag, words in op["words"]) + "</p>"
+    return f"<p class='same'>({_unchanged(op)})</p>" if op["old"][1] > op["old"][0] else ""
+
+
+def _unchanged(op: dict[str, Any]) -> str:
     count = op["old"][1] - op["old"][0]
-    return f"<p class='same'>({count} unchanged paragraphs)</p>" if count else ""
+    return f"{count} unchanged paragraph{'s' if count != 1 else ''}"
