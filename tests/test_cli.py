@@ -166,6 +166,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         ("schedule:\n  tick: soon\n", "schedule.tick: 'soon' is not a duration"),
         ("fetch: [1, 2\n", "not valid YAML"),
         ("sources:\n  - name: a\n  - name: a\n", "source names must be unique: a"),
+        (
+            "sources:\n  - name: a\n    feeds: [rss.example.org/feed]\n",
+            "sources.0.feeds: 'rss.example.org/feed' is not",
+        ),
     ],
 )
 def test_config_errors_name_the_key_without_traceback(tmp_path: Path, config_text: str, message: str) -> None:

@@ -29,6 +29,7 @@ from tracker import db, history, repository
 from tracker.config import Config, load_config, parse_duration
 from tracker.daemon import extraction_processes, run_forever, run_once, runtime_for
 from tracker.errors import TrackerError
+from tracker.fetch import Fetcher, Page
 from tracker.pipeline import analyze, check_articles
 from tracker.render import diff_html, diff_json, diff_text
 from tracker.urls import normalize_url
@@ -78,7 +79,7 @@ class TrackerGroup(click.Group):
         except TrackerError as error:
             raise click.ClickException(str(error)) from None
         except OperationalError as error:
-            raise click.ClickException(f"database error: {db._first_line(error)}") from None
+            raise click.ClickException(f"database error: {db.describe_error(error)}") from None
         except SQLAlchemyError as error:
             raise click.ClickException(f"database error: {type(error).__name__}: {error}") from None
 
@@ -260,8 +261,6 @@ async def _check_now(config: Config, sessions: sessionmaker[Session], article_id
 
 
 async def _dry_run(config: Config, url: str) -> dict[str, Any]:
-    from tracker.fetch import Fetcher, Page
-
     async with Fetcher(config.fetch) as fetcher:
         fetched = await fetcher.fetch(url)
     if not isinstance(fetched, Page):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -54,6 +55,15 @@ class SourceConfig(_Section):
     lists: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     poll_interval: Duration = timedelta(minutes=15)
+
+    @field_validator("feeds", "sitemaps", "urls")
+    @classmethod
+    def _web_urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return urls
 
     @field_validator("name")
     @classmethod

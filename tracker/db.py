@@ -72,7 +72,7 @@ def upgrade(engine: Engine) -> str | None:
     try:
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as error:
-        raise DatabaseError(f"cannot upgrade {redact(str(engine.url))}: {_first_line(error)}") from None
+        raise DatabaseError(f"cannot upgrade {redact(str(engine.url))}: {describe_error(error)}") from None
     return current_revision(engine)
 
 
@@ -81,7 +81,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except OperationalError as error:
-        raise DatabaseError(f"cannot reach {redact(str(engine.url))}: {_first_line(error)}") from None
+        raise DatabaseError(f"cannot reach {redact(str(engine.url))}: {describe_error(error)}") from None
 
 
 def head_revision() -> str | None:
@@ -115,6 +115,7 @@ def redact(url: str) -> str:
         return "<invalid database URL>"
 
 
-def _first_line(error: Exception) -> str:
+def describe_error(error: Exception) -> str:
+    """The first line of what the database driver said."""
     text = str(getattr(error, "orig", None) or error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__

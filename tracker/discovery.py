@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from tracker import repository
 from tracker.db import transaction
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
-from tracker.models import SourceEndpoint, SourceKind
+from tracker.models import Source, SourceEndpoint, SourceKind
 from tracker.pipeline import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,8 +46,7 @@ async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> lis
         repository.sync_sources(session, runtime.config.sources, now)
         for source in runtime.config.sources:
             source_row = repository.source_named(session, source.name, now)
-            for url in source.urls:
-                _add_listings(session, source_row, parse_url_list(url).listings, now)
+            _add_listings(session, source_row, parse_url_list("\n".join(source.urls)).listings, now)
         endpoints = [
             (e.id, e.kind, e.url, e.etag, e.last_modified)
             for e in repository.endpoints_due(session, None if every_endpoint else now)
@@ -117,7 +119,7 @@ def _read_local_list(path: str) -> Discovered:
         return Discovered((), problem=f"cannot read URL list {path}: {error}")
 
 
-def _add_listings(session, source, listings, now: datetime) -> int:  # type: ignore[no-untyped-def]
+def _add_listings(session: Session, source: Source, listings: Iterable[Listing], now: datetime) -> int:
     new = 0
     for listing in listings:
         _article, created = repository.add_article(

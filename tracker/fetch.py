@@ -16,7 +16,7 @@ import ipaddress
 import socket
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -288,8 +288,6 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
 
 
 def _with_elapsed(result: FetchResult, elapsed_ms: int) -> FetchResult:
-    from dataclasses import replace
-
     return replace(result, elapsed_ms=elapsed_ms)
 
 

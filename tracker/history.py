@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker import repository
 from tracker.diff import Changes, compare
+from tracker.errors import NotFoundError
 from tracker.models import Article, Revision, Source, Version
 from tracker.pipeline import stored_content
 
@@ -90,8 +91,6 @@ def diff_between(
     """The versions to compare (default: the last two) and their changes."""
     latest = repository.latest_version(session, article.id)
     if latest is None:
-        from tracker.errors import NotFoundError
-
         raise NotFoundError(f"article {article.id} has no version yet")
     to_number = to_number or latest.number
     from_number = from_number or max(1, to_number - 1)

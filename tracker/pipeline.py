@@ -36,6 +36,7 @@ from tracker.models import Article, ArticleStatus, Check, Outcome
 from tracker.normalize import Content, make_content, split_body
 from tracker.policy import next_check_at
 from tracker.soft_errors import soft_error
+from tracker.urls import try_normalize_url
 
 log = logging.getLogger(__name__)
 
@@ -259,8 +260,6 @@ def _page(
 def _remember_urls(
     session: Session, article: Article, page: Page, extraction: Extraction, now: datetime
 ) -> None:
-    from tracker.urls import try_normalize_url
-
     final = try_normalize_url(page.final_url)
     if final and final != article.url:
         repository.add_alias(session, article, final, "redirect", now)
