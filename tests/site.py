@@ -21,7 +21,18 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TEMPLATES = ("jsonld", "meta", "time")
+TEMPLATES = ("jsonld", "meta", "time", "wordpress", "inline")
+INTERSTITIALS = {
+    "challenge": "<html><head><title>Just a moment...</title></head><body><h1>Checking your browser before "
+    "accessing the site.</h1><p>This process is automatic. Please enable JavaScript and cookies.</p></body></html>",
+    "denied": "<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>You don't have "
+    "permission to access this page on this server. Reference #18.5f3c2e17</p></body></html>",
+    "consent": "<html><head><title>Before you continue</title></head><body><h1>We value your privacy</h1><p>We "
+    "and our partners use cookies to store and access information on your device. Accept all or manage "
+    "your choices.</p><button>Accept all</button></body></html>",
+    "error200": "<html><head><title>Something went wrong</title></head><body><h1>Sorry, something went wrong"
+    "</h1><p>Please try again later.</p></body></html>",
+}
 WORDS = [
     "council",
     "minister",
@@ -91,6 +102,25 @@ Handler = Callable[["Request"], "Response"]
 
 
 @dataclass
+class Noise:
+    """What changes on every request."""
+
+    nonce: str
+    minutes: int
+    readers: int
+    comments: int
+    others: list[str]
+    links: list[str]
+
+
+def _links(titles: list[str], hrefs: list[str]) -> str:
+    return "".join(
+        f'<li><a href="{href}">{html.escape(title)}</a></li>'
+        for title, href in zip(titles, hrefs, strict=False)
+    )
+
+
+@dataclass
 class Request:
     path: str
     headers: dict[str, str]
@@ -112,6 +142,9 @@ class NewsSite:
         self.rng = random.Random(seed)
         self.stories: dict[str, Story] = {}
         self.routes: dict[str, Handler] = {}
+        self.flaky: dict[str, list[str]] = {}
+        self.moved: dict[str, str] = {}
+        self.withdrawn: dict[str, int] = {}
         self.hits: dict[str, int] = {}
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
@@ -203,38 +236,99 @@ class NewsSite:
     def render(self, story: Story) -> str:
         """The page as the site serves it now: the story plus fresh chrome."""
         rng = random.Random()
-        nonce = f"{rng.getrandbits(64):x}"
-        minutes = rng.randint(1, 59)
-        related = rng.sample(WORDS, 5)
+        noise = Noise(
+            nonce=f"{rng.getrandbits(64):x}",
+            minutes=rng.randint(1, 59),
+            readers=rng.randint(10, 900),
+            comments=rng.randint(0, 500),
+            others=[s.headline for s in rng.sample(list(self.stories.values()), min(5, len(self.stories)))],
+            links=[f"/news/{w}-{rng.randint(1, 999)}" for w in rng.sample(WORDS, 5)],
+        )
+        if story.template == "wordpress":
+            return self._wordpress(story, noise, rng)
+        return PAGE.format(
+            head=self._head(story, noise.nonce),
+            headline=html.escape(story.headline),
+            byline=self._byline(story),
+            times=self._times(story, noise.minutes),
+            body=self._body(story, noise),
+            related=_links(noise.others[:3] + [sentence(rng, 6) for _ in range(2)], noise.links),
+            most_read=_links(list(reversed(noise.others)), noise.links),
+            comments=noise.comments,
+            minutes=noise.minutes,
+            readers=noise.readers,
+            nonce=noise.nonce,
+            today=time.strftime("%A %d %B %Y"),
+            temp=rng.randint(-5, 30),
+        )
+
+    def _body(self, story: Story, noise: Noise) -> str:
+        inline = story.template == "inline"
         body = []
+        if inline:
+            body.append(
+                f'<figure class="lead"><img src="/img/{story.slug}.jpg?cb={noise.nonce}" alt=""></figure>'
+            )
+            body.append(f'<p class="live-readers">{noise.readers} people are reading this now</p>')
         for index, text in enumerate(story.paragraphs):
             if index in story.subheadings:
                 body.append(f"<h2>{html.escape(story.subheadings[index])}</h2>")
             body.append(f"<p>{html.escape(text)}</p>")
             if index == 1:
                 body.append('<div class="ad-slot"><span>Advertisement</span></div>')
-        return PAGE.format(
-            head=self._head(story, nonce),
+            if inline and index == 2:
+                body.append(
+                    '<aside class="related-links"><h4>Read more</h4><ul>'
+                    + _links(noise.others[:3], noise.links)
+                    + "</ul></aside>"
+                )
+            if inline and index == 3:
+                body.append(
+                    '<div class="newsletter-signup"><p>Get our morning briefing in your inbox every '
+                    'day.</p><form><input type="email"><button>Sign up</button></form></div>'
+                )
+        return "\n".join(body)
+
+    def _wordpress(self, story: Story, noise: Noise, rng: random.Random) -> str:
+        authors = " and ".join(
+            f'<span class="author vcard"><a class="url fn n" href="/author/{n.split()[0].lower()}">{n}</a></span>'
+            for n in story.byline
+        )
+        updated = (
+            (
+                f'<time class="updated" datetime="{story.updated_at.isoformat()}">'
+                f"{story.updated_at.strftime('%B %d, %Y')}</time>"
+            )
+            if story.updated_at
+            else ""
+        )
+        comments = "".join(
+            f'<li class="comment"><article class="comment-body"><footer class="comment-meta"><div '
+            f'class="comment-author vcard"><b class="fn">{rng.choice(["Bob", "Ann", "Kai"])}</b></div><div '
+            f'class="comment-metadata">{rng.randint(1, 20)} hours ago</div></footer><div class="comment-content">'
+            f"<p>{sentence(rng, 12)}</p></div></article></li>"
+            for _ in range(rng.randint(0, 4))
+        )
+        return WORDPRESS.format(
             headline=html.escape(story.headline),
-            byline=self._byline(story),
-            times=self._times(story, minutes),
-            body="\n".join(body),
-            related="".join(
-                f'<li><a href="/news/{w}-{rng.randint(1, 999)}">{w.title()} {sentence(rng, 5)}</a></li>'
-                for w in related
-            ),
-            comments=rng.randint(0, 500),
-            minutes=minutes,
-            readers=rng.randint(10, 900),
-            nonce=nonce,
-            today=time.strftime("%A %d %B %Y"),
-            temp=rng.randint(-5, 30),
+            head=self._head(story, noise.nonce),
+            published=story.published_at.isoformat(),
+            published_text=story.published_at.strftime("%B %d, %Y"),
+            updated=updated,
+            authors=authors,
+            body=self._body(story, noise),
+            shares=noise.comments,
+            related=_links(noise.others[:3], noise.links),
+            count=noise.comments % 40,
+            comments=comments,
+            recent=_links(noise.others, noise.links),
+            nonce=noise.nonce,
         )
 
     def _head(self, story: Story, nonce: str) -> str:
         url = self.url(story.path)
         parts = [f'<link rel="canonical" href="{url}">', f'<meta property="og:url" content="{url}">']
-        if story.template == "jsonld":
+        if story.template in ("jsonld", "inline", "wordpress"):
             data = {
                 "@context": "https://schema.org",
                 "@graph": [
@@ -244,6 +338,7 @@ class NewsSite:
                         "headline": story.headline,
                         "author": [{"@type": "Person", "name": n} for n in story.byline],
                         "datePublished": story.published_at.isoformat(),
+                        "identifier": story.slug.rsplit("-", 1)[-1],
                         **({"dateModified": story.updated_at.isoformat()} if story.updated_at else {}),
                     },
                 ],
@@ -301,6 +396,9 @@ class NewsSite:
                 self.send_response(response.status)
                 headers = {"Content-Type": "text/html; charset=utf-8", **response.headers}
                 headers.setdefault("Content-Length", str(len(response.body)))
+                if not headers["Content-Length"]:
+                    del headers["Content-Length"]
+                    self.close_connection = True
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -320,10 +418,40 @@ class NewsSite:
     def _respond(self, request: Request) -> Response:
         if request.path in self.routes:
             return self.routes[request.path](request)
+        if request.path in self.withdrawn:
+            return Response(
+                self.withdrawn[request.path], b"<html><body><h1>Page not found</h1></body></html>"
+            )
+        if request.path in self.moved:
+            return Response(301, headers={"Location": self.moved[request.path]})
         story = self.stories.get(request.path)
         if story is None:
             return Response(404, b"<html><body><h1>Not found</h1></body></html>")
-        return Response(body=self.render(story).encode("utf-8"))
+        with self._lock:
+            trouble = self.flaky.get(request.path, [])
+            kind = trouble.pop(0) if trouble else None
+        page = self.render(story).encode("utf-8")
+        if kind in INTERSTITIALS:
+            return Response(body=INTERSTITIALS[kind].encode())
+        if kind == "truncated":  # cut mid-page, no Content-Length to give it away
+            return Response(
+                body=page[: len(page) // 2], headers={"Content-Length": ""}, truncate_to=len(page) // 2
+            )
+        if kind == "500":
+            return Response(500, b"<h1>Internal Server Error</h1>")
+        return Response(body=page)
+
+    def move(self, story: Story, new_slug: str) -> None:
+        """The story moves to a new slug; its old URL answers 301."""
+        old = story.path
+        del self.stories[old]
+        story.slug = new_slug
+        self.stories[story.path] = story
+        self.moved[old] = story.path
+
+    def withdraw(self, story: Story, status: int = 410) -> None:
+        del self.stories[story.path]
+        self.withdrawn[story.path] = status
 
 
 PAGE = """<!DOCTYPE html>
@@ -347,6 +475,7 @@ PAGE = """<!DOCTYPE html>
 {body}
 </div>
 <div class="share">Share this story <span class="count">{comments} shares</span></div>
+<div class="most-read"><h3>Most read</h3><ol>{most_read}</ol></div>
 </article>
 <aside class="related"><h3>More stories</h3><ul>{related}</ul></aside>
 <section class="comments"><h3>{comments} comments</h3></section>
@@ -354,5 +483,39 @@ PAGE = """<!DOCTYPE html>
 </main>
 <footer><p>&copy; 2026 Sim News. All rights reserved.</p></footer>
 <script nonce="{nonce}">(function(){{var x = "{nonce}"; console.log(x);}})();</script>
+</body></html>
+"""
+
+
+WORDPRESS = """<!DOCTYPE html>
+<html lang="en-US"><head><meta charset="UTF-8">
+<title>{headline} &#8211; A Sim Blog</title>
+{head}
+<script>var wpnonce = "{nonce}";</script>
+</head>
+<body class="post-template-default single single-post">
+<div id="page" class="site"><header id="masthead" class="site-header"><p class="site-title">A Sim Blog</p>
+<nav class="main-navigation"><ul><li><a href="/">Home</a></li><li><a href="/about">About</a></li></ul></nav></header>
+<div id="content" class="site-content"><div id="primary" class="content-area"><main id="main" class="site-main">
+<article class="post type-post status-publish format-standard hentry">
+<header class="entry-header"><h1 class="entry-title">{headline}</h1>
+<div class="entry-meta"><span class="posted-on">Posted on <time class="entry-date published"
+datetime="{published}">{published_text}</time>{updated}</span><span class="byline"> by {authors}</span></div>
+</header>
+<div class="entry-content">
+{body}
+<div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Share this:</h3><ul><li>Twitter ({shares})</li>
+<li>Facebook</li></ul></div>
+<div id="jp-relatedposts" class="jp-relatedposts"><h3>Related</h3><ul>{related}</ul></div>
+</div>
+<footer class="entry-footer"><span class="comments-link">{count} Comments</span></footer>
+</article>
+<div id="comments" class="comments-area"><h2 class="comments-title">{count} thoughts on &ldquo;{headline}&rdquo;</h2>
+<ol class="comment-list">{comments}</ol>
+<div id="respond" class="comment-respond"><h3>Leave a Reply</h3><form><textarea></textarea></form></div></div>
+</main></div>
+<aside id="secondary" class="widget-area"><section class="widget widget_recent_entries"><h2>Recent Posts</h2>
+<ul>{recent}</ul></section></aside></div>
+<footer id="colophon" class="site-footer">Proudly powered by WordPress</footer></div>
 </body></html>
 """

@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.site import NewsSite
+from tracker import db
 from tracker.cli import main
 
 EXPORT_KEYS = {
@@ -27,7 +28,7 @@ EXPORT_KEYS = {
     "revisions",
 }
 VERSION_KEYS = {"number", "fetched_at", "headline", "byline", "body", "published_at", "updated_at"}
-REVISION_KEYS = {"from", "to", "detected_at", "changed", "stats", "diff"}
+REVISION_KEYS = {"from", "to", "detected_at", "changed", "kinds", "stats", "diff"}
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def tracker(config: Path, *args: str) -> str:
 
 
 def test_init_run_history_diff_export(config_file: Path, site: NewsSite, tmp_path: Path) -> None:
-    assert "at schema 0001" in tracker(config_file, "init")
+    assert f"at schema {db.head_revision()}" in tracker(config_file, "init")
     assert tracker(config_file, "run", "--once").strip() == "new_version 2"
     story = site.test_stories[0]  # type: ignore[attr-defined]
     url = site.url(story.path)

@@ -187,27 +187,22 @@ def test_redirect_is_followed_and_target_kept_as_alias(site: NewsSite, make_trac
 
 
 def test_iso_8859_1_page_is_decoded(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    story = site.add_story(headline="Café owners in Zürich protest", paragraphs=0)
-    story.paragraphs = [
-        "Müller said the façade of the café would stay, à la française, for ten more years."
-    ] * 1
-    latin = site.render(story).replace('charset="utf-8"', 'charset="iso-8859-1"')
-    site.route(
-        "/news/latin",
-        lambda _r: Response(
-            body=latin.encode("iso-8859-1"), headers={"Content-Type": "text/html; charset=ISO-8859-1"}
-        ),
-    )
-    site.route(
-        "/news/latin-meta",
-        lambda _r: Response(body=latin.encode("iso-8859-1"), headers={"Content-Type": "text/html"}),
-    )
-    tracker = make_tracker(
-        db_url, sources=[{"name": "sim", "urls": [site.url("/news/latin"), site.url("/news/latin-meta")]}]
-    )
-    tracker.cycle()
-    for path in ("/news/latin", "/news/latin-meta"):
-        [version] = versions(tracker, site.url(path))
+    """One page declares its charset in the header, the other only in <meta>."""
+    for slug, header in (("latin-a5001", "text/html; charset=ISO-8859-1"), ("latin-meta-a5002", "text/html")):
+        story = site.add_story(slug=slug, headline="Café owners in Zürich protest")
+        story.paragraphs = [
+            "Müller said the façade of the café would stay, à la française, for ten more years."
+        ]
+        latin = site.render(story).replace('charset="utf-8"', 'charset="iso-8859-1"').encode("iso-8859-1")
+        site.route(
+            story.path,
+            lambda _r, body=latin, kind=header: Response(body=body, headers={"Content-Type": kind}),
+        )
+    urls = [site.url("/news/latin-a5001"), site.url("/news/latin-meta-a5002")]
+    tracker = make_tracker(db_url, sources=[{"name": "sim", "urls": urls}])
+    assert tracker.cycle() == {"new_version": 2}
+    for url in urls:
+        [version] = versions(tracker, url)
         assert version.headline == "Café owners in Zürich protest"
         assert "façade" in version.body
 

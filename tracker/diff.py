@@ -35,6 +35,7 @@ class Changes:
     body_diff: tuple[dict[str, Any], ...]
     stats: dict[str, int]
     trivial: bool
+    kinds: tuple[str, ...] = ()
 
 
 def compare(old: Content, new: Content) -> Changes:
@@ -46,7 +47,19 @@ def compare(old: Content, new: Content) -> Changes:
         body_diff=body_diff,
         stats=statistics(body_diff),
         trivial=is_trivial(old, new, changed),
+        kinds=kinds_of(changed),
     )
+
+
+def kinds_of(changed: tuple[str, ...]) -> tuple[str, ...]:
+    """What a person filters revisions on: `headline`, `byline`, `timestamp-only`, and
+    `silent` (headline or body changed while the declared updated time did not)."""
+    kinds: list[str] = [field for field in ("headline", "byline") if field in changed]
+    if changed and set(changed) <= {"published_at", "updated_at"}:
+        kinds.append("timestamp-only")
+    if {"headline", "body"} & set(changed) and "updated_at" not in changed:
+        kinds.append("silent")
+    return tuple(kinds)
 
 
 def field_changes(old: Content, new: Content) -> tuple[dict[str, Any], ...]:

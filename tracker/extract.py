@@ -85,6 +85,16 @@ UPDATED_META = (
     "dcterms.modified",
     "dc.date.modified",
 )
+ID_META = (
+    "article:id",
+    "article.id",
+    "articleid",
+    "parsely-post-id",
+    "cxenseparse:articleid",
+    "sailthru.contentid",
+    "content-id",
+    "dcterms.identifier",
+)
 BYLINE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:byline|by-line|author|authors|writer|contributor)(?:$|[\s_-])", re.IGNORECASE
 )
@@ -120,6 +130,7 @@ class Extraction:
     canonical_url: str | None = None
     language: str | None = None
     site_name: str | None = None
+    publisher_id: str | None = None
 
     def content(self) -> Content:
         return make_content(
@@ -159,6 +170,7 @@ def extract(html: str, url: str | None = None) -> Extraction:
         canonical_url=canonical,
         language=language,
         site_name=declared.site_name,
+        publisher_id=declared.publisher_id,
     )
 
 
@@ -192,6 +204,7 @@ class _Declared:
     updated_at: datetime | None = None
     site_name: str | None = None
     h1: list[str] | None = None
+    publisher_id: str | None = None
 
     @classmethod
     def read(cls, tree: lxml.html.HtmlElement) -> _Declared:
@@ -226,6 +239,7 @@ class _Declared:
             ),
             site_name=_first(meta.get("og:site_name"), _text(_get(ld.get("publisher"), "name"))),
             h1=[clean_text(h.text_content()) for h in tree.iter("h1")],
+            publisher_id=_first(_identifier(ld.get("identifier")), *(meta.get(key) for key in ID_META)),
         )
 
 
@@ -483,6 +497,17 @@ def _text(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
+    return clean_text(value) if isinstance(value, str) else None
+
+
+def _identifier(value: Any) -> str | None:
+    """A JSON-LD identifier: a string or number, or a PropertyValue's value."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("value") or value.get("@id")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
     return clean_text(value) if isinstance(value, str) else None
 
 

@@ -71,6 +71,7 @@ def revision_json(revision: Revision) -> dict[str, Any]:
         "detected_at": iso(revision.detected_at),
         "changed": list(revision.changed),
         "trivial": revision.trivial,
+        "kinds": list(revision.kinds),
         "stats": dict(revision.stats),
         "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
     }

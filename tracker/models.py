@@ -233,3 +233,44 @@ class Revision(Base):
     body_diff: Mapped[list[Any]]
     stats: Mapped[dict[str, Any]]
     trivial: Mapped[bool] = mapped_column(Boolean, default=False)
+    kinds: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ArticleKey(Base):
+    """What identifies an article beyond its URLs: the canonical URL it declares, the
+    publisher's own id. A new URL whose page carries a known key is the same story."""
+
+    __tablename__ = "article_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    first_seen_at: Mapped[datetime]
+
+
+class Event(Base):
+    """Something that happened to an article besides a new version: gone, restored,
+    retired, merged (a second URL found to be the same story)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_article_id_at", "article_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class VolatileText(Base):
+    """A paragraph shape (numbers folded) seen to change between two fetches of a page
+    of this host moments apart: chrome, dropped from the host's pages before comparing."""
+
+    __tablename__ = "volatile_texts"
+    __table_args__ = (UniqueConstraint("host", "shape_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    shape_hash: Mapped[str] = mapped_column(String(64))
+    shape: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]

@@ -26,11 +26,23 @@ _RELATIVE_TIME = (
     r"d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?)\s+ago"
     r"|just now|moments? ago|yesterday|today"
 )
+_COUNTED = (
+    r"people|persons|readers|reading|viewers|views|comments?|replies|shares?|likes?|reactions?|"
+    r"responses?|thoughts|votes?|followers|subscribers|claps?"
+)
 _CHROME_LINE = re.compile(
     r"^(?:"
-    r"advertisement|advertising|ad|sponsored(?: content)?|story continues below(?: advertisement)?"
-    r"|continue reading(?: the main story)?|skip advertisement|scroll to continue"
+    r"advertisement|advertising|ad|ads|sponsored(?: content)?|story continues below(?: advertisement)?"
+    r"|continue reading(?: the main story)?|skip advertisement|scroll to continue(?: with content)?"
+    r"|share(?: this)?(?: story| article| page)?(?: on \w+)?|share on \w+|tweet|email|print|copy link"
+    r"|(?:read|see) (?:more|also)|related(?: stories| articles| content)?|more stories|most (?:read|popular)"
+    r"|trending(?: now)?|recommended(?: for you)?|you may also like|leave a (?:reply|comment)"
+    r"|(?:sign up|subscribe)(?: to| for)? (?:our|the) [\w\s]{0,40}newsletters?|newsletters?"
     rf"|{_RELATIVE_TIME}"
+    rf"|[\d,.]+[km]?\s+(?:{_COUNTED})"
+    r"(?:\s+(?:are|is)?\s*(?:reading|viewing|watching|online)(?:\s+(?:this|the))?(?:\s+(?:article|story|page))?"
+    r"(?:\s+(?:right\s+)?now)?|\s+on\s+[\w\s]{1,30}|\s+so\s+far)?"
+    rf"|(?:\w+\s+){{0,2}}\(?[\d,.]+[km]?\)?\s*(?:{_COUNTED})?"
     r")[\s.:!|·•-]*$",
     re.IGNORECASE,
 )

@@ -1,13 +1,20 @@
-"""Checking articles: fetch -> extract -> normalize -> compare -> store.
+"""Checking articles: fetch -> extract -> normalize -> compare -> confirm -> store.
 
 One check of one article, in order:
 
-1. fetch the page (conditional when a version exists);
-2. a failure is recorded as a check (error, or gone for 404/410) and backs off;
-3. otherwise extract and look for a soft error (a page that is not the article);
-4. compare the normalized content with the latest version: same, the check is
-   "unchanged"; different, a new version and a revision are stored together;
-5. schedule the next check by the policy.
+1. fetch the page (conditional when a version exists) and extract it;
+2. a failed fetch is recorded as a check (error, or gone for 404/410) and backs off;
+   a page that is not the article (challenge, error page, cut off) is a soft error;
+3. the content, without the host's learned volatile text, is compared with the
+   latest version's: the same, the check is "unchanged";
+4. different (or no version yet): the page is fetched again at once and only
+   what both fetches agree on counts (see `tracker.confirm`); what differed is
+   learned as the host's volatile text;
+5. the page's identity keys may say it is a story tracked under another URL:
+   a new URL then joins that article instead of starting a second history;
+6. a body that collapsed against the last version is a soft error; otherwise a
+   new version and its revision are stored together;
+7. the next check is scheduled by the policy.
 
 Each article is stored in its own transaction, so a failure loses nothing else
 and never leaves a partial version. Unexpected errors become a recorded check.
@@ -20,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,20 +35,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import repository
 from tracker.config import Config
+from tracker.confirm import agree, shape, shape_hash, without_volatile
 from tracker.db import transaction
 from tracker.diff import compare
 from tracker.extract import Extraction, extract
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
+from tracker.identity import identity_keys, site_of
 from tracker.models import Article, ArticleStatus, Check, Outcome
 from tracker.normalize import Content, make_content, split_body
 from tracker.policy import next_check_at
-from tracker.soft_errors import soft_error
+from tracker.soft_errors import collapsed, soft_error, truncated
 from tracker.urls import try_normalize_url
 
 log = logging.getLogger(__name__)
 
 GONE_STATUSES = frozenset({404, 410})
-GONE_AFTER = 2
+GONE_RECHECK = timedelta(days=1)
 LEASE = timedelta(minutes=10)
 
 
@@ -56,6 +65,8 @@ class Analysis:
 def analyze(html: str, url: str) -> Analysis:
     """Extract and classify a page; pure CPU work, run in a process pool by the daemon."""
     extraction = extract(html, url)
+    if truncated(html):
+        return Analysis(extraction, "the page was cut off before its end")
     return Analysis(extraction, soft_error(extraction, _title_of(html)))
 
 
@@ -97,51 +108,85 @@ class Runtime:
 
 
 @dataclass(frozen=True, slots=True)
+class Fetched:
+    """One fetch of a page and, when it was a page, what it holds."""
+
+    result: FetchResult
+    analysis: Analysis | None = None
+
+    @property
+    def good(self) -> bool:
+        return isinstance(self.result, Page) and self.analysis is not None and not self.analysis.problem
+
+
+@dataclass(frozen=True, slots=True)
 class _Task:
     article_id: int
     url: str
     etag: str | None
     last_modified: str | None
+    latest_hash: str | None
+    volatile: frozenset[str] = field(default_factory=frozenset)
 
 
 async def check_articles(runtime: Runtime, article_ids: list[int]) -> list[CheckResult]:
     """Check these articles concurrently (the fetcher bounds what is in flight)."""
     with transaction(runtime.sessions) as session:
-        tasks = [_task(session, article_id) for article_id in article_ids]
+        volatile: dict[str, frozenset[str]] = {}
+        tasks = [_task(session, article_id, volatile) for article_id in article_ids]
     return list(await asyncio.gather(*(check_one(runtime, task) for task in tasks if task)))
 
 
-def _task(session: Session, article_id: int) -> _Task | None:
+def _task(session: Session, article_id: int, volatile: dict[str, frozenset[str]]) -> _Task | None:
     article = session.get(Article, article_id)
     if article is None:
         return None
-    has_version = repository.latest_version(session, article_id) is not None
+    host = site_of(article.url)
+    if host not in volatile:
+        volatile[host] = repository.volatile_shapes(session, host)
+    latest = repository.latest_version(session, article_id)
+    baseline = without_volatile(stored_content(latest), volatile[host]) if latest else None
     return _Task(
         article.id,
         article.url,
-        article.etag if has_version else None,
-        article.last_modified if has_version else None,
+        article.etag if latest else None,
+        article.last_modified if latest else None,
+        baseline.content_hash if baseline else None,
+        volatile[host],
     )
+
+
+async def fetch_page(
+    runtime: Runtime, url: str, etag: str | None = None, last_modified: str | None = None
+) -> Fetched:
+    result = await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    if isinstance(result, Page):
+        return Fetched(result, await runtime.analyze(result.html(), result.final_url))
+    return Fetched(result)
+
+
+def _needs_confirmation(task: _Task, first: Fetched) -> bool:
+    if not first.good or first.analysis is None:
+        return False
+    content = without_volatile(first.analysis.extraction.content(), task.volatile)
+    return content.content_hash != task.latest_hash
 
 
 async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
     started = runtime.clock()
     began = time.perf_counter()
     try:
-        fetched = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
-        analysis = None
-        if isinstance(fetched, Page):
-            analysis = await runtime.analyze(fetched.html(), fetched.final_url)
-        elapsed = _ms_since(began)
+        first = await fetch_page(runtime, task.url, task.etag, task.last_modified)
+        second = await fetch_page(runtime, task.url) if _needs_confirmation(task, first) else None
         with transaction(runtime.sessions) as session:
             result = store_check(
                 session,
                 runtime.config,
                 task.article_id,
-                fetched,
-                analysis,
+                first,
+                second,
                 started=started,
-                duration_ms=elapsed,
+                duration_ms=_ms_since(began),
                 now=runtime.clock(),
                 owner=runtime.owner,
             )
@@ -156,8 +201,8 @@ def store_check(
     session: Session,
     config: Config,
     article_id: int,
-    fetched: FetchResult,
-    analysis: Analysis | None,
+    first: Fetched,
+    second: Fetched | None = None,
     *,
     started: datetime,
     duration_ms: int,
@@ -168,6 +213,7 @@ def store_check(
     article = session.get(Article, article_id)
     if article is None:
         raise LookupError(f"article {article_id} vanished during its check")
+    fetched = first.result
     check = Check(
         article_id=article.id,
         started_at=started,
@@ -176,28 +222,35 @@ def store_check(
         http_status=fetched.status,
     )
     if isinstance(fetched, FetchFailure):
-        result = _failed(article, check, fetched)
+        result = _failed(session, article, check, fetched, now)
     elif isinstance(fetched, NotModified):
         result = _not_modified(article, check)
     else:
-        assert analysis is not None
         check.bytes = fetched.size
-        result = _page(session, config, article, check, fetched, analysis, now)
-    _schedule(config, article, result.outcome, now)
+        article, result = _page(session, config, article, check, first, second, now)
+        check.article_id = article.id
+    _schedule(session, config, article, now)
     if article.lease_owner == owner:
         article.lease_owner, article.lease_until = None, None
     repository.record_check(session, check)
     return result
 
 
-def _failed(article: Article, check: Check, failure: FetchFailure) -> CheckResult:
+def _failed(
+    session: Session, article: Article, check: Check, failure: FetchFailure, now: datetime
+) -> CheckResult:
     check.bytes = failure.size
     check.error_kind, check.error_message = failure.kind, failure.message
     gone = failure.status in GONE_STATUSES
     check.outcome = Outcome.GONE if gone else Outcome.ERROR
-    article.consecutive_failures += 1
-    if gone and article.consecutive_failures >= GONE_AFTER:
+    if (
+        gone
+        and article.status == ArticleStatus.ACTIVE
+        and (repository.previous_outcome(session, article.id) == Outcome.GONE)
+    ):
         article.status = ArticleStatus.GONE
+        repository.record_event(session, article.id, "gone", now, http_status=failure.status)
+    article.consecutive_failures += 1
     return CheckResult(
         article.id, article.url, Outcome(check.outcome), error_kind=failure.kind, message=failure.message
     )
@@ -209,52 +262,122 @@ def _not_modified(article: Article, check: Check) -> CheckResult:
     return CheckResult(article.id, article.url, Outcome.NOT_MODIFIED)
 
 
+def _soft_error(article: Article, check: Check, problem: str) -> CheckResult:
+    check.outcome, check.error_kind, check.error_message = Outcome.SOFT_ERROR, "soft_error", problem
+    article.consecutive_failures += 1
+    return CheckResult(article.id, article.url, Outcome.SOFT_ERROR, error_kind="soft_error", message=problem)
+
+
 def _page(
     session: Session,
     config: Config,
     article: Article,
     check: Check,
-    page: Page,
-    analysis: Analysis,
+    first: Fetched,
+    second: Fetched | None,
     now: datetime,
-) -> CheckResult:
-    if analysis.problem:
-        check.outcome, check.error_kind, check.error_message = (
-            Outcome.SOFT_ERROR,
-            "soft_error",
-            analysis.problem,
-        )
-        article.consecutive_failures += 1
-        return CheckResult(
-            article.id, article.url, Outcome.SOFT_ERROR, error_kind="soft_error", message=analysis.problem
-        )
-    article.consecutive_failures = 0
-    if article.status == ArticleStatus.GONE:
-        article.status = ArticleStatus.ACTIVE
-    _remember_urls(session, article, page, analysis.extraction, now)
-    content = analysis.extraction.content()
+) -> tuple[Article, CheckResult]:
+    assert isinstance(first.result, Page)
+    assert first.analysis is not None
+    if first.analysis.problem:
+        return article, _soft_error(article, check, first.analysis.problem)
+    host = site_of(article.url)
+    volatile = repository.volatile_shapes(session, host)
     latest = repository.latest_version(session, article.id)
-    if latest is not None and latest.content_hash == content.content_hash:
+    baseline = without_volatile(stored_content(latest), volatile) if latest else None
+    content = without_volatile(first.analysis.extraction.content(), volatile)
+    if second is not None and (baseline is None or content != baseline):
+        if not second.good or second.analysis is None:
+            return article, _soft_error(article, check, "the confirming fetch failed: " + _why(second))
+        content, differed = agree(
+            content, without_volatile(second.analysis.extraction.content(), volatile), baseline
+        )
+        repository.learn_volatile(session, host, {shape_hash(p): shape(p) for p in differed}, now)
+    article = _identify(session, article, first, now)
+    if latest is None and article.id != check.article_id:
+        latest = repository.latest_version(session, article.id)
+        baseline = without_volatile(stored_content(latest), volatile) if latest else None
+    _restore(session, article, now)
+    _remember_urls(session, article, first.result, first.analysis.extraction, now)
+    page = first.result
+    if baseline is not None and latest is not None and content.content_hash == baseline.content_hash:
         article.etag, article.last_modified = page.etag, page.last_modified
         check.outcome, check.version_number = Outcome.UNCHANGED, latest.number
-        return CheckResult(article.id, article.url, Outcome.UNCHANGED, latest.number)
+        return article, CheckResult(article.id, article.url, Outcome.UNCHANGED, latest.number)
+    if baseline is not None and collapsed(_words(content), _words(baseline)):
+        return article, _soft_error(article, check, "the article's text collapsed against its last version")
+    raw = config.database.store_raw_html
+    return article, _new_version(session, article, check, first, content, latest, baseline, now, raw)
+
+
+def _new_version(
+    session: Session,
+    article: Article,
+    check: Check,
+    first: Fetched,
+    content: Content,
+    latest: Any,
+    baseline: Content | None,
+    now: datetime,
+    store_raw_html: bool,
+) -> CheckResult:
+    page = first.result
+    assert isinstance(page, Page)
+    assert first.analysis is not None
     version = repository.add_version(
         session,
         article,
         content,
         fetched_at=check.started_at,
-        extra=_extra(page, analysis),
-        raw_html=page.html() if config.database.store_raw_html else None,
+        extra=_extra(page, first.analysis),
+        raw_html=page.html() if store_raw_html else None,
     )
     changed: tuple[str, ...] = ()
-    if latest is not None:
-        changes = compare(stored_content(latest), content)
+    if latest is not None and baseline is not None:
+        changes = compare(baseline, content)
         repository.add_revision(session, article.id, latest.number, version.number, changes, now)
         changed = changes.changed
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
     check.outcome, check.version_number = Outcome.NEW_VERSION, version.number
     return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _identify(session: Session, article: Article, first: Fetched, now: datetime) -> Article:
+    """The article this page is: another one already holding one of its keys, when this
+    URL has no history of its own yet (a moved story found under its new URL)."""
+    assert isinstance(first.result, Page)
+    assert first.analysis is not None
+    keys = identity_keys(first.analysis.extraction, first.result.final_url)
+    owner = repository.article_with_key(session, keys)
+    if owner is not None and owner.id != article.id:
+        if repository.latest_version(session, article.id) is None:
+            log.info("%s is %s under another URL: one history", article.url, owner.url)
+            repository.merge_into(session, article, owner, now)
+            article = owner
+        else:
+            log.warning("%s and %s carry the same identity but both have histories", article.url, owner.url)
+    repository.add_keys(session, article.id, keys, now)
+    return article
+
+
+def _restore(session: Session, article: Article, now: datetime) -> None:
+    article.consecutive_failures = 0
+    if article.status == ArticleStatus.GONE:
+        article.status = ArticleStatus.ACTIVE
+        repository.record_event(session, article.id, "restored", now)
+
+
+def _why(fetched: Fetched) -> str:
+    if isinstance(fetched.result, FetchFailure):
+        return f"{fetched.result.kind}: {fetched.result.message}"
+    if isinstance(fetched.result, NotModified):
+        return "not modified"
+    return (fetched.analysis.problem if fetched.analysis else None) or "unknown"
+
+
+def _words(content: Content) -> int:
+    return sum(len(paragraph.split()) for paragraph in content.body)
 
 
 def _remember_urls(
@@ -274,6 +397,7 @@ def _extra(page: Page, analysis: Analysis) -> dict[str, Any]:
         "canonical_url": extraction.canonical_url,
         "language": extraction.language,
         "site_name": extraction.site_name,
+        "publisher_id": extraction.publisher_id,
     }
     return {key: value for key, value in extra.items() if value}
 
@@ -289,8 +413,11 @@ def stored_content(version: Any) -> Content:
     )
 
 
-def _schedule(config: Config, article: Article, outcome: Outcome, now: datetime) -> None:
+def _schedule(session: Session, config: Config, article: Article, now: datetime) -> None:
     article.last_checked_at = now
+    if article.status == ArticleStatus.GONE:
+        article.next_check_at = now + GONE_RECHECK  # a withdrawn story may come back
+        return
     if article.status != ArticleStatus.ACTIVE:
         article.next_check_at = None
         return
@@ -303,6 +430,7 @@ def _schedule(config: Config, article: Article, outcome: Outcome, now: datetime)
     )
     if due is None:
         article.status = ArticleStatus.RETIRED
+        repository.record_event(session, article.id, "retired", now)
     article.next_check_at = due
 
 
@@ -315,7 +443,7 @@ def _record_internal_error(
             article = session.get(Article, task.article_id)
             if article is not None:
                 article.consecutive_failures += 1
-                _schedule(runtime.config, article, Outcome.ERROR, runtime.clock())
+                _schedule(session, runtime.config, article, runtime.clock())
                 article.lease_owner, article.lease_until = None, None
             repository.record_check(
                 session,

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tracker.config import SourceConfig
@@ -16,14 +17,17 @@ from tracker.diff import Changes
 from tracker.errors import NotFoundError
 from tracker.models import (
     Article,
+    ArticleKey,
     ArticleStatus,
     ArticleUrl,
     Check,
+    Event,
     Revision,
     Source,
     SourceEndpoint,
     SourceKind,
     Version,
+    VolatileText,
 )
 from tracker.normalize import Content
 from tracker.urls import try_normalize_url
@@ -141,13 +145,15 @@ def claim_due(
     holds are skipped (FOR UPDATE SKIP LOCKED)."""
     query = (
         select(Article.id)
-        .where(Article.status == ArticleStatus.ACTIVE)
+        .where(Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)))
         .where(or_(Article.lease_until.is_(None), Article.lease_until < now))
         .order_by(Article.next_check_at, Article.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if not every_active:
+    if every_active:
+        query = query.where(Article.status == ArticleStatus.ACTIVE)
+    else:
         query = query.where(Article.next_check_at <= now)
     ids = list(session.scalars(query))
     if ids:
@@ -220,6 +226,7 @@ def add_revision(
         body_diff=list(changes.body_diff),
         stats=changes.stats,
         trivial=changes.trivial,
+        kinds=list(changes.kinds),
     )
     session.add(revision)
     session.flush()
@@ -274,3 +281,87 @@ def checks_of(session: Session, article_id: int, limit: int = 20) -> list[Check]
 
 def raw_html_of(version: Version) -> str | None:
     return zlib.decompress(version.raw_html).decode("utf-8") if version.raw_html else None
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, so concurrent workers may insert the same row."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(model).values(rows).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(model).values(rows).on_conflict_do_nothing())
+    else:
+        session.execute(insert(model).prefix_with("IGNORE"), rows)
+
+
+def volatile_shapes(session: Session, host: str) -> frozenset[str]:
+    return frozenset(session.scalars(select(VolatileText.shape_hash).where(VolatileText.host == host)))
+
+
+def learn_volatile(session: Session, host: str, shapes: dict[str, str], now: datetime) -> None:
+    """Remember paragraph shapes (hash -> shape) that changed between two fetches of `host`."""
+    insert_ignoring_duplicates(
+        session,
+        VolatileText,
+        [
+            {"host": host, "shape_hash": digest, "shape": text[:2000], "first_seen_at": now}
+            for digest, text in shapes.items()
+        ],
+    )
+
+
+def article_with_key(session: Session, keys: Iterable[str]) -> Article | None:
+    keys = list(keys)
+    if not keys:
+        return None
+    return session.scalar(
+        select(Article)
+        .join(ArticleKey, ArticleKey.article_id == Article.id)
+        .where(ArticleKey.key.in_(keys))
+        .order_by(Article.id)
+        .limit(1)
+    )
+
+
+def add_keys(session: Session, article_id: int, keys: Iterable[str], now: datetime) -> None:
+    insert_ignoring_duplicates(
+        session, ArticleKey, [{"key": key, "article_id": article_id, "first_seen_at": now} for key in keys]
+    )
+
+
+def record_event(session: Session, article_id: int, kind: str, now: datetime, **detail: Any) -> None:
+    session.add(Event(article_id=article_id, at=now, kind=kind, detail=detail))
+
+
+def events_of(session: Session, article_id: int) -> list[Event]:
+    return list(
+        session.scalars(select(Event).where(Event.article_id == article_id).order_by(Event.at, Event.id))
+    )
+
+
+def merge_into(session: Session, duplicate: Article, target: Article, now: datetime) -> None:
+    """`duplicate` (a URL found to be `target`'s story, with no versions of its own)
+    becomes part of `target`: its URLs turn into aliases and its checks move over."""
+    session.execute(
+        update(ArticleUrl)
+        .where(ArticleUrl.article_id == duplicate.id)
+        .values(article_id=target.id, kind="moved")
+    )
+    session.execute(update(Check).where(Check.article_id == duplicate.id).values(article_id=target.id))
+    session.execute(update(Event).where(Event.article_id == duplicate.id).values(article_id=target.id))
+    session.execute(delete(ArticleKey).where(ArticleKey.article_id == duplicate.id))
+    record_event(session, target.id, "merged", now, url=duplicate.url)
+    session.flush()
+    session.delete(duplicate)
+    session.flush()
+
+
+def previous_outcome(session: Session, article_id: int) -> str | None:
+    return session.scalar(
+        select(Check.outcome)
+        .where(Check.article_id == article_id)
+        .order_by(Check.started_at.desc(), Check.id.desc())
+        .limit(1)
+    )

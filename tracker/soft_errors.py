@@ -16,10 +16,29 @@ _INTERSTITIAL = re.compile(
     r"|attention required|access denied|access to this page has been denied"
     r"|please enable (?:javascript|cookies)|are you a (?:robot|human)|verify you are (?:a )?human"
     r"|captcha|request unsuccessful|too many requests|service unavailable|page not found"
-    r"|404 not found|site maintenance|before you continue|we value your privacy",
+    r"|404 not found|site maintenance|before you continue|we value your privacy"
+    r"|something went wrong|an error (?:has )?occurred|temporarily unavailable|under maintenance"
+    r"|subscribe to (?:continue|read)|you have reached your (?:limit|free)|this content is for subscribers"
+    r"|sign in to (?:continue|read)",
     re.IGNORECASE,
 )
+_CLOSED = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 MIN_BODY_WORDS_BESIDE_MARKER = 150
+COLLAPSE_RATIO = 0.3
+COLLAPSE_MIN_WORDS = 80
+
+
+def truncated(html: str) -> bool:
+    """A document that never closes its body or html element was cut off in transit
+    (a server that drops the connection without a Content-Length gives no other sign)."""
+    tail = html[-4096:].encode("utf-8", "replace")
+    return "<html" in html[:4096].lower() and not _CLOSED.search(tail)
+
+
+def collapsed(words_now: int, words_before: int) -> bool:
+    """The body shrank to a fraction of the article's last version: a partial render,
+    a paywall teaser or a broken template, not an edit."""
+    return words_before >= COLLAPSE_MIN_WORDS and words_now < words_before * COLLAPSE_RATIO
 
 
 def soft_error(extraction: Extraction, html_title: str | None = None) -> str | None:

@@ -1,0 +1,74 @@
+"""What two fetches agree on (pure).
+
+When a check sees a difference, tracker fetches the page again at once. An
+editor does not rewrite a story between two requests a moment apart, so what
+differs between the two fetches is chrome: a rotating box, a live counter, an
+A/B headline. Only what both agree on can become a version.
+
+Paragraphs that differed are remembered as volatile "shapes" for the host
+(digits folded), so the same chrome is dropped from every later page of that
+host before any comparison: the tracker learns each site's noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import replace
+from typing import TypeVar
+
+from tracker.normalize import Content
+
+T = TypeVar("T")
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def shape(paragraph: str) -> str:
+    """A paragraph with its numbers folded: `312 people reading` -> `# people reading`."""
+    return _DIGITS.sub("#", paragraph.casefold())
+
+
+def shape_hash(paragraph: str) -> str:
+    return hashlib.sha256(shape(paragraph).encode("utf-8")).hexdigest()
+
+
+def without_volatile(content: Content, volatile: frozenset[str]) -> Content:
+    """`content` without the paragraphs whose shape hash is in `volatile`."""
+    if not volatile:
+        return content
+    kept = tuple(p for p in content.body if shape_hash(p) not in volatile)
+    return content if len(kept) == len(content.body) else replace(content, body=kept)
+
+
+def agree(first: Content, second: Content, latest: Content | None) -> tuple[Content, tuple[str, ...]]:
+    """The content both fetches agree on, and the paragraphs that differed between them.
+
+    Paragraphs: those present in both, in the second fetch's order. A field that
+    differs between the fetches is not trusted: the latest version's value stays
+    (the second fetch's when there is no version yet).
+    """
+    in_first = Counter(first.body)
+    body = []
+    for paragraph in second.body:
+        if in_first[paragraph] > 0:
+            in_first[paragraph] -= 1
+            body.append(paragraph)
+    in_second = Counter(second.body)
+    differed = [p for p in first.body if p not in in_second] + [
+        p for p in second.body if p not in Counter(first.body)
+    ]
+    kept = latest or second
+    steady = Content(
+        headline=_steady(first.headline, second.headline, kept.headline),
+        byline=_steady(first.byline, second.byline, kept.byline),
+        body=tuple(body),
+        published_at=_steady(first.published_at, second.published_at, kept.published_at),
+        updated_at=_steady(first.updated_at, second.updated_at, kept.updated_at),
+    )
+    return steady, tuple(dict.fromkeys(differed))
+
+
+def _steady(a: T, b: T, kept: T) -> T:
+    """`a` when both fetches agree; otherwise what the latest version has (else the second fetch's)."""
+    return a if a == b else kept
