@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TEMPLATES = ("jsonld", "meta", "time", "wordpress", "inline")
+UNSEEN = ("sneaky",)  # chrome tracker was not tuned against: rotating teasers that patterns cannot know
 INTERSTITIALS = {
     "challenge": "<html><head><title>Just a moment...</title></head><body><h1>Checking your browser before "
     "accessing the site.</h1><p>This process is automatic. Please enable JavaScript and cookies.</p></body></html>",
@@ -101,6 +102,11 @@ class Story:
 Handler = Callable[["Request"], "Response"]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-response (tracker cutting a body at its size limit) is normal."""
+
+
 @dataclass
 class Noise:
     """What changes on every request."""
@@ -139,6 +145,7 @@ class NewsSite:
     """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
 
     def __init__(self, seed: int = 7):
+        self.seed = seed
         self.rng = random.Random(seed)
         self.stories: dict[str, Story] = {}
         self.routes: dict[str, Handler] = {}
@@ -148,7 +155,7 @@ class NewsSite:
         self.hits: dict[str, int] = {}
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -234,8 +241,9 @@ class NewsSite:
 
     # -- rendering
     def render(self, story: Story) -> str:
-        """The page as the site serves it now: the story plus fresh chrome."""
-        rng = random.Random()
+        """The page as the site serves it now: the story plus fresh chrome (drawn from the
+        site's seed, the path and how often it was served, so a run can be replayed)."""
+        rng = random.Random(f"{self.seed}:{story.path}:{self.hits.get(story.path, 0)}")
         noise = Noise(
             nonce=f"{rng.getrandbits(64):x}",
             minutes=rng.randint(1, 59),
@@ -246,6 +254,8 @@ class NewsSite:
         )
         if story.template == "wordpress":
             return self._wordpress(story, noise, rng)
+        if story.template == "sneaky":
+            return self._sneaky(story, noise, rng)
         return PAGE.format(
             head=self._head(story, noise.nonce),
             headline=html.escape(story.headline),
@@ -288,6 +298,35 @@ class NewsSite:
                     'day.</p><form><input type="email"><button>Sign up</button></form></div>'
                 )
         return "\n".join(body)
+
+    def _sneaky(self, story: Story, noise: Noise, rng: random.Random) -> str:
+        body = [f"<p>Last refreshed at {time.strftime('%H:%M:%S')}.{rng.randint(0, 999):03d}</p>"]
+        for index, text in enumerate(story.paragraphs):
+            if index in story.subheadings:
+                body.append(f"<h3>{html.escape(story.subheadings[index])}</h3>")
+            body.append(f"<p>{html.escape(text)}</p>")
+            if index == 1 and noise.others:
+                body.append(
+                    f"<p><strong>Also read:</strong> <a href='{noise.links[0]}'>{html.escape(noise.others[0])}</a></p>"
+                )
+            if index == 2:
+                body.append(f"<p><em>Quote of the day: {sentence(rng, 9)}</em></p>")
+        names = ", ".join(story.byline[:-1]) + (" &amp; " if len(story.byline) > 1 else "") + story.byline[-1]
+        updated = (
+            f" &middot; <time datetime='{story.updated_at.isoformat()}'>updated</time>"
+            if story.updated_at
+            else ""
+        )
+        return SNEAKY.format(
+            headline=html.escape(story.headline),
+            names=names,
+            published=story.published_at.isoformat(),
+            updated=updated,
+            body="\n".join(body),
+            nonce=noise.nonce,
+            url=self.url(story.path),
+            others=_links(noise.others, noise.links),
+        )
 
     def _wordpress(self, story: Story, noise: Noise, rng: random.Random) -> str:
         authors = " and ".join(
@@ -518,4 +557,18 @@ datetime="{published}">{published_text}</time>{updated}</span><span class="bylin
 <ul>{recent}</ul></section></aside></div>
 <footer id="colophon" class="site-footer">Proudly powered by WordPress</footer></div>
 </body></html>
+"""
+
+
+SNEAKY = """<!doctype html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+<title>{headline} — The Daily Sim</title><link rel="canonical" href="{url}">
+<script>window.dataLayer=[{{"rid":"{nonce}"}}];</script></head>
+<body><div class="wrap"><div class="top">The Daily Sim</div>
+<div class="col-main"><h1>{headline}</h1>
+<div class="dateline">By {names} <time datetime="{published}">earlier</time>{updated}</div>
+<div class="txt">
+{body}
+</div></div>
+<div class="col-side"><b>Popular</b><ul>{others}</ul></div></div></body></html>
 """

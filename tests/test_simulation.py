@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tests import measure
 from tests.newsroom import Newsroom
-from tests.site import NewsSite
+from tests.site import UNSEEN, NewsSite
 
 
 def test_clean_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -50,3 +50,29 @@ def test_hostile_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None
     assert report.share(report.updated_exact, report.updated_total) >= 0.98
     assert report.split_histories == 0
     assert report.withdrawn_gone == report.withdrawn
+
+
+def test_unseen_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A template tracker was not tuned against: rotating teasers and quotes inside the
+    body that no pattern knows, a refresh clock, headline only in <h1> and <title>."""
+    newsroom = Newsroom(
+        site, seed=5, edit_share=0.2, trouble_share=0.1, moves=1, withdrawals=1, templates=UNSEEN
+    )
+    newsroom.publish(40, templates=UNSEEN)
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    report = measure.run(newsroom, tracker, cycles=10)
+    print("\n" + "\n".join(report.lines()))
+    print(
+        "missed",
+        report.missed[:10],
+        "\nspurious",
+        report.spurious[:10],
+        "\nwrong fields",
+        report.wrong_fields[:10],
+        "\nwrong content",
+        report.wrong_content[:10],
+    )
+    assert report.precision >= 0.995 and report.recall >= 0.995
+    assert report.share(report.fields_exact, report.edits) >= 0.98
+    assert sum(report.body_f1) / len(report.body_f1) >= 0.98
+    assert report.split_histories == 0

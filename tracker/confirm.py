@@ -22,6 +22,8 @@ from tracker.normalize import Content
 
 T = TypeVar("T")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+# A short label that opens a line of chrome: "Also read:", "Quote of the day -", "LIVE |".
+_LABEL = re.compile(r"^[^\W\d][\w ']{0,40}?\s*[:|»–—-](?=\s)")
 
 
 def shape(paragraph: str) -> str:
@@ -33,12 +35,35 @@ def shape_hash(paragraph: str) -> str:
     return hashlib.sha256(shape(paragraph).encode("utf-8")).hexdigest()
 
 
+def label_hash(label: str) -> str:
+    return shape_hash("label:" + label)
+
+
+def is_volatile(paragraph: str, volatile: frozenset[str]) -> bool:
+    """The paragraph's shape, or the label it opens with, is known volatile."""
+    if shape_hash(paragraph) in volatile:
+        return True
+    label = _LABEL.match(paragraph)
+    return label is not None and label_hash(shape(label.group(0))) in volatile
+
+
 def without_volatile(content: Content, volatile: frozenset[str]) -> Content:
-    """`content` without the paragraphs whose shape hash is in `volatile`."""
+    """`content` without the paragraphs known to be volatile on its host."""
     if not volatile:
         return content
-    kept = tuple(p for p in content.body if shape_hash(p) not in volatile)
+    kept = tuple(p for p in content.body if not is_volatile(p, volatile))
     return content if len(kept) == len(content.body) else replace(content, body=kept)
+
+
+def volatile_shapes(differed: tuple[str, ...]) -> dict[str, str]:
+    """What to remember of the paragraphs that differed between two fetches: each one's
+    shape, and a label two of them open with ("Also read:", "Quote of the day -")."""
+    shapes = {shape_hash(p): shape(p) for p in differed}
+    labels = [match.group(0) for p in differed if (match := _LABEL.match(p))]
+    for label, count in Counter(shape(label) for label in labels).items():
+        if count >= 2:
+            shapes[label_hash(label)] = "label:" + label
+    return shapes
 
 
 def agree(first: Content, second: Content, latest: Content | None) -> tuple[Content, tuple[str, ...]]:

@@ -99,6 +99,8 @@ BYLINE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:byline|by-line|author|authors|writer|contributor)(?:$|[\s_-])", re.IGNORECASE
 )
 STRONG_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|by-line)(?:$|[\s_-])", re.IGNORECASE)
+_BY_LINE = re.compile(r"^(?:(?:written|reported|story)\s+)?(?:by|par|von|por|door)\s+\S", re.IGNORECASE)
+_UPDATED_MARKER = re.compile(r"updat|modif|revised|aktualisiert|mis à jour|actualizad", re.IGNORECASE)
 _BY_PREFIX = re.compile(
     r"^\s*(?:(?:written|reported|story)\s+)?(?:by|par|von|por|door|di|af|av)[:\s]+", re.IGNORECASE
 )
@@ -303,14 +305,37 @@ def _microdata(tree: lxml.html.HtmlElement) -> dict[str, str]:
 
 def _visible_byline(tree: lxml.html.HtmlElement) -> str | None:
     """From the page itself, by strength of signal: an element classed as a byline
-    ("By A and B"), then the `rel=author` links, then elements classed author/writer."""
+    ("By A and B"), the `rel=author` links, elements classed author/writer, and last
+    a short "By A and B" line after the headline."""
+    linked = (n for a in tree.xpath('//a[@rel="author"]') if (n := _names(a.text_content())))
     return (
         _classed_names(tree, STRONG_BYLINE_CLASS)
-        or ", ".join(
-            dict.fromkeys(n for a in tree.xpath('//a[@rel="author"]') if (n := _names(a.text_content())))
-        )
+        or ", ".join(dict.fromkeys(linked))
         or _classed_names(tree, BYLINE_CLASS)
+        or _by_line(tree)
     )
+
+
+def _by_line(tree: lxml.html.HtmlElement) -> str | None:
+    """A short "By A and B" line among the elements that follow the first `<h1>`."""
+    headings = tree.xpath("//h1")
+    if not headings:
+        return None
+    for sibling in list(headings[0].itersiblings())[:10]:
+        for candidate in sibling.iter("p", "div", "span", "address", "li"):
+            text = _text_without_times(candidate)
+            if len(text) <= 120 and _BY_LINE.match(text):
+                return _names(text)
+    return None
+
+
+def _text_without_times(element: lxml.html.HtmlElement) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag != "time":
+            parts.append(_text_without_times(child))
+        parts.append(child.tail or "")
+    return clean_text(" ".join(parts))
 
 
 def _classed_names(tree: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> str | None:
@@ -326,20 +351,26 @@ def _classed_names(tree: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> str
 
 
 def _time_element(tree: lxml.html.HtmlElement, which: str) -> str | None:
+    """The first `<time datetime>`, or for "updated" one that says so in its class,
+    itemprop, its parent's class or its own text."""
     times = tree.xpath("//time[@datetime]")
     if not times:
         return None
-    if which == "updated":
-        for element in times:
-            marker = (
-                " ".join(element.get(a, "") for a in ("class", "itemprop"))
-                + " "
-                + (element.getparent().get("class", "") if element.getparent() is not None else "")
+    if which != "updated":
+        return str(times[0].get("datetime"))
+    for element in times:
+        parent = element.getparent()
+        marker = " ".join(
+            (
+                element.get("class", ""),
+                element.get("itemprop", ""),
+                parent.get("class", "") if parent is not None else "",
+                element.text_content(),
             )
-            if re.search(r"updat|modif", marker, re.IGNORECASE):
-                return str(element.get("datetime"))
-        return None
-    return str(times[0].get("datetime"))
+        )
+        if _UPDATED_MARKER.search(marker):
+            return str(element.get("datetime"))
+    return None
 
 
 def _canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | None:

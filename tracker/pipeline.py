@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import repository
 from tracker.config import Config
-from tracker.confirm import agree, shape, shape_hash, without_volatile
+from tracker.confirm import agree, volatile_shapes, without_volatile
 from tracker.db import transaction
 from tracker.diff import compare
 from tracker.extract import Extraction, extract
@@ -292,7 +292,12 @@ def _page(
         content, differed = agree(
             content, without_volatile(second.analysis.extraction.content(), volatile), baseline
         )
-        repository.learn_volatile(session, host, {shape_hash(p): shape(p) for p in differed}, now)
+        learned = volatile_shapes(differed)
+        repository.learn_volatile(session, host, learned, now)
+        # what was just learned applies to the last version too: chrome it kept is not an edit
+        volatile = volatile | learned.keys()
+        content = without_volatile(content, volatile)
+        baseline = without_volatile(stored_content(latest), volatile) if latest else None
     article = _identify(session, article, first, now)
     if latest is None and article.id != check.article_id:
         latest = repository.latest_version(session, article.id)
