@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.site import INTERSTITIALS, NewsSite
+from tracker import history
 from tracker.models import Article, ArticleStatus, ArticleUrl, Check, Event, Revision, Version, VolatileText
 
 
@@ -112,6 +113,12 @@ def test_withdrawn_story_is_marked_gone_then_restored(site: NewsSite, make_track
     [article] = rows(tracker, Article)
     assert article.status == ArticleStatus.GONE
     assert article.next_check_at is not None  # still looked at, now and then
+    with tracker.session() as session:
+        [exported] = list(history.export(session))
+    assert exported["status"] == "gone"
+    assert [event["kind"] for event in exported["events"]] == ["gone"]
+    assert exported["events"][0]["detail"] == {"http_status": 410}
+    assert len(exported["versions"]) == 1
     del site.withdrawn[story.path]
     site.stories[story.path] = story
     assert tracker.cycle(every_active=False) == {}  # not due yet: gone articles are re-checked daily

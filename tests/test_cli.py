@@ -26,6 +26,7 @@ EXPORT_KEYS = {
     "first_seen_at",
     "versions",
     "revisions",
+    "events",
 }
 VERSION_KEYS = {"number", "fetched_at", "headline", "byline", "body", "published_at", "updated_at"}
 REVISION_KEYS = {"from", "to", "detected_at", "changed", "kinds", "stats", "diff"}

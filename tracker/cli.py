@@ -30,7 +30,7 @@ from tracker.config import Config, load_config, parse_duration
 from tracker.daemon import extraction_processes, run_forever, run_once, runtime_for
 from tracker.errors import TrackerError
 from tracker.fetch import Fetcher, Page
-from tracker.pipeline import analyze, check_articles
+from tracker.pipeline import analyze, check_articles, site_rules
 from tracker.render import diff_html, diff_json, diff_text
 from tracker.urls import normalize_url
 
@@ -271,7 +271,7 @@ async def _dry_run(config: Config, url: str) -> dict[str, Any]:
             "message": getattr(fetched, "message", ""),
             "http_status": fetched.status,
         }
-    analysis = analyze(fetched.html(), fetched.final_url)
+    analysis = analyze(fetched.html(), fetched.final_url, site_rules(config, fetched.final_url))
     content = analysis.extraction.content()
     return {
         "url": url,
@@ -356,10 +356,15 @@ def history_command(app: App, article: str, as_json: bool) -> None:
     for alias in data["aliases"]:
         if alias != data["url"]:
             click.echo(f"  alias {alias}")
+    for event in data["events"]:
+        detail = " ".join(f"{k}={v}" for k, v in event["detail"].items())
+        click.echo(f"  {event['at']}  {event['kind']}  {detail}".rstrip())
     revisions = {r["to"]: r for r in data["revisions"]}
     for version in data["versions"]:
         revision = revisions.get(version["number"])
         changed = f"  changed: {', '.join(revision['changed'])}" if revision else "  first version"
+        if revision and revision["kinds"]:
+            changed += f"  [{', '.join(revision['kinds'])}]"
         click.echo(f"v{version['number']}  {version['fetched_at']}  {version['headline'] or ''}{changed}")
 
 

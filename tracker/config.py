@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
+from cssselect import GenericTranslator, SelectorError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from tracker.errors import ConfigError
@@ -116,6 +117,23 @@ class FetchConfig(_Section):
     allow_private_addresses: bool = False
 
 
+class SiteConfig(_Section):
+    """Overrides for the rare site that general extraction gets wrong."""
+
+    drop: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+    @field_validator("drop", "keep")
+    @classmethod
+    def _selectors(cls, selectors: tuple[str, ...]) -> tuple[str, ...]:
+        for index, selector in enumerate(selectors):
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as error:
+                raise ValueError(f"item {index}: {selector!r} is not a CSS selector ({error})") from None
+        return selectors
+
+
 class LoggingConfig(_Section):
     level: str = "info"
 
@@ -132,7 +150,25 @@ class Config(_Section):
     sources: tuple[SourceConfig, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
     fetch: FetchConfig = FetchConfig()
+    sites: dict[str, SiteConfig] = Field(default_factory=dict)
     logging: LoggingConfig = LoggingConfig()
+
+    @field_validator("sites")
+    @classmethod
+    def _hosts(cls, sites: dict[str, SiteConfig]) -> dict[str, SiteConfig]:
+        for host in sites:
+            if not re.fullmatch(r"[a-z0-9.-]+", host) or "." not in host:
+                raise ValueError(f"{host!r} is not a host name such as example.org (lower case, no scheme)")
+        return {host.removeprefix("www."): rules for host, rules in sites.items()}
+
+    def site_rules(self, host: str) -> SiteConfig | None:
+        """The overrides for `host` (or a parent domain of it), if any."""
+        host = host.lower().removeprefix("www.")
+        while host:
+            if host in self.sites:
+                return self.sites[host]
+            host = host.partition(".")[2] if "." in host else ""
+        return None
 
     @field_validator("sources")
     @classmethod

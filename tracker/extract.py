@@ -144,12 +144,25 @@ class Extraction:
         )
 
 
-def extract(html: str, url: str | None = None) -> Extraction:
+@dataclass(frozen=True, slots=True)
+class SiteRules:
+    """Per-site overrides from config.yaml: elements to drop before extraction, and
+    elements to read the body from instead of trafilatura's choice."""
+
+    drop: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -> Extraction:
     """Extract the article from `html`; fields it cannot find are None or empty."""
     tree = _parse(html)
     if tree is None:
         return Extraction(None, None, (), None, None)
     declared = _Declared.read(tree)
+    if rules is not None:
+        _drop(tree, rules.drop)
+        if rules.keep:
+            return _with_body(declared, tree, url, _kept_paragraphs(tree, rules.keep))
     canonical = _canonical(tree, url)
     language = tree.get("lang") or None
     document: Any = trafilatura.bare_extraction(
@@ -383,6 +396,42 @@ def _canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
         if normalized:
             return normalized
     return None
+
+
+def _drop(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> None:
+    for selector in selectors:
+        for element in tree.cssselect(selector):
+            element.drop_tree()
+
+
+def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """Block text of the elements a site override says hold the article, in order."""
+    blocks = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+    paragraphs: list[str] = []
+    for selector in selectors:
+        for container in tree.cssselect(selector):
+            inner = [
+                e for e in container.iter(*blocks) if not any(a.tag in blocks for a in e.iterancestors())
+            ]
+            paragraphs.extend(clean_text(e.text_content()) for e in (inner or [container]))
+    return tuple(p for p in paragraphs if p)
+
+
+def _with_body(
+    declared: _Declared, tree: lxml.html.HtmlElement, url: str | None, paragraphs: tuple[str, ...]
+) -> Extraction:
+    headline = declared.headline or _visible_headline(declared, tree)
+    return Extraction(
+        headline=headline,
+        byline=declared.byline,
+        paragraphs=_without_headline(paragraphs, [headline, *(declared.h1 or [])]),
+        published_at=declared.published_at,
+        updated_at=declared.updated_at,
+        canonical_url=_canonical(tree, url),
+        language=tree.get("lang") or None,
+        site_name=declared.site_name,
+        publisher_id=declared.publisher_id,
+    )
 
 
 def _visible_headline(declared: _Declared, tree: lxml.html.HtmlElement) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tracker import repository
 from tracker.diff import Changes, compare
 from tracker.errors import NotFoundError
-from tracker.models import Article, Revision, Source, Version
+from tracker.models import Article, Event, Revision, Source, Version
 from tracker.pipeline import stored_content
 
 
@@ -77,10 +77,15 @@ def revision_json(revision: Revision) -> dict[str, Any]:
     }
 
 
+def event_json(event: Event) -> dict[str, Any]:
+    return {"at": iso(event.at), "kind": event.kind, "detail": dict(event.detail)}
+
+
 def history(session: Session, article: Article) -> dict[str, Any]:
     return {
         **article_summary(session, article),
         "aliases": repository.aliases_of(session, article.id),
+        "events": [event_json(e) for e in repository.events_of(session, article.id)],
         "versions": [version_json(v, with_body=False) for v in repository.versions_of(session, article.id)],
         "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
     }
@@ -117,6 +122,7 @@ def export_article(session: Session, article: Article) -> dict[str, Any]:
         "first_seen_at": iso(article.first_seen_at),
         "versions": [version_json(v) | {"body": v.body} for v in versions],
         "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
+        "events": [event_json(e) for e in repository.events_of(session, article.id)],
     }
 
 

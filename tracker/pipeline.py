@@ -38,7 +38,7 @@ from tracker.config import Config
 from tracker.confirm import agree, volatile_shapes, without_volatile
 from tracker.db import transaction
 from tracker.diff import compare
-from tracker.extract import Extraction, extract
+from tracker.extract import Extraction, SiteRules, extract
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
 from tracker.identity import identity_keys, site_of
 from tracker.models import Article, ArticleStatus, Check, Outcome
@@ -62,9 +62,9 @@ class Analysis:
     problem: str | None
 
 
-def analyze(html: str, url: str) -> Analysis:
+def analyze(html: str, url: str, rules: SiteRules | None = None) -> Analysis:
     """Extract and classify a page; pure CPU work, run in a process pool by the daemon."""
-    extraction = extract(html, url)
+    extraction = extract(html, url, rules)
     if truncated(html):
         return Analysis(extraction, "the page was cut off before its end")
     return Analysis(extraction, soft_error(extraction, _title_of(html)))
@@ -102,9 +102,16 @@ class Runtime:
     executor: Executor | None = None
 
     async def analyze(self, html: str, url: str) -> Analysis:
+        rules = site_rules(self.config, url)
         if self.executor is None:
-            return analyze(html, url)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze, html, url)
+            return analyze(html, url, rules)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze, html, url, rules)
+
+
+def site_rules(config: Config, url: str) -> SiteRules | None:
+    """The config's overrides for the site of `url`, as extraction takes them."""
+    rules = config.site_rules(site_of(url))
+    return SiteRules(drop=rules.drop, keep=rules.keep) if rules else None
 
 
 @dataclass(frozen=True, slots=True)
