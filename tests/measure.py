@@ -50,6 +50,13 @@ class Report:
         total = self.versions if total is None else total
         return right / total if total else 1.0
 
+    def explain(self) -> str:
+        """What went wrong, for a failing assertion's neighbourhood in the output."""
+        return (
+            f"missed {self.missed[:10]}\nspurious {self.spurious[:10]}\n"
+            f"wrong fields {self.wrong_fields[:10]}\nwrong content {self.wrong_content[:10]}"
+        )
+
     def lines(self) -> list[str]:
         f1 = sorted(self.body_f1)
         return [

@@ -16,28 +16,17 @@ import yaml
 from tests.site import NewsSite
 
 
-def start_daemon(tmp_path: Path, site: NewsSite) -> tuple[subprocess.Popen[str], str]:
-    database = f"sqlite:///{tmp_path / 'daemon.db'}"
+def start_daemon(tmp_path: Path, settings: dict[str, object]) -> subprocess.Popen[str]:
+    """`tracker run` on a config.yaml holding `settings`, as a user starts it."""
     config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database": {"url": database},
-                "sources": [{"name": "sim", "feeds": [site.feed()]}],
-                "schedule": {"tick": "1s"},
-                "fetch": {"allow_private_addresses": True, "timeout": "3s"},
-                "logging": {"level": "info"},
-            }
-        )
-    )
-    process = subprocess.Popen(
+    config.write_text(yaml.safe_dump({"schedule": {"tick": "1s"}, **settings}))
+    return subprocess.Popen(
         [sys.executable, "-m", "tracker", "--config", str(config), "run"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    return process, database
 
 
 def wait_for_versions(database: str, count: int, process: subprocess.Popen[str], timeout: float = 60) -> None:
@@ -62,7 +51,16 @@ def wait_for_versions(database: str, count: int, process: subprocess.Popen[str],
 def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSite, signum: int) -> None:
     for template in ("jsonld", "meta", "time"):
         site.add_story(template)
-    process, database = start_daemon(tmp_path, site)
+    database = f"sqlite:///{tmp_path / 'daemon.db'}"
+    process = start_daemon(
+        tmp_path,
+        {
+            "database": {"url": database},
+            "sources": [{"name": "sim", "feeds": [site.feed()]}],
+            "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+            "logging": {"level": "info"},
+        },
+    )
     try:
         wait_for_versions(database, 3, process)
         process.send_signal(signum)
@@ -79,21 +77,12 @@ def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSi
 
 
 def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database": {"url": f"sqlite:///{tmp_path / 'offline.db'}"},
-                "sources": [{"name": "nowhere", "feeds": ["http://feeds.invalid/rss"]}],
-                "schedule": {"tick": "1s"},
-            }
-        )
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_daemon(
+        tmp_path,
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'offline.db'}"},
+            "sources": [{"name": "nowhere", "feeds": ["http://feeds.invalid/rss"]}],
+        },
     )
     try:
         time.sleep(4)

@@ -30,16 +30,7 @@ def test_hostile_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None
     tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
     report = measure.run(newsroom, tracker, cycles=12)
     print("\n" + "\n".join(report.lines()))
-    print(
-        "missed",
-        report.missed[:10],
-        "\nspurious",
-        report.spurious[:10],
-        "\nwrong fields",
-        report.wrong_fields[:10],
-        "\nwrong content",
-        report.wrong_content[:10],
-    )
+    print(report.explain())
     assert report.edits >= 150 and report.troubled >= 100
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98
@@ -62,16 +53,7 @@ def test_unseen_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:
     tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
     report = measure.run(newsroom, tracker, cycles=10)
     print("\n" + "\n".join(report.lines()))
-    print(
-        "missed",
-        report.missed[:10],
-        "\nspurious",
-        report.spurious[:10],
-        "\nwrong fields",
-        report.wrong_fields[:10],
-        "\nwrong content",
-        report.wrong_content[:10],
-    )
+    print(report.explain())
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98
     assert sum(report.body_f1) / len(report.body_f1) >= 0.98
