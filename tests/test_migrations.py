@@ -30,3 +30,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_schema_revision_constant_is_the_newest_migration() -> None:
+    assert db.head_revision() == db.SCHEMA_REVISION

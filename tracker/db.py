@@ -10,21 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alembic import command
 from tracker.errors import DatabaseError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "alembic"
+# The newest migration in alembic/versions (a test keeps the two equal). Checking a
+# database against it is one query; Alembic itself is imported only to migrate.
+SCHEMA_REVISION = "0002"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -60,6 +62,8 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -68,6 +72,8 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> str | None:
     """Create or upgrade the schema to the newest migration; returns the revision."""
+    from alembic import command
+
     _ensure_sqlite_directory(engine)
     try:
         command.upgrade(alembic_config(engine), "head")
@@ -77,21 +83,27 @@ def upgrade(engine: Engine) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as error:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as error:
         raise DatabaseError(f"cannot reach {redact(str(engine.url))}: {describe_error(error)}") from None
 
 
 def head_revision() -> str | None:
+    """The newest migration, read from alembic/versions."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def ensure_current(engine: Engine, *, upgrade_embedded: bool) -> None:
     """Fail with a clear message unless the schema is at head; an embedded
     (SQLite) database is upgraded in place when `upgrade_embedded` is set."""
-    if current_revision(engine) == head_revision():
+    if current_revision(engine) == SCHEMA_REVISION:
         return
     if upgrade_embedded and engine.dialect.name == "sqlite":
         upgrade(engine)

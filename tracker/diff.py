@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from tracker.normalize import FIELDS, Content
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -64,6 +62,8 @@ def kinds_of(changed: tuple[str, ...]) -> tuple[str, ...]:
 
 def field_changes(old: Content, new: Content) -> tuple[dict[str, Any], ...]:
     """Every changed field but the body, from deepdiff's report, in tracker's shape."""
+    from deepdiff import DeepDiff  # 0.14 s to import: paid only when revisions are computed
+
     before, after = _scalar_fields(old), _scalar_fields(new)
     report = DeepDiff(before, after, verbose_level=2)
     fields: set[str] = set()

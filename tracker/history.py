@@ -16,7 +16,7 @@ from tracker import repository
 from tracker.diff import Changes, compare
 from tracker.errors import NotFoundError
 from tracker.models import Article, Event, Revision, Source, Version
-from tracker.pipeline import stored_content
+from tracker.normalize import content_of
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -102,7 +102,7 @@ def diff_between(
     from_number = from_number or max(1, to_number - 1)
     old = repository.version_numbered(session, article.id, from_number)
     new = repository.version_numbered(session, article.id, to_number)
-    return old, new, compare(stored_content(old), stored_content(new))
+    return old, new, compare(content_of(old), content_of(new))
 
 
 def export_article(session: Session, article: Article) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 FIELDS = ("headline", "byline", "body", "published_at", "updated_at")
 
@@ -122,6 +123,17 @@ def make_content(
         body=clean_paragraphs(paragraphs),
         published_at=to_utc(published_at),
         updated_at=to_utc(updated_at),
+    )
+
+
+def content_of(version: Any) -> Content:
+    """A stored version (anything with the five fields) as Content."""
+    return make_content(
+        headline=version.headline,
+        byline=version.byline,
+        paragraphs=split_body(version.body),
+        published_at=version.published_at,
+        updated_at=version.updated_at,
     )
 
 

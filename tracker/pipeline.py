@@ -42,7 +42,7 @@ from tracker.extract import Extraction, SiteRules, extract
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
 from tracker.identity import identity_keys, site_of
 from tracker.models import Article, ArticleStatus, Check, Outcome
-from tracker.normalize import Content, make_content, split_body
+from tracker.normalize import Content, content_of
 from tracker.policy import next_check_at
 from tracker.soft_errors import collapsed, soft_error, truncated
 from tracker.urls import try_normalize_url
@@ -152,7 +152,7 @@ def _task(session: Session, article_id: int, volatile: dict[str, frozenset[str]]
     if host not in volatile:
         volatile[host] = repository.volatile_shapes(session, host)
     latest = repository.latest_version(session, article_id)
-    baseline = without_volatile(stored_content(latest), volatile[host]) if latest else None
+    baseline = without_volatile(content_of(latest), volatile[host]) if latest else None
     return _Task(
         article.id,
         article.url,
@@ -291,7 +291,7 @@ def _page(
     host = site_of(article.url)
     volatile = repository.volatile_shapes(session, host)
     latest = repository.latest_version(session, article.id)
-    baseline = without_volatile(stored_content(latest), volatile) if latest else None
+    baseline = without_volatile(content_of(latest), volatile) if latest else None
     content = without_volatile(first.analysis.extraction.content(), volatile)
     if second is not None and (baseline is None or content != baseline):
         if not second.good or second.analysis is None:
@@ -304,11 +304,11 @@ def _page(
         # what was just learned applies to the last version too: chrome it kept is not an edit
         volatile = volatile | learned.keys()
         content = without_volatile(content, volatile)
-        baseline = without_volatile(stored_content(latest), volatile) if latest else None
+        baseline = without_volatile(content_of(latest), volatile) if latest else None
     article = _identify(session, article, first, now)
     if latest is None and article.id != check.article_id:
         latest = repository.latest_version(session, article.id)
-        baseline = without_volatile(stored_content(latest), volatile) if latest else None
+        baseline = without_volatile(content_of(latest), volatile) if latest else None
     _restore(session, article, now)
     _remember_urls(session, article, first.result, first.analysis.extraction, now)
     page = first.result
@@ -412,17 +412,6 @@ def _extra(page: Page, analysis: Analysis) -> dict[str, Any]:
         "publisher_id": extraction.publisher_id,
     }
     return {key: value for key, value in extra.items() if value}
-
-
-def stored_content(version: Any) -> Content:
-    """A stored version as Content, for comparison with a fresh extraction."""
-    return make_content(
-        headline=version.headline,
-        byline=version.byline,
-        paragraphs=split_body(version.body),
-        published_at=version.published_at,
-        updated_at=version.updated_at,
-    )
 
 
 def _schedule(session: Session, config: Config, article: Article, now: datetime) -> None:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from tracker.diff import Changes
+
 from tracker.config import SourceConfig
-from tracker.diff import Changes
 from tracker.errors import NotFoundError
 from tracker.models import (
     Article,
@@ -287,6 +288,8 @@ def insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[di
     """INSERT ... ON CONFLICT DO NOTHING, so concurrent workers may insert the same row."""
     if not rows:
         return
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(postgresql.insert(model).values(rows).on_conflict_do_nothing())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import courlan
-
 from tracker.errors import FetchError
 
 
@@ -21,6 +19,8 @@ def normalize_url(url: str, base: str | None = None) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FetchError(f"not an http(s) URL: {url!r}")
+    import courlan  # 0.1 s to import: only commands that take URLs pay for it
+
     cleaned = courlan.normalize_url(urlunsplit(parts._replace(fragment="")))
     return urlunsplit(urlsplit(cleaned)._replace(fragment=""))
 
