@@ -4,8 +4,8 @@ a developer running `alembic` by hand gets TRACKER_DATABASE_URL or alembic.ini's
 import os
 
 import sqlalchemy as sa
-
 from alembic import context
+
 from tracker.db import create_engine
 from tracker.models import Base
 

@@ -133,15 +133,18 @@ def test_withdrawn_story_is_marked_gone_then_restored(site: NewsSite, make_track
 @pytest.mark.parametrize(
     ("edit", "kinds"),
     [
-        (lambda s: setattr(s, "headline", "Quietly rewritten"), ["headline", "silent"]),
-        (lambda s: s.paragraphs.append("A new closing paragraph."), ["silent"]),
+        (
+            lambda s: setattr(s, "headline", "Quietly rewritten"),
+            ["headline", "rewording", "deletion", "silent"],
+        ),
+        (lambda s: s.paragraphs.append("A new closing paragraph."), ["addition", "silent"]),
         (lambda s: setattr(s, "updated_at", datetime(2026, 11, 28, 12, 0, tzinfo=UTC)), ["timestamp-only"]),
         (
             lambda s: (
                 s.paragraphs.append("Correction: the vote is on Monday."),
                 setattr(s, "updated_at", datetime(2026, 11, 28, 12, 0, tzinfo=UTC)),
             ),
-            [],
+            ["addition", "correction"],
         ),
     ],
     ids=["silent-headline", "silent-body", "timestamp-only", "declared-update"],

@@ -82,17 +82,18 @@ def test_body_diff_inserts_deletes_and_rewords() -> None:
     changes = compare(old, new)
     assert changes.changed == ("body",)
     ops = [op["op"] for op in changes.body_diff]
-    assert ops == ["equal", "replace", "equal", "insert"]
-    replace = changes.body_diff[1]
-    assert replace["words"] == [["=", "Second paragraph "], ["-", "here"], ["+", "was reworded"], ["=", "."]]
+    assert ops == ["equal", "change", "equal", "insert"]
+    change = changes.body_diff[1]
+    assert change["words"] == [["=", "Second paragraph "], ["-", "here"], ["+", "was reworded"], ["=", "."]]
     assert changes.stats == {
         "chars_added": 31,
         "chars_removed": 4,
-        "words_added": 6,
+        "words_added": 5,
         "words_removed": 1,
         "paragraphs_added": 1,
         "paragraphs_removed": 0,
         "paragraphs_changed": 1,
+        "paragraphs_moved": 0,
     }
 
 

@@ -72,6 +72,7 @@ def revision_json(revision: Revision) -> dict[str, Any]:
         "changed": list(revision.changed),
         "trivial": revision.trivial,
         "kinds": list(revision.kinds),
+        "significance": revision.significance,
         "stats": dict(revision.stats),
         "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
     }

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -234,6 +235,7 @@ class Revision(Base):
     stats: Mapped[dict[str, Any]]
     trivial: Mapped[bool] = mapped_column(Boolean, default=False)
     kinds: Mapped[list[Any]] = mapped_column(default=list)
+    significance: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class ArticleKey(Base):

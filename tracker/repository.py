@@ -228,6 +228,7 @@ def add_revision(
         stats=changes.stats,
         trivial=changes.trivial,
         kinds=list(changes.kinds),
+        significance=changes.significance,
     )
     session.add(revision)
     session.flush()
