@@ -33,6 +33,8 @@ pytest:
 
 bench: install-dev
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/commands.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

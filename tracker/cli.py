@@ -521,8 +521,11 @@ def changes(app: App, /, limit: int, as_json: bool, **options: Any) -> None:
     "--format", "output_format", type=click.Choice(["html", "markdown"]), default="html", show_default=True
 )
 @click.option("--title", default="tracker: changes", show_default=True)
+@click.option("--limit", type=click.IntRange(1), help="Only the N most significant revisions.")
 @pass_app
-def report(app: App, /, output: Path, output_format: str, title: str, **options: Any) -> None:
+def report(
+    app: App, /, output: Path, output_format: str, title: str, limit: int | None, **options: Any
+) -> None:
     """Write a diff report: a summary table, then every revision, inline and side by side.
 
     \b
@@ -533,7 +536,7 @@ def report(app: App, /, output: Path, output_format: str, title: str, **options:
     from tracker.changes import report_items
     from tracker.report import render_report
 
-    where = change_filter(options, default_since="24h")
+    where = change_filter(options, default_since="24h", limit=limit)
     with app.transaction() as session:
         items = report_items(session, where)
         text = render_report(
