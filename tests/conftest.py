@@ -91,6 +91,7 @@ def site() -> Iterator[NewsSite]:
 def make_config(database_url: str, **sections: Any) -> Config:
     fetch = {
         "allow_private_addresses": True,
+        "per_host_delay": "0s",
         "timeout": "3s",
         "max_bytes": 2_000_000,
         **sections.pop("fetch", {}),

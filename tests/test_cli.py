@@ -42,7 +42,7 @@ def config_file(tmp_path: Path, site: NewsSite, db_url: str) -> Path:
             {
                 "database": {"url": db_url},
                 "sources": [{"name": "sim", "feeds": [site.url("/feed.xml")]}],
-                "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+                "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
                 "logging": {"level": "warning"},
             }
         )

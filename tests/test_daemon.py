@@ -57,7 +57,7 @@ def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSi
         {
             "database": {"url": database},
             "sources": [{"name": "sim", "feeds": [site.feed()]}],
-            "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+            "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
             "logging": {"level": "info"},
         },
     )

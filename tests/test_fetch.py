@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
 
 
 def fetch(url: str, **settings: Any) -> FetchResult:
-    options = {"allow_private_addresses": True, "timeout": "2s", **settings}
+    options = {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "2s", **settings}
     config = FetchConfig.model_validate(options)
 
     async def go() -> FetchResult:
@@ -62,7 +64,7 @@ def test_conditional_request_gives_not_modified(site: NewsSite) -> None:
     assert isinstance(first, Page) and first.etag == '"v1"'
 
     async def again() -> FetchResult:
-        async with Fetcher(FetchConfig(allow_private_addresses=True)) as fetcher:
+        async with Fetcher(FetchConfig(allow_private_addresses=True, per_host_delay=0)) as fetcher:
             return await fetcher.fetch(site.url("/etag"), etag=first.etag)
 
     assert isinstance(asyncio.run(again()), NotModified)
@@ -103,7 +105,9 @@ def test_per_host_concurrency_is_bounded(site: NewsSite, per_host: int) -> None:
     site.route("/slow", slow)
 
     async def go() -> list[FetchResult]:
-        config = FetchConfig(allow_private_addresses=True, per_host_concurrency=per_host, concurrency=8)
+        config = FetchConfig(
+            allow_private_addresses=True, per_host_delay=0, per_host_concurrency=per_host, concurrency=8
+        )
         async with Fetcher(config) as fetcher:
             return await asyncio.gather(*(fetcher.fetch(site.url("/slow")) for _ in range(8)))
 
@@ -122,3 +126,92 @@ def test_user_agent_comes_from_config(site: NewsSite) -> None:
     site.route("/ua", record)
     fetch(site.url("/ua"), user_agent="tracker-test/1.0 (+https://example.org/contact)")
     assert seen["User-Agent"] == "tracker-test/1.0 (+https://example.org/contact)"
+
+
+def fetch_many(urls: list[str], **settings: Any) -> tuple[list[FetchResult], list[float]]:
+    """Fetch `urls` one after another with one fetcher; returns results and start times."""
+    config = FetchConfig.model_validate({"allow_private_addresses": True, "timeout": "5s", **settings})
+
+    async def go() -> tuple[list[FetchResult], list[float]]:
+        async with Fetcher(config) as fetcher:
+            results, started = [], []
+            for url in urls:
+                started.append(time.monotonic())
+                results.append(await fetcher.fetch(url))
+            return results, started
+
+    return asyncio.run(go())
+
+
+def arrivals(site: NewsSite, paths: list[str]) -> list[float]:
+    """Serve `paths` as small pages and record when each request arrives."""
+    times: list[float] = []
+
+    def page(_request: Request) -> Response:
+        times.append(time.monotonic())
+        return Response(body=b"<p>ok</p>")
+
+    for path in paths:
+        site.route(path, page)
+    return times
+
+
+def test_robots_txt_is_obeyed_unless_switched_off(site: NewsSite) -> None:
+    site.route(
+        "/robots.txt",
+        lambda _r: Response(
+            body=b"User-agent: *\nDisallow: /private/\n\nUser-agent: tracker\nDisallow: /news/embargoed\n",
+            headers={"Content-Type": "text/plain"},
+        ),
+    )
+    arrivals(site, ["/news/open", "/news/embargoed", "/private/x"])
+    paths = ["/news/open", "/news/embargoed", "/private/x"]
+    results, _ = fetch_many([site.url(p) for p in paths], per_host_delay=0)
+    # the group naming tracker replaces the * group (RFC 9309): /private/ is open to tracker
+    assert [type(r).__name__ for r in results] == ["Page", "FetchFailure", "Page"]
+    refused = results[1]
+    assert isinstance(refused, FetchFailure) and refused.kind == "robots"
+    assert "robots.txt disallows /news/embargoed for tracker" in refused.message
+    assert site.hits.get("/news/embargoed") is None and site.hits["/robots.txt"] == 1
+    results, _ = fetch_many([site.url("/news/embargoed")], per_host_delay=0, obey_robots=False)
+    assert isinstance(results[0], Page)
+
+
+def test_a_failing_robots_txt_leaves_the_site_alone(site: NewsSite) -> None:
+    site.route("/robots.txt", lambda _r: Response(503, b"down"))
+    story = site.add_story()
+    [result], _ = fetch_many([site.url(story.path)], per_host_delay=0, max_retry_after="1s")
+    assert isinstance(result, FetchFailure) and result.kind == "robots"
+    assert site.hits.get(story.path) is None
+
+
+def test_requests_to_one_host_are_spaced_by_the_delay_and_crawl_delay(site: NewsSite) -> None:
+    paths = [f"/spaced/{n}" for n in range(3)]
+    times = arrivals(site, paths)
+    fetch_many([site.url(p) for p in paths], per_host_delay="300ms")
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.29
+    times.clear()
+    site.route(
+        "/robots.txt",
+        lambda _r: Response(
+            body=b"User-agent: *\nCrawl-delay: 0.6\n", headers={"Content-Type": "text/plain"}
+        ),
+    )
+    fetch_many([site.url(p) for p in paths], per_host_delay=0)
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.59
+
+
+def test_retry_after_holds_the_host_back(site: NewsSite) -> None:
+    replies = [Response(429, b"slow down", headers={"Retry-After": "1"})]
+    times = arrivals(site, ["/after"])
+    site.route(
+        "/busy",
+        lambda _r: (
+            times.append(time.monotonic()),
+            replies.pop() if replies else Response(body=b"<p>ok</p>"),
+        )[1],
+    )
+    results, _ = fetch_many([site.url("/busy"), site.url("/after")], per_host_delay=0)
+    assert isinstance(results[0], FetchFailure) and results[0].status == 429 and results[0].retry_after == "1"
+    assert isinstance(results[1], Page)
+    assert times[1] - times[0] >= 0.99

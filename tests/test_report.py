@@ -51,7 +51,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ne
             {
                 "database": {"url": f"sqlite:///{tmp_path / 'report.db'}"},
                 "sources": [{"name": "sim", "feeds": [site.feed()]}],
-                "fetch": {"allow_private_addresses": True, "timeout": "3s"},
+                "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
                 "logging": {"level": "warning"},
             }
         )

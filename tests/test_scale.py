@@ -22,7 +22,7 @@ def test_a_feed_of_hundreds_is_tracked_and_exported(tmp_path: Path, site: NewsSi
             {
                 "database": {"url": f"sqlite:///{tmp_path / 'scale.db'}"},
                 "sources": [{"name": "sim", "feeds": [site.feed()]}],
-                "fetch": {"allow_private_addresses": True, "per_host_concurrency": 8},
+                "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "per_host_concurrency": 8},
                 "logging": {"level": "warning"},
             }
         )

@@ -114,6 +114,9 @@ class FetchConfig(_Section):
     max_redirects: int = Field(default=10, ge=0, le=30)
     concurrency: int = Field(default=16, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_delay: Duration = timedelta(seconds=1)
+    obey_robots: bool = True
+    max_retry_after: Duration = timedelta(hours=1)
     allow_private_addresses: bool = False
 
 

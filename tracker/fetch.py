@@ -5,19 +5,28 @@ A fetch returns a value, never raises for the network's sake: a `Page`, a
 `FetchFailure` that says what went wrong in a word (`kind`) and a sentence.
 
 Redirects are followed here, hop by hop, so that every hop is checked against
-the private-address rule and loops are caught. Bodies are streamed and cut at
-`max_bytes`; a body shorter than its Content-Length is `truncated`.
+the private-address rule and robots.txt, and loops are caught. Bodies are
+streamed and cut at `max_bytes`; a body shorter than its Content-Length is
+`truncated`.
+
+Politeness, per host: at most `per_host_concurrency` requests in flight,
+requests started at least `per_host_delay` apart (or the robots.txt
+Crawl-delay, if longer), robots.txt obeyed (RFC 9309: a 4xx robots.txt allows
+everything, an unreachable one disallows for a while), and a 429 or 503 with
+Retry-After holds the host back for that long (at most `max_retry_after`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import ipaddress
 import socket
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -84,14 +93,20 @@ class FetchFailure:
 FetchResult = Page | NotModified | FetchFailure
 
 
-@dataclass(slots=True)
-class _Limits:
-    total: asyncio.Semaphore
-    per_host: int
-    hosts: defaultdict[str, asyncio.Semaphore] = field(init=False)
+ROBOTS_TTL = 24 * 3600.0
+ROBOTS_RETRY = 600.0
+ROBOTS_MAX_BYTES = 512_000
 
-    def __post_init__(self) -> None:
-        self.hosts = defaultdict(lambda: asyncio.Semaphore(self.per_host))
+
+@dataclass(slots=True)
+class _Host:
+    """What the fetcher knows of one host: its slots, when it may be asked next, its robots.txt."""
+
+    slots: asyncio.Semaphore
+    next_start: float = 0.0
+    robots: Any = None
+    robots_until: float = 0.0
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Fetcher:
@@ -110,7 +125,9 @@ class Fetcher:
             transport=transport,
             limits=httpx.Limits(max_connections=settings.concurrency),
         )
-        self._limits = _Limits(asyncio.Semaphore(settings.concurrency), settings.per_host_concurrency)
+        self._total = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, _Host] = {}
+        self._agent = settings.user_agent.split("/")[0].split()[0]
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -146,7 +163,7 @@ class Fetcher:
         seen = [url]
         current = url
         for _hop in range(self.settings.max_redirects + 1):
-            refusal = await self._refuse(current)
+            refusal = await self._refuse(current) or await self._disallowed(current)
             if refusal:
                 return FetchFailure(url, refusal[0], refusal[1], final_url=current)
             result = await self._request(url, current, headers, tuple(seen[1:]), html_only)
@@ -171,8 +188,9 @@ class Fetcher:
         html_only: bool,
     ) -> FetchResult | str:
         """One hop: a result, or the next URL to go to."""
-        host = urlsplit(current).hostname or ""
-        async with self._limits.total, self._limits.hosts[host]:
+        host = self._host(current)
+        async with self._total, host.slots:
+            await self._turn(host)
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
                     return await self._read(url, current, response, redirects, html_only)
@@ -201,13 +219,16 @@ class Fetcher:
         if status == 304:
             return NotModified(url, current, redirects=redirects)
         if status >= 300:
+            retry_after = response.headers.get("retry-after")
+            if status in (429, 503):
+                self._hold_back(current, retry_after)
             return FetchFailure(
                 url,
                 "http_status",
                 f"HTTP {status}",
                 status=status,
                 final_url=current,
-                retry_after=response.headers.get("retry-after"),
+                retry_after=retry_after,
             )
         content_type = response.headers.get("content-type", "")
         if html_only and content_type and not content_type.lower().startswith(HTML_TYPES):
@@ -245,6 +266,64 @@ class Fetcher:
                 return FetchFailure("", "too_large", f"over the limit of {limit} bytes", size=size)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _host(self, url: str) -> _Host:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}".lower()
+        if key not in self._hosts:
+            self._hosts[key] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency))
+        return self._hosts[key]
+
+    async def _turn(self, host: _Host) -> None:
+        """Wait until this host may be asked again, and book the next slot."""
+        delay = self.settings.per_host_delay.total_seconds()
+        if host.robots is not None:
+            delay = max(delay, float(host.robots.crawl_delay(self._agent) or 0))
+        now = time.monotonic()
+        start = max(now, host.next_start)
+        host.next_start = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def _hold_back(self, url: str, retry_after: str | None) -> None:
+        """A 429 or 503: ask this host nothing more until Retry-After has passed."""
+        seconds = _retry_after_seconds(retry_after)
+        if seconds is None:
+            seconds = 60.0
+        seconds = min(seconds, self.settings.max_retry_after.total_seconds())
+        host = self._host(url)
+        host.next_start = max(host.next_start, time.monotonic() + seconds)
+
+    async def _disallowed(self, url: str) -> tuple[str, str] | None:
+        """(kind, message) when robots.txt forbids `url` to this agent."""
+        if not self.settings.obey_robots or urlsplit(url).path == "/robots.txt":
+            return None
+        host = self._host(url)
+        async with host.robots_lock:
+            if time.monotonic() >= host.robots_until:
+                await self._load_robots(url, host)
+        if host.robots is False:
+            return "robots", "robots.txt could not be read; the site is left alone for now"
+        if host.robots is not None and not host.robots.can_fetch(url, self.settings.user_agent):
+            return "robots", f"robots.txt disallows {urlsplit(url).path} for {self._agent}"
+        return None
+
+    async def _load_robots(self, url: str, host: _Host) -> None:
+        from protego import Protego
+
+        parts = urlsplit(url)
+        result = await self._follow(f"{parts.scheme}://{parts.netloc}/robots.txt", None, None, False)
+        host.robots_until = time.monotonic() + ROBOTS_TTL
+        if isinstance(result, Page):
+            host.robots = Protego.parse(result.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
+        elif isinstance(result, FetchFailure) and result.status is not None and 400 <= result.status < 500:
+            host.robots = None  # no robots.txt: everything is allowed
+        elif isinstance(result, FetchFailure) and result.status is not None:
+            host.robots = False  # the server fails (5xx): disallow, and ask again later
+            host.robots_until = time.monotonic() + ROBOTS_RETRY
+        else:
+            host.robots = None  # not reached at all: the page's own fetch will say why
+            host.robots_until = 0.0
 
     async def _refuse(self, url: str) -> tuple[str, str] | None:
         """(kind, message) when `url` may not be fetched, else None."""
@@ -289,6 +368,21 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
 
 def _with_elapsed(result: FetchResult, elapsed_ms: int) -> FetchResult:
     return replace(result, elapsed_ms=elapsed_ms)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def _detect_charset(content: bytes) -> str | None:
