@@ -142,8 +142,10 @@ def _setup_logging(app: App) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # "skipped: maximum number of running instances" is how ticks are meant to coalesce
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 @main.command()
@@ -169,11 +171,12 @@ def run(app: App, once: bool, every_active: bool) -> None:
     """
     _setup_logging(app)
     sessions = app.sessions
-    if once:
-        outcomes = _run_async(_run_once(app.config, sessions, every_active))
-        click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
-        return
-    _run_async(_run_daemon(app.config, sessions))
+    with db.single_writer(app.engine):
+        if once:
+            outcomes = _run_async(_run_once(app.config, sessions, every_active))
+            click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
+            return
+        _run_async(_run_daemon(app.config, sessions))
 
 
 async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
@@ -323,6 +326,35 @@ def _print_dry_run(result: dict[str, Any]) -> None:
             click.echo(f"{key}: {result[key]}")
     if result.get("body"):
         click.echo("\n" + result["body"])
+
+
+@main.command()
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Health: articles by state, checks due now, the last hour's outcomes, and per source
+    the share of checks that got the article in the last day (warned when it drops).
+
+    \b
+    Example:
+      tracker status
+    """
+    from tracker.health import status as health
+
+    with app.transaction() as session:
+        report = health(session, utc_now())
+    if as_json:
+        echo_json(report)
+        return
+    articles = ", ".join(f"{state} {count}" for state, count in report["articles"].items())
+    click.echo(f"articles: {articles}; due now {report['due_now']}")
+    outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
+    click.echo(f"checks in the last hour: {outcomes}")
+    for row in report["sources"]:
+        share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
+        click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
+        if row["warning"]:
+            click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
 
 
 @main.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -48,7 +49,9 @@ async def runtime_for(
     """A Runtime with its HTTP client and, when `processes` is set, an extraction pool."""
     executor: Executor | None = None
     if processes:
-        executor = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            processes, mp_context=get_context("spawn"), initializer=die_with_parent
+        )
     try:
         async with Fetcher(config.fetch) as fetcher:
             yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), executor=executor)
@@ -59,6 +62,29 @@ async def runtime_for(
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def die_with_parent() -> None:
+    """In an extraction worker: end when the daemon ends, even by SIGKILL (Linux), rather
+    than linger as an orphan."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        pass
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def extraction_processes() -> int:
@@ -118,7 +144,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         task = asyncio.ensure_future(work())
         running.add(task)
         try:
-            await task
+            await asyncio.shield(task)  # shutting the scheduler down must not cut a check in half
         except Exception:
             log.exception("tick failed; the daemon carries on")
         finally:
@@ -130,6 +156,10 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
                 "checked %d articles: %s", len(results), _summary(Counter(r.outcome.value for r in results))
             )
 
+    with transaction(runtime.sessions) as session:
+        released = repository.release_dead_leases(session, socket.gethostname(), process_alive)
+    if released:
+        log.info("released %d leases of a daemon of this machine that is gone", released)
     scheduler = AsyncIOScheduler(timezone="UTC")
     first = runtime.clock()
     scheduler.add_job(
@@ -156,11 +186,12 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     log.info("tracker daemon %s running", runtime.owner)
     await stop.wait()
     log.info("stopping: finishing %d running ticks", len(running))
-    scheduler.shutdown(wait=False)
+    scheduler.pause()  # no new ticks; the running ones end after their batch (stop is set: no new claims)
     if running:
-        _done, pending = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        _done, pending = await asyncio.wait(set(running), timeout=STOP_GRACE_SECONDS)
         for task in pending:
             task.cancel()
+    scheduler.shutdown(wait=False)
     log.info("tracker daemon stopped")
 
 

@@ -113,6 +113,32 @@ def ensure_current(engine: Engine, *, upgrade_embedded: bool) -> None:
     )
 
 
+@contextmanager
+def single_writer(engine: Engine) -> Iterator[None]:
+    """On SQLite, hold the one writer's lock (a file beside the database) while a
+    daemon or cycle runs; a second one gets a clear error. PostgreSQL takes many."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    path = Path(database).with_name(Path(database).name + ".writer.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseError(
+                f"another tracker daemon is already writing {database}: SQLite takes one writer "
+                "(stop it, or use PostgreSQL to run several workers)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _ensure_sqlite_directory(engine: Engine) -> None:
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":

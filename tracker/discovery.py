@@ -16,13 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import repository
 from tracker.db import transaction
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
-from tracker.models import Source, SourceEndpoint, SourceKind
+from tracker.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
 from tracker.pipeline import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,18 @@ class PollResult:
 async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> list[PollResult]:
     """Poll the endpoints that are due (or all of them) and add the articles they list."""
     now = runtime.clock()
+    try:
+        with transaction(runtime.sessions) as session:
+            repository.sync_sources(session, runtime.config.sources, now)
+    except IntegrityError:
+        log.debug("another worker registered the sources at the same moment")
     with transaction(runtime.sessions) as session:
-        repository.sync_sources(session, runtime.config.sources, now)
         for source in runtime.config.sources:
             source_row = repository.source_named(session, source.name, now)
             _add_listings(session, source_row, parse_url_list("\n".join(source.urls)).listings, now)
         endpoints = [
             (e.id, e.kind, e.url, e.etag, e.last_modified)
-            for e in repository.endpoints_due(session, None if every_endpoint else now)
+            for e in repository.claim_endpoints(session, runtime.config.sources, now, every=every_endpoint)
         ]
     return list(await asyncio.gather(*(_poll(runtime, *endpoint) for endpoint in endpoints)))
 
@@ -69,7 +74,7 @@ async def _poll(
         if endpoint is None:
             return PollResult(endpoint_id, url, 0, 0, "endpoint removed during the poll")
         new = _add_listings(session, endpoint.source, discovered.listings, now)
-        _update_endpoint(runtime, endpoint, page, discovered.problem, now)
+        _update_endpoint(endpoint, page, discovered.problem, now)
     if discovered.problem:
         log.warning("source %s: %s", url, discovered.problem)
     log.info("polled %s: %d listed, %d new", url, len(discovered.listings), new)
@@ -120,25 +125,33 @@ def _read_local_list(path: str) -> Discovered:
 
 
 def _add_listings(session: Session, source: Source, listings: Iterable[Listing], now: datetime) -> int:
+    """Track what the listings name; a listing whose updated time is newer than the
+    article's last check makes that article due now (a signal, not a guess)."""
     new = 0
     for listing in listings:
-        _article, created = repository.add_article(
+        article, created = repository.add_article(
             session, listing.url, source=source, now=now, listed_published_at=listing.published_at
         )
         new += created
+        if not created and _signals_change(article, listing):
+            article.next_check_at = now
     return new
 
 
+def _signals_change(article: Article, listing: Listing) -> bool:
+    return (
+        article.status == ArticleStatus.ACTIVE
+        and listing.updated_at is not None
+        and article.last_checked_at is not None
+        and listing.updated_at > article.last_checked_at
+        and (article.next_check_at is None or article.next_check_at > listing.updated_at)
+    )
+
+
 def _update_endpoint(
-    runtime: Runtime,
-    endpoint: SourceEndpoint,
-    page: Page | NotModified | None,
-    problem: str | None,
-    now: datetime,
+    endpoint: SourceEndpoint, page: Page | NotModified | None, problem: str | None, now: datetime
 ) -> None:
-    interval = next(s.poll_interval for s in runtime.config.sources if s.name == endpoint.source.name)
     endpoint.last_polled_at = now
-    endpoint.next_poll_at = now + interval
     endpoint.last_error = problem
     if isinstance(page, Page):
         endpoint.etag, endpoint.last_modified = page.etag, page.last_modified

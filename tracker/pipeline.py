@@ -8,8 +8,11 @@ One check of one article, in order:
 3. the content, without the host's learned volatile text, is compared with the
    latest version's: the same, the check is "unchanged";
 4. different (or no version yet): the page is fetched again at once and only
-   what both fetches agree on counts (see `tracker.confirm`); what differed is
-   learned as the host's volatile text;
+   what both fetches agree on counts (see `tracker.confirm`). When those two
+   disagree, a third fetch arbitrates: what still differs between the second
+   and third is the host's volatile text and is learned; an editor's change
+   that landed between the first two fetches is stable from the second on, so
+   it is stored, never learned as chrome;
 5. the page's identity keys may say it is a story tracked under another URL:
    a new URL then joins that article instead of starting a second history;
 6. a body that collapsed against the last version is a soft error; otherwise a
@@ -173,10 +176,17 @@ async def fetch_page(
 
 
 def _needs_confirmation(task: _Task, first: Fetched) -> bool:
-    if not first.good or first.analysis is None:
-        return False
-    content = without_volatile(first.analysis.extraction.content(), task.volatile)
-    return content.content_hash != task.latest_hash
+    return first.good and _hash(first, task.volatile) != task.latest_hash
+
+
+def _disagree(task: _Task, first: Fetched, second: Fetched) -> bool:
+    return first.good and second.good and _hash(first, task.volatile) != _hash(second, task.volatile)
+
+
+def _hash(fetched: Fetched, volatile: frozenset[str]) -> str | None:
+    if fetched.analysis is None:
+        return None
+    return without_volatile(fetched.analysis.extraction.content(), volatile).content_hash
 
 
 async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
@@ -184,14 +194,18 @@ async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
     began = time.perf_counter()
     try:
         first = await fetch_page(runtime, task.url, task.etag, task.last_modified)
-        second = await fetch_page(runtime, task.url) if _needs_confirmation(task, first) else None
+        confirmations: list[Fetched] = []
+        if _needs_confirmation(task, first):
+            confirmations.append(await fetch_page(runtime, task.url))
+            if _disagree(task, first, confirmations[0]):
+                confirmations.append(await fetch_page(runtime, task.url))
         with transaction(runtime.sessions) as session:
             result = store_check(
                 session,
                 runtime.config,
                 task.article_id,
                 first,
-                second,
+                confirmations,
                 started=started,
                 duration_ms=_ms_since(began),
                 now=runtime.clock(),
@@ -209,7 +223,7 @@ def store_check(
     config: Config,
     article_id: int,
     first: Fetched,
-    second: Fetched | None = None,
+    confirmations: list[Fetched] | None = None,
     *,
     started: datetime,
     duration_ms: int,
@@ -234,7 +248,7 @@ def store_check(
         result = _not_modified(article, check)
     else:
         check.bytes = fetched.size
-        article, result = _page(session, config, article, check, first, second, now)
+        article, result = _page(session, config, article, check, first, confirmations or [], now)
         check.article_id = article.id
     _schedule(session, config, article, now)
     if article.lease_owner == owner:
@@ -281,7 +295,7 @@ def _page(
     article: Article,
     check: Check,
     first: Fetched,
-    second: Fetched | None,
+    confirmations: list[Fetched],
     now: datetime,
 ) -> tuple[Article, CheckResult]:
     assert isinstance(first.result, Page)
@@ -293,12 +307,15 @@ def _page(
     latest = repository.latest_version(session, article.id)
     baseline = without_volatile(content_of(latest), volatile) if latest else None
     content = without_volatile(first.analysis.extraction.content(), volatile)
-    if second is not None and (baseline is None or content != baseline):
-        if not second.good or second.analysis is None:
-            return article, _soft_error(article, check, "the confirming fetch failed: " + _why(second))
-        content, differed = agree(
-            content, without_volatile(second.analysis.extraction.content(), volatile), baseline
-        )
+    if confirmations and (baseline is None or content != baseline):
+        failed = next((f for f in confirmations if not f.good), None)
+        if failed is not None:
+            return article, _soft_error(article, check, "the confirming fetch failed: " + _why(failed))
+        later = [
+            without_volatile(f.analysis.extraction.content(), volatile) for f in confirmations if f.analysis
+        ]
+        older, newer = (later[0], later[1]) if len(later) == 2 else (content, later[0])
+        content, differed = agree(older, newer, baseline)
         learned = volatile_shapes(differed)
         repository.learn_volatile(session, host, learned, now)
         # what was just learned applies to the last version too: chrome it kept is not an edit

@@ -4,11 +4,12 @@ commits: the caller owns the transaction."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -68,12 +69,20 @@ def source_named(session: Session, name: str, now: datetime) -> Source:
     return source
 
 
-def endpoints_due(session: Session, now: datetime | None) -> list[SourceEndpoint]:
-    """Endpoints whose poll is due (all of them when `now` is None)."""
-    query = select(SourceEndpoint).order_by(SourceEndpoint.id)
-    if now is not None:
+def claim_endpoints(
+    session: Session, sources: Sequence[SourceConfig], now: datetime, *, every: bool = False
+) -> list[SourceEndpoint]:
+    """The endpoints due for a poll (all with `every`), each moved on to its next poll
+    time as it is claimed: on PostgreSQL rows another worker holds are skipped, so
+    one endpoint is polled by one worker at a time."""
+    query = select(SourceEndpoint).order_by(SourceEndpoint.id).with_for_update(skip_locked=True)
+    if not every:
         query = query.where(or_(SourceEndpoint.next_poll_at.is_(None), SourceEndpoint.next_poll_at <= now))
-    return list(session.scalars(query))
+    endpoints = list(session.scalars(query))
+    intervals = {source.name: source.poll_interval for source in sources}
+    for endpoint in endpoints:
+        endpoint.next_poll_at = now + intervals.get(endpoint.source.name, timedelta(minutes=15))
+    return endpoints
 
 
 def find_article(session: Session, url: str) -> Article | None:
@@ -95,19 +104,26 @@ def add_article(
     existing = find_article(session, url)
     if existing is not None:
         return existing, False
-    article = Article(
-        url=url,
-        source=source,
-        first_seen_at=now,
-        status=ArticleStatus.ACTIVE,
-        listed_published_at=listed_published_at,
-        next_check_at=now,
-        consecutive_failures=0,
-    )
-    session.add(article)
-    session.flush()
-    session.add(ArticleUrl(url=url, article_id=article.id, kind="discovered", first_seen_at=now))
-    session.flush()
+    try:
+        with session.begin_nested():  # another worker may insert the same URL at this moment
+            article = Article(
+                url=url,
+                source=source,
+                first_seen_at=now,
+                status=ArticleStatus.ACTIVE,
+                listed_published_at=listed_published_at,
+                next_check_at=now,
+                consecutive_failures=0,
+            )
+            session.add(article)
+            session.flush()
+            session.add(ArticleUrl(url=url, article_id=article.id, kind="discovered", first_seen_at=now))
+            session.flush()
+    except IntegrityError:
+        existing = find_article(session, url)
+        if existing is None:
+            raise
+        return existing, False
     return article, True
 
 
@@ -162,6 +178,25 @@ def claim_due(
             update(Article).where(Article.id.in_(ids)).values(lease_owner=owner, lease_until=now + lease)
         )
     return ids
+
+
+def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
+    """Release leases held by workers of `host` whose process is gone (a daemon killed
+    mid-cycle); leases of other machines expire on their own. Returns how many."""
+    owners = session.scalars(
+        select(Article.lease_owner).where(Article.lease_owner.like(f"{host}:%")).distinct()
+    )
+    dead = [
+        owner
+        for owner in owners
+        if owner and owner.rpartition(":")[2].isdigit() and not alive(int(owner.rpartition(":")[2]))
+    ]
+    if not dead:
+        return 0
+    result = session.execute(
+        update(Article).where(Article.lease_owner.in_(dead)).values(lease_owner=None, lease_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def release(session: Session, article_ids: Iterable[int], owner: str) -> None:

@@ -1,0 +1,257 @@
+"""Running for months (issue 5): signals, one SQLite writer, endpoint claims, health,
+kill -9 at random moments, and three daemons sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from sqlalchemy import func, select
+
+from tests.conftest import Tracker
+from tests.site import NewsSite, Response
+from tracker import db
+from tracker.daemon import runtime_for
+from tracker.discovery import poll_sources
+from tracker.health import status
+from tracker.models import Article, Check, Version
+from tracker.normalize import content_of
+
+FAST = {"tick": "1s", "steps": [{"age": "30d", "every": "1s"}], "retire_after": "60d"}
+
+
+def daemon(tmp_path: Path, name: str, settings: dict[str, Any]) -> subprocess.Popen[str]:
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def settings(site: NewsSite, database: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "database": {"url": database},
+        "sources": [{"name": "sim", "feeds": [site.url("/feed.xml")]}],
+        "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
+        "schedule": FAST,
+        "logging": {"level": "warning"},
+        **extra,
+    }
+
+
+def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> str:
+    process.send_signal(how)
+    _out, err = process.communicate(timeout=40)
+    return err
+
+
+def test_a_listing_updated_after_the_last_check_makes_the_article_due(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    story = site.add_story()
+    updated = {"at": None}
+
+    def feed(_request: Any) -> Response:
+        stamp = f"<updated>{updated['at']}</updated>" if updated["at"] else ""
+        body = (
+            f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>x</title>'
+            f'<link href="{site.url(story.path)}"/>{stamp}</entry></feed>'
+        )
+        return Response(body=body.encode(), headers={"Content-Type": "application/atom+xml"})
+
+    site.route("/feed.xml", feed)
+    tracker = make_tracker(db_url, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}])
+    assert tracker.cycle(every_active=False) == {"new_version": 1}
+    assert tracker.cycle(every_active=False) == {}  # not due: next check in ten minutes
+    story.headline = "Rewritten after the feed said so"
+    updated["at"] = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+    assert tracker.cycle(every_active=False) == {"new_version": 1}
+
+
+def test_a_second_daemon_on_one_sqlite_file_is_refused(site: NewsSite, tmp_path: Path) -> None:
+    site.add_story()
+    site.feed()
+    database = f"sqlite:///{tmp_path / 'one.db'}"
+    first = daemon(tmp_path, "first", settings(site, database))
+    try:
+        time.sleep(3)
+        second = subprocess.run(
+            [sys.executable, "-m", "tracker", "--config", str(tmp_path / "first.yaml"), "run", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "another tracker daemon is already writing" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        assert stop(first) is not None
+    assert first.returncode == 0
+
+
+def test_each_endpoint_is_polled_by_one_worker_at_a_time(site: NewsSite, db_url: str) -> None:
+    site.add_story()
+    site.feed()
+    tracker = Tracker(make_config_for(db_url, site))
+
+    async def two_workers() -> None:
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        async with (
+            runtime_for(tracker.config, tracker.sessions, clock) as one,
+            runtime_for(tracker.config, tracker.sessions, clock) as two,
+        ):
+            await asyncio.gather(poll_sources(one), poll_sources(two))
+
+    asyncio.run(two_workers())
+    assert site.hits["/feed.xml"] == 1
+    tracker.close()
+
+
+def make_config_for(database: str, site: NewsSite):  # type: ignore[no-untyped-def]
+    from tests.conftest import make_config
+
+    return make_config(database, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}])
+
+
+def test_status_warns_when_extraction_breaks(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    stories = [site.add_story() for _ in range(6)]
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    tracker.cycle()
+    with tracker.session() as session:
+        healthy = status(session, datetime.now(UTC))
+    assert healthy["sources"][0]["warning"] is None and healthy["articles"]["active"] == 6
+    for story in stories:  # a redesign: the pages no longer hold an article tracker can read
+        site.route(story.path, lambda _r: Response(body=b"<html><body><div id=app></div></body></html>"))
+    tracker.cycle()
+    with tracker.session() as session:
+        broken = status(session, datetime.now(UTC))
+    assert broken["checks_last_hour"]["soft_error"] == 6
+    assert broken["sources"][0]["good_share"] == 0.5
+    assert "only 50% of checks got the article" in broken["sources"][0]["warning"]
+
+
+def converge(database: str, site: NewsSite, timeout: float = 60) -> dict[str, str]:
+    """Wait until every story's latest version is what the site serves; return url -> hash."""
+    expected = {site.url(path): story for path, story in site.stories.items()}
+    engine = sa.create_engine(database)
+    deadline = time.monotonic() + timeout
+    latest: dict[str, Any] = {}
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(Article.url, Version.headline, Version.body)
+                    .join(Version, Version.article_id == Article.id)
+                    .order_by(Version.number)
+                ).all()
+            latest = {url: (headline, body) for url, headline, body in rows}
+            if all(latest.get(url) == (s.headline, "\n\n".join(s.paragraphs)) for url, s in expected.items()):
+                return {url: value[0] for url, value in latest.items()}
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    pytest.fail(f"stored content never matched the site: {len(latest)} articles stored")
+
+
+def assert_history_is_whole(database: str) -> None:
+    """Versions numbered 1..n with no gap, no version equal to the one before, a revision
+    for every version after the first."""
+    engine = db.create_engine(database)
+    with db.session_factory(engine)() as session:
+        for article in session.scalars(select(Article)):
+            versions = list(
+                session.scalars(
+                    select(Version).where(Version.article_id == article.id).order_by(Version.number)
+                )
+            )
+            assert [v.number for v in versions] == list(range(1, len(versions) + 1))
+            hashes = [content_of(v).content_hash for v in versions]
+            assert all(a != b for a, b in itertools.pairwise(hashes)), article.url
+        revisions = session.scalar(select(func.count()).select_from(sa.table("revisions")))
+        versions_total = session.scalar(select(func.count()).select_from(Version))
+        articles = session.scalar(select(func.count()).select_from(Article))
+        assert revisions == versions_total - articles
+    engine.dispose()
+
+
+def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
+    site: NewsSite, tmp_path: Path
+) -> None:
+    rng = random.Random(3)
+    stories = [site.add_story(paragraphs=4) for _ in range(25)]
+    site.feed()
+    database = f"sqlite:///{tmp_path / 'soak.db'}"
+    edits = 0
+    for _round in range(6):
+        process = daemon(tmp_path, "soak", settings(site, database))
+        time.sleep(rng.uniform(1.5, 4.0))
+        for story in rng.sample(stories, 5):
+            story.paragraphs.append(f"Update {edits}: the council met again.")
+            edits += 1
+        time.sleep(rng.uniform(0.2, 2.0))
+        process.kill()  # SIGKILL, mid-cycle or not
+        process.communicate(timeout=10)
+    process = daemon(tmp_path, "soak", settings(site, database))
+    try:
+        converge(database, site)
+    finally:
+        stop(process)
+    assert process.returncode == 0
+    assert_history_is_whole(database)
+
+
+@pytest.mark.postgres
+def test_three_daemons_share_one_postgresql_database(
+    site: NewsSite, tmp_path: Path, postgres_database: str
+) -> None:
+    engine = sa.create_engine(postgres_database)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrated = db.create_engine(postgres_database)
+    db.upgrade(migrated)
+    migrated.dispose()
+    stories = [site.add_story(paragraphs=4) for _ in range(30)]
+    site.feed()
+    workers = [daemon(tmp_path, f"worker{n}", settings(site, postgres_database)) for n in range(3)]
+    try:
+        time.sleep(6)
+        for story in stories[:10]:
+            story.headline += " (updated)"
+        converge(postgres_database, site)
+    finally:
+        errors = [stop(worker) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), errors
+    assert_history_is_whole(postgres_database)
+    engine = sa.create_engine(postgres_database)
+    with engine.connect() as connection:
+        checks = connection.execute(
+            select(Check.article_id, Check.started_at, Check.duration_ms).order_by(
+                Check.article_id, Check.started_at
+            )
+        ).all()
+        owners = connection.execute(sa.text("SELECT count(DISTINCT article_id) FROM checks")).scalar()
+    engine.dispose()
+    assert owners == 30
+    overlaps = [
+        (a.article_id, a.started_at, b.started_at)
+        for a, b in itertools.pairwise(checks)
+        if a.article_id == b.article_id
+        and b.started_at < a.started_at + timedelta(milliseconds=a.duration_ms)
+    ]
+    assert overlaps == [], "an article was checked by two workers at once"
