@@ -144,8 +144,9 @@ class Response:
 class NewsSite:
     """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
 
-    def __init__(self, seed: int = 7):
+    def __init__(self, seed: int = 7, padding: int = 0):
         self.seed = seed
+        self.padding = padding  # bytes of inline script per page, as real pages carry
         self.rng = random.Random(seed)
         self.stories: dict[str, Story] = {}
         self.routes: dict[str, Handler] = {}
@@ -252,6 +253,8 @@ class NewsSite:
             others=[s.headline for s in rng.sample(list(self.stories.values()), min(5, len(self.stories)))],
             links=[f"/news/{w}-{rng.randint(1, 999)}" for w in rng.sample(WORDS, 5)],
         )
+        if self.padding:
+            return self._padded(story, noise, rng)
         if story.template == "wordpress":
             return self._wordpress(story, noise, rng)
         if story.template == "sneaky":
@@ -271,6 +274,19 @@ class NewsSite:
             today=time.strftime("%A %d %B %Y"),
             temp=rng.randint(-5, 30),
         )
+
+    def _padded(self, story: Story, noise: Noise, rng: random.Random) -> str:
+        """The page of its template with `padding` bytes of inline script state in the head."""
+        template, self.padding = self.padding, 0
+        try:
+            page = self.render_template(story)
+        finally:
+            self.padding = template
+        blob = json.dumps({"state": [sentence(rng, 12) for _ in range(self.padding // 100)]})
+        return page.replace("</head>", f"<script>window.__APP__ = {blob};</script></head>", 1)
+
+    def render_template(self, story: Story) -> str:
+        return self.render(story)
 
     def _body(self, story: Story, noise: Noise) -> str:
         inline = story.template == "inline"

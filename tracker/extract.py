@@ -159,6 +159,10 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
     if tree is None:
         return Extraction(None, None, (), None, None)
     declared = _Declared.read(tree)
+    # trafilatura's metadata pass (htmldate included) only when the page leaves a gap;
+    # it runs before content extraction, as in trafilatura itself, since that prunes the tree
+    complete = declared.headline and declared.byline and declared.published_at
+    fallback = _Fallback() if complete else _Fallback.of(trafilatura.extract_metadata(tree, default_url=url))
     if rules is not None:
         _drop(tree, rules.drop)
         if rules.keep:
@@ -170,11 +174,10 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
         url=url,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
+        with_metadata=False,
         config=_trafilatura_config(),
     )
     paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else ()
-    fallback = _Fallback.of(document)
     headline = declared.headline or _visible_headline(declared, tree) or fallback.title
     return Extraction(
         headline=headline,

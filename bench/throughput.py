@@ -1,0 +1,114 @@
+"""Throughput: tracker against a naive sequential loop, on a local site of articles of
+about 70 KB (inline scripts included) served by another process on loopback.
+
+The baseline is what a simple tracker does: for each URL, httpx get, trafilatura
+extract, compare with the text it kept. Both run as subprocesses; CPU is their
+user + system time (tracker's extraction workers included), wall time from start
+to end. Figures: a first cycle (every article new) and a cycle where nothing
+changed; peak memory (max RSS of the tracker process and of one worker).
+
+    .venv/bin/python bench/throughput.py [--articles 1000] [--padding 60000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BASELINE = r"""
+import hashlib, json, sys, httpx, trafilatura
+urls = json.load(open(sys.argv[1]))
+state = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else {}
+changed = 0
+with httpx.Client(timeout=20) as client:
+    for url in urls:
+        text = trafilatura.extract(client.get(url).text) or ""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        changed += state.get(url) != digest
+        state[url] = digest
+json.dump(state, open(sys.argv[-1] if len(sys.argv) > 2 else sys.argv[1] + ".state", "w"))
+print(changed)
+"""
+
+
+def serve(articles: int, padding: int, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    sys.path.insert(0, str(ROOT))
+    from tests.site import TEMPLATES, NewsSite
+
+    site = NewsSite(padding=padding)
+    for n in range(articles):
+        site.add_story(TEMPLATES[n % 3], paragraphs=8)
+    site.feed()
+    site.start()
+    ready.put((site.base, [site.url(path) for path in site.stories]))
+    time.sleep(10**6)
+
+
+def run(args: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the child and its children), max RSS (KiB), stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss, done.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--padding", type=int, default=60_000)
+    args = parser.parse_args()
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Queue()
+    server = spawn.Process(target=serve, args=(args.articles, args.padding, ready), daemon=True)
+    server.start()
+    base, urls = ready.get(timeout=120)
+    size = len(__import__("httpx").get(urls[0]).content)
+    print(f"site: {len(urls)} articles of {size / 1024:.0f} KB on {base}")
+    work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    (work / "urls.json").write_text(json.dumps(urls))
+    baseline = [sys.executable, "-c", BASELINE, str(work / "urls.json")]
+    b_first = run(baseline)
+    b_again = run([*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")])
+    config = work / "config.yaml"
+    config.write_text(
+        f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
+        f"sources: [{{name: bench, feeds: ['{base}/feed.xml']}}]\n"
+        "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
+        "concurrency: 32}\nlogging: {level: warning}\n"
+    )
+    tracker = [sys.executable, "-m", "tracker", "--config", str(config), "run", "--once", "--all"]
+    t_first = run(tracker)
+    t_again = run(tracker)
+    n = len(urls)
+    print(f"{'':28} {'wall s':>8} {'art/s':>8} {'CPU ms/article':>15}  result")
+    for label, (wall, cpu, _rss, out) in (
+        ("baseline, first cycle", b_first),
+        ("tracker, first cycle", t_first),
+        ("baseline, unchanged", b_again),
+        ("tracker, unchanged", t_again),
+    ):
+        print(f"{label:28} {wall:8.1f} {n / wall:8.1f} {cpu / n * 1000:15.1f}  {out}")
+    print(f"first cycle: tracker {b_first[0] / t_first[0]:.2f}x the baseline's articles per second")
+    print(
+        f"unchanged:   tracker {b_again[0] / t_again[0]:.2f}x the baseline's articles per second, "
+        f"CPU per check {t_again[1] / b_again[1]:.2f} of the baseline's"
+    )
+    print(f"peak RSS of any child process so far: {max(t_first[2], t_again[2]) / 1024:.0f} MiB")
+    server.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
