@@ -68,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--padding", type=int, default=60_000)
+    parser.add_argument("--skip-baseline", action="store_true", help="Only tracker (for a memory run).")
     args = parser.parse_args()
     spawn = multiprocessing.get_context("spawn")
     ready = spawn.Queue()
@@ -79,8 +80,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     (work / "urls.json").write_text(json.dumps(urls))
     baseline = [sys.executable, "-c", BASELINE, str(work / "urls.json")]
-    b_first = run(baseline)
-    b_again = run([*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")])
+    if args.skip_baseline:
+        b_first = b_again = (float("nan"), float("nan"), 0, "-")
+    else:
+        b_first = run(baseline)
+        b_again = run([*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")])
     config = work / "config.yaml"
     config.write_text(
         f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
