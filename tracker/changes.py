@@ -107,30 +107,28 @@ class ReportItem:
     new: Version
 
 
-def report_items(session: Session, where: ChangeFilter) -> list[ReportItem]:
+def _with_versions() -> Any:
+    """Revisions with their article's URL, source, and both versions."""
     old, new = aliased(Version), aliased(Version)
-    query = (
+    return (
         select(Revision, Article.url, Source.name, old, new)
         .join(Article, Article.id == Revision.article_id)
         .outerjoin(Source, Source.id == Article.source_id)
         .join(old, and_(old.article_id == Revision.article_id, old.number == Revision.from_number))
         .join(new, and_(new.article_id == Revision.article_id, new.number == Revision.to_number))
-        .order_by(Revision.significance.desc(), Revision.detected_at.desc(), Revision.id.desc())
+    )
+
+
+def report_items(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions for a report, most significant first."""
+    query = _with_versions().order_by(
+        Revision.significance.desc(), Revision.detected_at.desc(), Revision.id.desc()
     )
     return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
 
 
 def iter_report_items(session: Session, where: ChangeFilter) -> Iterator[ReportItem]:
-    """Report items in detection order, streamed (for exports)."""
-    old, new = aliased(Version), aliased(Version)
-    query = (
-        select(Revision, Article.url, Source.name, old, new)
-        .join(Article, Article.id == Revision.article_id)
-        .outerjoin(Source, Source.id == Article.source_id)
-        .join(old, and_(old.article_id == Revision.article_id, old.number == Revision.from_number))
-        .join(new, and_(new.article_id == Revision.article_id, new.number == Revision.to_number))
-        .order_by(Revision.detected_at, Revision.id)
-        .execution_options(yield_per=200)
-    )
+    """Revisions in detection order, streamed (for exports)."""
+    query = _with_versions().order_by(Revision.detected_at, Revision.id).execution_options(yield_per=200)
     for row in session.execute(_filtered(query, where)):
         yield ReportItem(*row)

@@ -27,6 +27,7 @@ from tracker import db, history, repository
 from tracker.config import Config, load_config, parse_duration
 from tracker.errors import TrackerError
 from tracker.urls import normalize_url
+from tracker.vocabulary import FIELDS, KINDS
 
 # Commands that fetch or render import what they need when they run: `history` and
 # `changes` start in a fraction of the time without trafilatura, httpx or rich.
@@ -459,9 +460,9 @@ def filter_options(function: F) -> F:
         click.option("--until", help="Detected before: a duration ago or an ISO date."),
         click.option("--source", help="Only this source."),
         click.option(
-            "--field", type=click.Choice(list(FIELD_NAMES)), help="Only revisions that changed this field."
+            "--field", type=click.Choice(list(FIELDS)), help="Only revisions that changed this field."
         ),
-        click.option("--kind", type=click.Choice(list(KIND_NAMES)), help="Only revisions of this kind."),
+        click.option("--kind", type=click.Choice(list(KINDS)), help="Only revisions of this kind."),
         click.option(
             "--min-significance",
             type=click.FloatRange(0, 1),
@@ -476,21 +477,6 @@ def filter_options(function: F) -> F:
     for option in reversed(options):
         function = option(function)
     return function
-
-
-FIELD_NAMES = ("headline", "byline", "body", "published_at", "updated_at")
-KIND_NAMES = (
-    "headline",
-    "byline",
-    "timestamp-only",
-    "typo",
-    "rewording",
-    "addition",
-    "deletion",
-    "correction",
-    "moved",
-    "silent",
-)
 
 
 def change_filter(

@@ -30,7 +30,8 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
-from tracker.normalize import FIELDS, Content
+from tracker.normalize import Content
+from tracker.vocabulary import FIELDS, STAT_NAMES
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _WORDS_ONLY = re.compile(r"\w+")
@@ -336,17 +337,7 @@ def _append(ops: list[list[str]], tag: str, text: str) -> None:
 
 
 def statistics(body_diff: tuple[dict[str, Any], ...]) -> dict[str, int]:
-    names = (
-        "chars_added",
-        "chars_removed",
-        "words_added",
-        "words_removed",
-        "paragraphs_added",
-        "paragraphs_removed",
-        "paragraphs_changed",
-        "paragraphs_moved",
-    )
-    stats = dict.fromkeys(names, 0)
+    stats = dict.fromkeys(STAT_NAMES, 0)
     for op in body_diff:
         kind = op["op"]
         if kind == "insert":

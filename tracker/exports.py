@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from tracker.changes import ReportItem
+from tracker.vocabulary import STAT_NAMES
 
 CSV_COLUMNS = (
     "revision_id",
@@ -26,14 +27,7 @@ CSV_COLUMNS = (
     "kinds",
     "significance",
     "trivial",
-    "chars_added",
-    "chars_removed",
-    "words_added",
-    "words_removed",
-    "paragraphs_added",
-    "paragraphs_removed",
-    "paragraphs_changed",
-    "paragraphs_moved",
+    *STAT_NAMES,
     "headline_before",
     "headline_after",
 )
@@ -60,7 +54,7 @@ def write_csv(items: Iterable[ReportItem], stream: IO[str]) -> int:
                 "kinds": ";".join(revision.kinds),
                 "significance": revision.significance,
                 "trivial": revision.trivial,
-                **{k: stats.get(k, 0) for k in CSV_COLUMNS[11:19]},
+                **{name: stats.get(name, 0) for name in STAT_NAMES},
                 "headline_before": item.old.headline or "",
                 "headline_after": item.new.headline or "",
             }
