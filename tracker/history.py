@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import repository
-from tracker.diff import Changes, compare
 from tracker.errors import NotFoundError
 from tracker.models import Article, Event, Revision, Source, Version
 from tracker.normalize import content_of
+
+if TYPE_CHECKING:
+    from tracker.diff import Changes
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -103,6 +105,8 @@ def diff_between(
     from_number = from_number or max(1, to_number - 1)
     old = repository.version_numbered(session, article.id, from_number)
     new = repository.version_numbered(session, article.id, to_number)
+    from tracker.diff import compare  # rapidfuzz: only commands that diff pay for its import
+
     return old, new, compare(content_of(old), content_of(new))
 
 
