@@ -308,20 +308,10 @@ def _page(
     baseline = without_volatile(content_of(latest), volatile) if latest else None
     content = without_volatile(first.analysis.extraction.content(), volatile)
     if confirmations and (baseline is None or content != baseline):
-        failed = next((f for f in confirmations if not f.good), None)
-        if failed is not None:
-            return article, _soft_error(article, check, "the confirming fetch failed: " + _why(failed))
-        later = [
-            without_volatile(f.analysis.extraction.content(), volatile) for f in confirmations if f.analysis
-        ]
-        older, newer = (later[0], later[1]) if len(later) == 2 else (content, later[0])
-        content, differed = agree(older, newer, baseline)
-        learned = volatile_shapes(differed)
-        repository.learn_volatile(session, host, learned, now)
-        # what was just learned applies to the last version too: chrome it kept is not an edit
-        volatile = volatile | learned.keys()
-        content = without_volatile(content, volatile)
-        baseline = without_volatile(content_of(latest), volatile) if latest else None
+        settled = _settle(session, host, content, confirmations, latest, volatile, now)
+        if isinstance(settled, str):
+            return article, _soft_error(article, check, settled)
+        content, baseline, volatile = settled
     article = _identify(session, article, first, now)
     if latest is None and article.id != check.article_id:
         latest = repository.latest_version(session, article.id)
@@ -337,6 +327,32 @@ def _page(
         return article, _soft_error(article, check, "the article's text collapsed against its last version")
     raw = config.database.store_raw_html
     return article, _new_version(session, article, check, first, content, latest, baseline, now, raw)
+
+
+def _settle(
+    session: Session,
+    host: str,
+    first: Content,
+    confirmations: list[Fetched],
+    latest: Any,
+    volatile: frozenset[str],
+    now: datetime,
+) -> tuple[Content, Content | None, frozenset[str]] | str:
+    """What the fetches agree on (the last two when there are three), the last version
+    seen through what was just learned, and the host's volatile text; or why not."""
+    failed = next((f for f in confirmations if not f.good), None)
+    if failed is not None:
+        return "the confirming fetch failed: " + _why(failed)
+    later = [without_volatile(f.analysis.extraction.content(), volatile) for f in confirmations if f.analysis]
+    older, newer = (later[0], later[1]) if len(later) == 2 else (first, later[0])
+    baseline = without_volatile(content_of(latest), volatile) if latest else None
+    agreed, differed = agree(older, newer, baseline)
+    learned = volatile_shapes(differed)
+    repository.learn_volatile(session, host, learned, now)
+    # what was just learned applies to the last version too: chrome it kept is not an edit
+    volatile = volatile | learned.keys()
+    baseline = without_volatile(content_of(latest), volatile) if latest else None
+    return without_volatile(agreed, volatile), baseline, volatile
 
 
 def _new_version(
