@@ -35,6 +35,7 @@ bench: install-dev
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
