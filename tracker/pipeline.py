@@ -312,10 +312,11 @@ def _page(
         if isinstance(settled, str):
             return article, _soft_error(article, check, settled)
         content, baseline, volatile = settled
-    article = _identify(session, article, first, now)
-    if latest is None and article.id != check.article_id:
-        latest = repository.latest_version(session, article.id)
-        baseline = without_volatile(content_of(latest), volatile) if latest else None
+    if latest is None:  # a URL with no history yet may be a story tracked under another URL
+        article = _identify(session, article, first, now)
+        if article.id != check.article_id:
+            latest = repository.latest_version(session, article.id)
+            baseline = without_volatile(content_of(latest), volatile) if latest else None
     _restore(session, article, now)
     _remember_urls(session, article, first.result, first.analysis.extraction, now)
     page = first.result
@@ -369,6 +370,10 @@ def _new_version(
     page = first.result
     assert isinstance(page, Page)
     assert first.analysis is not None
+    if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
+        repository.add_keys(
+            session, article.id, identity_keys(first.analysis.extraction, page.final_url), now
+        )
     version = repository.add_version(
         session,
         article,
