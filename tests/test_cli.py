@@ -76,6 +76,8 @@ def test_init_run_history_diff_export(config_file: Path, site: NewsSite, tmp_pat
     diff = json.loads(tracker(config_file, "diff", url, "--format", "json"))
     assert diff["changed"] == ["headline", "body"]
     assert diff["diff"]["body"][-1]["text"] == ["The council will vote again in March."]
+    missing = CliRunner().invoke(main, ["--config", str(config_file), "diff", url, "--to", "9"])
+    assert missing.exit_code == 1 and "has no version 9" in missing.output
     plain = tracker(config_file, "diff", url)
     assert "{+The council will vote again in March.+}" in plain
     assert "\x1b[" not in plain  # not a terminal: no colour codes

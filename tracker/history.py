@@ -103,8 +103,8 @@ def diff_between(
         raise NotFoundError(f"article {article.id} has no version yet")
     to_number = to_number or latest.number
     from_number = from_number or max(1, to_number - 1)
+    new = repository.version_numbered(session, article.id, to_number)  # the one asked for, first
     old = repository.version_numbered(session, article.id, from_number)
-    new = repository.version_numbered(session, article.id, to_number)
     from tracker.diff import compare  # rapidfuzz: only commands that diff pay for its import
 
     return old, new, compare(content_of(old), content_of(new))
