@@ -152,12 +152,16 @@ def converge(database: str, site: NewsSite, timeout: float = 60) -> dict[str, st
     latest: dict[str, Any] = {}
     try:
         while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    select(Article.url, Version.headline, Version.body)
-                    .join(Version, Version.article_id == Article.id)
-                    .order_by(Version.number)
-                ).all()
+            try:
+                with engine.connect() as connection:
+                    rows = connection.execute(
+                        select(Article.url, Version.headline, Version.body)
+                        .join(Version, Version.article_id == Article.id)
+                        .order_by(Version.number)
+                    ).all()
+            except sa.exc.OperationalError:  # the daemon has not created the schema yet
+                time.sleep(0.5)
+                continue
             latest = {url: (headline, body) for url, headline, body in rows}
             if all(latest.get(url) == (s.headline, "\n\n".join(s.paragraphs)) for url, s in expected.items()):
                 return {url: value[0] for url, value in latest.items()}
@@ -255,3 +259,27 @@ def test_three_daemons_share_one_postgresql_database(
         and b.started_at < a.started_at + timedelta(milliseconds=a.duration_ms)
     ]
     assert overlaps == [], "an article was checked by two workers at once"
+
+
+def test_a_locked_database_is_one_line_and_the_daemon_carries_on(site: NewsSite, tmp_path: Path) -> None:
+    import sqlite3
+
+    stories = [site.add_story() for _ in range(3)]
+    site.feed()
+    database = tmp_path / "locked.db"
+    process = daemon(tmp_path, "locked", settings(site, f"sqlite:///{database}", logging={"level": "info"}))
+    try:
+        converge(f"sqlite:///{database}", site)
+        holder = sqlite3.connect(database, timeout=5)
+        holder.execute("BEGIN EXCLUSIVE")  # longer than the daemon's 10 s busy timeout
+        time.sleep(db.SQLITE_BUSY_TIMEOUT_MS / 1000 + 3)
+        holder.rollback()
+        holder.close()
+        assert process.poll() is None, "the daemon must outlive a locked database"
+        stories[0].headline = "Edited while the database was locked"
+        converge(f"sqlite:///{database}", site)
+    finally:
+        err = stop(process)
+    assert process.returncode == 0
+    assert "database unavailable (database is locked)" in err
+    assert "Traceback" not in err

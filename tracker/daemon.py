@@ -22,9 +22,10 @@ from multiprocessing import get_context
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import repository
+from tracker import db, repository
 from tracker.config import Config
 from tracker.db import transaction
 from tracker.discovery import poll_sources
@@ -145,6 +146,8 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         running.add(task)
         try:
             await asyncio.shield(task)  # shutting the scheduler down must not cut a check in half
+        except OperationalError as error:  # locked, gone, unreachable: wait for the next tick
+            log.error("database unavailable (%s); trying again at the next tick", db.describe_error(error))
         except Exception:
             log.exception("tick failed; the daemon carries on")
         finally:

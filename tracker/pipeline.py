@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import repository
 from tracker.config import Config
 from tracker.confirm import agree, volatile_shapes, without_volatile
-from tracker.db import transaction
+from tracker.db import describe_error, transaction
 from tracker.diff import compare
 from tracker.extract import Extraction, SiteRules, extract
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
@@ -212,7 +213,10 @@ async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
                 owner=runtime.owner,
             )
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
-        log.exception("check of %s failed", task.url)
+        if isinstance(error, OperationalError):
+            log.error("check of %s not stored: database unavailable (%s)", task.url, describe_error(error))
+        else:
+            log.exception("check of %s failed", task.url)
         result = _record_internal_error(runtime, task, started, _ms_since(began), error)
     log.debug("check %s %s %s", task.url, result.outcome, result.message or "")
     return result
@@ -495,6 +499,8 @@ def _record_internal_error(
                     error_message=message,
                 ),
             )
+    except OperationalError:
+        pass  # the database is unavailable: said once above; the article stays due
     except Exception:
         log.exception("cannot record the failed check of %s", task.url)
     return CheckResult(task.article_id, task.url, Outcome.ERROR, error_kind="internal", message=message)
