@@ -112,7 +112,7 @@ async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[s
     else:
         while results := await check_due(runtime):
             outcomes.update(r.outcome.value for r in results)
-    log.info("cycle done: %s", _summary(outcomes))
+    log.info("cycle checked=%d %s", sum(outcomes.values()), _pairs(outcomes))
     return outcomes
 
 
@@ -155,9 +155,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
 
     async def check_tick() -> None:
         while not stop.is_set() and (results := await check_due(runtime)):
-            log.info(
-                "checked %d articles: %s", len(results), _summary(Counter(r.outcome.value for r in results))
-            )
+            log.info("batch checked=%d %s", len(results), _pairs(Counter(r.outcome.value for r in results)))
 
     with transaction(runtime.sessions) as session:
         released = repository.release_dead_leases(session, socket.gethostname(), process_alive)
@@ -198,5 +196,6 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     log.info("tracker daemon stopped")
 
 
-def _summary(outcomes: Counter[str]) -> str:
-    return ", ".join(f"{outcome} {count}" for outcome, count in sorted(outcomes.items())) or "nothing due"
+def _pairs(outcomes: Counter[str]) -> str:
+    """Outcome counts as key=value pairs, for logs that are read by programs too."""
+    return " ".join(f"{outcome}={count}" for outcome, count in sorted(outcomes.items()))

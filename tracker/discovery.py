@@ -77,7 +77,7 @@ async def _poll(
         _update_endpoint(endpoint, page, discovered.problem, now)
     if discovered.problem:
         log.warning("source %s: %s", url, discovered.problem)
-    log.info("polled %s: %d listed, %d new", url, len(discovered.listings), new)
+    log.info("poll url=%s listed=%d new=%d", url, len(discovered.listings), new)
     return PollResult(endpoint_id, url, len(discovered.listings), new, discovered.problem)
 
 

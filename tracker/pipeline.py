@@ -218,7 +218,14 @@ async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
         else:
             log.exception("check of %s failed", task.url)
         result = _record_internal_error(runtime, task, started, _ms_since(began), error)
-    log.debug("check %s %s %s", task.url, result.outcome, result.message or "")
+    log.debug(
+        "check url=%s outcome=%s version=%s ms=%d error=%s",
+        task.url,
+        result.outcome.value,
+        result.version_number,
+        _ms_since(began),
+        result.error_kind or "-",
+    )
     return result
 
 
