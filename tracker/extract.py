@@ -169,6 +169,7 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
             return _with_body(declared, tree, url, _kept_paragraphs(tree, rules.keep))
     canonical = _canonical(tree, url)
     language = tree.get("lang") or None
+    blocks = _blocks(tree)  # before trafilatura prunes the tree
     document: Any = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -178,6 +179,7 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
         config=_trafilatura_config(),
     )
     paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else ()
+    paragraphs = _with_dropped_headings(paragraphs, blocks)
     headline = declared.headline or _visible_headline(declared, tree) or fallback.title
     return Extraction(
         headline=headline,
@@ -493,6 +495,42 @@ def _paragraphs(body: etree._Element) -> tuple[str, ...]:
         elif block.tag != "lb":
             paragraphs.append(_block_text(block))
     return tuple(text for text in paragraphs if text)
+
+
+_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6")
+_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
+
+
+def _blocks(tree: lxml.html.HtmlElement) -> list[tuple[str, str, Any]]:
+    """(tag, text, parent) of the page's paragraphs and subheadings, in document order."""
+    return [
+        (e.tag, text, e.getparent()) for e in tree.iter(*_BLOCKS) if (text := clean_text(e.text_content()))
+    ]
+
+
+def _with_dropped_headings(
+    paragraphs: tuple[str, ...], blocks: list[tuple[str, str, Any]]
+) -> tuple[str, ...]:
+    """Put back a subheading trafilatura dropped from inside the article: one that stands
+    directly between two paragraphs it kept side by side, under the same parent (a box
+    title inside an <aside> between paragraphs has another parent and stays out)."""
+    position = {text: index for index, text in reversed(list(enumerate(paragraphs)))}
+    inserts: dict[int, list[str]] = {}
+    for (_, before, parent_a), (tag, heading, parent), (_, after, parent_b) in zip(
+        blocks, blocks[1:], blocks[2:], strict=False
+    ):
+        if tag not in _HEADINGS or heading in position or not (parent is parent_a is parent_b):
+            continue
+        i, j = position.get(before), position.get(after)
+        if i is not None and j == i + 1:
+            inserts.setdefault(j, []).append(heading)
+    if not inserts:
+        return paragraphs
+    out: list[str] = []
+    for index, text in enumerate(paragraphs):
+        out.extend(inserts.get(index, []))
+        out.append(text)
+    return tuple(out)
 
 
 def _without_headline(paragraphs: tuple[str, ...], headlines: list[str | None]) -> tuple[str, ...]:

@@ -1,0 +1,39 @@
+"""Extraction rules on small inputs (the corpus-wide figures are in test_extract_golden)."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from tests.site import NewsSite
+from tracker.extract import _with_dropped_headings, extract
+
+
+def blocks_of(html: str) -> list[tuple[str, str, object]]:
+    tree = lxml.html.fromstring(html)
+    return [(e.tag, e.text_content(), e.getparent()) for e in tree.iter("p", "h2", "h3", "h4")]
+
+
+def test_a_dropped_subheading_between_kept_paragraphs_is_put_back() -> None:
+    blocks = blocks_of("<div><p>one</p><p>two</p><h3>What happens next</h3><p>three</p></div>")
+    assert _with_dropped_headings(("one", "two", "three"), blocks) == (
+        "one",
+        "two",
+        "What happens next",
+        "three",
+    )
+
+
+def test_a_heading_under_another_parent_or_between_distant_paragraphs_stays_out() -> None:
+    aside = blocks_of("<div><p>one</p><aside><h4>Our coverage</h4></aside><p>two</p></div>")
+    assert _with_dropped_headings(("one", "two"), aside) == ("one", "two")
+    apart = blocks_of("<div><p>one</p><h3>Menu</h3><p>nav</p></div>")
+    assert _with_dropped_headings(("one", "three"), apart) == ("one", "three")
+
+
+def test_the_subheading_of_a_real_template_is_in_the_body(site: NewsSite) -> None:
+    for _ in range(4):
+        site.add_story("sneaky")
+    story = site.add_story("sneaky")
+    story.subheadings = {2: "What happens next"}
+    found = extract(site.render(story), site.base + story.path)
+    assert found.paragraphs[found.paragraphs.index("What happens next") + 1] == story.paragraphs[2]
