@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 
 from tests.site import NewsSite
-from tracker.extract import _with_dropped_headings, extract
+from tracker.extract import _with_dropped_headings, _with_repeats, extract
 
 
 def blocks_of(html: str) -> list[tuple[str, str, object]]:
@@ -37,3 +37,21 @@ def test_the_subheading_of_a_real_template_is_in_the_body(site: NewsSite) -> Non
     story.subheadings = {2: "What happens next"}
     found = extract(site.render(story), site.base + story.path)
     assert found.paragraphs[found.paragraphs.index("What happens next") + 1] == story.paragraphs[2]
+
+
+def test_a_paragraph_the_page_repeats_stays_repeated() -> None:
+    blocks = blocks_of("<div><p>one</p><p>Correction: the date.</p><p>Correction: the date.</p></div>")
+    assert _with_repeats(("one", "Correction: the date."), blocks) == (
+        "one",
+        "Correction: the date.",
+        "Correction: the date.",
+    )
+    elsewhere = blocks_of("<div><p>one</p><p>two</p></div><aside><p>two</p></aside>")
+    assert _with_repeats(("one", "two"), elsewhere) == ("one", "two")
+
+
+def test_an_appended_duplicate_line_is_in_the_body(site: NewsSite) -> None:
+    story = site.add_story("wordpress")
+    story.paragraphs += ["Correction: an earlier version of this story misstated the date."] * 2
+    found = extract(site.render(story), site.base + story.path)
+    assert found.paragraphs.count("Correction: an earlier version of this story misstated the date.") == 2

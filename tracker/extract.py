@@ -17,6 +17,7 @@ Extraction is CPU work and pure: no network, no database.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -179,7 +180,7 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
         config=_trafilatura_config(),
     )
     paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else ()
-    paragraphs = _with_dropped_headings(paragraphs, blocks)
+    paragraphs = _with_repeats(_with_dropped_headings(paragraphs, blocks), blocks)
     headline = declared.headline or _visible_headline(declared, tree) or fallback.title
     return Extraction(
         headline=headline,
@@ -530,6 +531,31 @@ def _with_dropped_headings(
     for index, text in enumerate(paragraphs):
         out.extend(inserts.get(index, []))
         out.append(text)
+    return tuple(out)
+
+
+def _with_repeats(paragraphs: tuple[str, ...], blocks: list[tuple[str, str, Any]]) -> tuple[str, ...]:
+    """A paragraph the page repeats right after itself (same parent) stays repeated:
+    trafilatura collapses such repeats as an artifact, but an editor may have made them."""
+    repeated = {
+        text
+        for (_, text, parent), (_, following, other) in itertools.pairwise(blocks)
+        if text == following and parent is other
+    }
+    if not repeated:
+        return paragraphs
+    runs: dict[str, int] = {}
+    run_text, run = None, 0
+    for _, text, _ in blocks:
+        run = run + 1 if text == run_text else 1
+        run_text = text
+        if text in repeated:
+            runs[text] = max(runs.get(text, 0), run)
+    out: list[str] = []
+    for text in paragraphs:
+        if out and out[-1] == text:
+            continue  # already expanded
+        out.extend([text] * runs.get(text, 1))
     return tuple(out)
 
 
