@@ -305,21 +305,6 @@ def aliases_of(session: Session, article_id: int) -> list[str]:
     )
 
 
-def checks_of(session: Session, article_id: int, limit: int = 20) -> list[Check]:
-    return list(
-        session.scalars(
-            select(Check)
-            .where(Check.article_id == article_id)
-            .order_by(Check.started_at.desc(), Check.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def raw_html_of(version: Version) -> str | None:
-    return zlib.decompress(version.raw_html).decode("utf-8") if version.raw_html else None
-
-
 def insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING, so concurrent workers may insert the same row."""
     if not rows:

@@ -33,7 +33,3 @@ def try_normalize_url(url: str | None, base: str | None = None) -> str | None:
         return normalize_url(url, base)
     except (FetchError, ValueError):
         return None
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
