@@ -119,6 +119,36 @@ class Noise:
     links: list[str]
 
 
+def _chrome(rng: random.Random, size: int) -> str:
+    """About `size` bytes of the markup around an article: menu, teaser cards, footer."""
+    menu = "".join(
+        f'<li class="menu-item"><a class="menu-link" href="/{w}/{n}">{w.title()} {n}</a></li>'
+        for n, w in enumerate(WORDS * 2)
+    )
+    parts = [f'<nav class="mega-menu" aria-label="Sections"><ul class="menu">{menu}</ul></nav>']
+    footer = "".join(
+        f'<div class="footer-col"><h4>{w.title()}</h4><ul>'
+        + "".join(f'<li><a href="/{w}/{k}">{rng.choice(WORDS).title()}</a></li>' for k in range(12))
+        + "</ul></div>"
+        for w in WORDS[:6]
+    )
+    parts.append(f'<footer class="site-footer"><div class="footer-grid">{footer}</div></footer>')
+    cards: list[str] = []
+    while sum(map(len, parts + cards)) < size:
+        slug = "-".join(rng.sample(WORDS, 4))
+        cards.append(
+            f'<div class="card"><a class="card-link" href="/news/{slug}"><figure class="card-media">'
+            f'<img src="/img/{slug}.jpg" alt="" loading="lazy" width="320" height="180"></figure>'
+            f'<div class="card-body"><span class="kicker">{rng.choice(WORDS).title()}</span>'
+            f'<h4 class="card-title">{sentence(rng, 9)}</h4><p class="card-teaser">{sentence(rng, 16)}</p>'
+            f'<span class="card-meta">{rng.randint(2, 59)} min read</span></div></a></div>'
+        )
+    parts.insert(
+        1, f'<section class="more-news"><h3>More news</h3><div class="cards">{"".join(cards)}</div></section>'
+    )
+    return "".join(parts)
+
+
 def _links(titles: list[str], hrefs: list[str]) -> str:
     return "".join(
         f'<li><a href="{href}">{html.escape(title)}</a></li>'
@@ -276,14 +306,17 @@ class NewsSite:
         )
 
     def _padded(self, story: Story, noise: Noise, rng: random.Random) -> str:
-        """The page of its template with `padding` bytes of inline script state in the head."""
+        """The page of its template grown to about `padding` bytes as real pages are: half
+        inline script state in the head, half markup (a mega menu, teaser cards, a footer
+        of link columns), the teasers drawn afresh for every request."""
         template, self.padding = self.padding, 0
         try:
             page = self.render_template(story)
         finally:
             self.padding = template
-        blob = json.dumps({"state": [sentence(rng, 12) for _ in range(self.padding // 100)]})
-        return page.replace("</head>", f"<script>window.__APP__ = {blob};</script></head>", 1)
+        blob = json.dumps({"state": [sentence(rng, 12) for _ in range(self.padding // 200)]})
+        page = page.replace("</head>", f"<script>window.__APP__ = {blob};</script></head>", 1)
+        return page.replace("</body>", _chrome(rng, self.padding // 2) + "</body>", 1)
 
     def render_template(self, story: Story) -> str:
         return self.render(story)

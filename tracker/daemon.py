@@ -51,7 +51,7 @@ async def runtime_for(
     executor: Executor | None = None
     if processes:
         executor = ProcessPoolExecutor(
-            processes, mp_context=get_context("spawn"), initializer=die_with_parent
+            processes, mp_context=get_context("spawn"), initializer=die_with_parent, initargs=(os.getpid(),)
         )
     try:
         async with Fetcher(config.fetch) as fetcher:
@@ -65,9 +65,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """In an extraction worker: end when the daemon ends, even by SIGKILL (Linux), rather
-    than linger as an orphan."""
+    than linger as an orphan. A worker still starting when its daemon died ends at once."""
     try:
         import ctypes
 
@@ -76,6 +76,8 @@ def die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: workers end when their queue closes
         pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def process_alive(pid: int) -> bool:

@@ -156,16 +156,16 @@ class SiteRules:
 
 def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -> Extraction:
     """Extract the article from `html`; fields it cannot find are None or empty."""
-    tree = _parse(html)
+    tree = parse_html(html)
     if tree is None:
         return Extraction(None, None, (), None, None)
-    declared = _Declared.read(tree)
+    declared = Declared.read(tree)
     # trafilatura's metadata pass (htmldate included) only when the page leaves a gap;
     # it runs before content extraction, as in trafilatura itself, since that prunes the tree
     complete = declared.headline and declared.byline and declared.published_at
     fallback = _Fallback() if complete else _Fallback.of(trafilatura.extract_metadata(tree, default_url=url))
     if rules is not None:
-        _drop(tree, rules.drop)
+        drop_elements(tree, rules.drop)
         if rules.keep:
             return _with_body(declared, tree, url, _kept_paragraphs(tree, rules.keep))
     canonical = _canonical(tree, url)
@@ -205,7 +205,7 @@ def _trafilatura_config() -> ConfigParser:
     return config
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
     if not html or not html.strip():
         return None
     try:
@@ -218,7 +218,9 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 
 
 @dataclass(slots=True)
-class _Declared:
+class Declared:
+    """What the page declares about its article, read without trafilatura."""
+
     headline: str | None = None
     byline: str | None = None
     published_at: datetime | None = None
@@ -228,7 +230,7 @@ class _Declared:
     publisher_id: str | None = None
 
     @classmethod
-    def read(cls, tree: lxml.html.HtmlElement) -> _Declared:
+    def read(cls, tree: lxml.html.HtmlElement) -> Declared:
         ld = _json_ld_article(tree)
         meta = _meta(tree)
         micro = _microdata(tree)
@@ -262,6 +264,10 @@ class _Declared:
             h1=[clean_text(h.text_content()) for h in tree.iter("h1")],
             publisher_id=_first(_identifier(ld.get("identifier")), *(meta.get(key) for key in ID_META)),
         )
+
+
+def declared_fields(tree: lxml.html.HtmlElement) -> Declared:
+    return Declared.read(tree)
 
 
 def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
@@ -404,7 +410,7 @@ def _canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
     return None
 
 
-def _drop(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> None:
+def drop_elements(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> None:
     for selector in selectors:
         for element in tree.cssselect(selector):
             element.drop_tree()
@@ -424,7 +430,7 @@ def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) ->
 
 
 def _with_body(
-    declared: _Declared, tree: lxml.html.HtmlElement, url: str | None, paragraphs: tuple[str, ...]
+    declared: Declared, tree: lxml.html.HtmlElement, url: str | None, paragraphs: tuple[str, ...]
 ) -> Extraction:
     headline = declared.headline or _visible_headline(declared, tree)
     return Extraction(
@@ -440,7 +446,7 @@ def _with_body(
     )
 
 
-def _visible_headline(declared: _Declared, tree: lxml.html.HtmlElement) -> str | None:
+def _visible_headline(declared: Declared, tree: lxml.html.HtmlElement) -> str | None:
     """An `<h1>` the `<title>` agrees with, else the `<title>` without the site's name,
     else the first `<h1>`."""
     headings = [text for text in declared.h1 or [] if text]

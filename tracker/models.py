@@ -143,6 +143,11 @@ class Article(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
+    # the quick look (tracker.glance): where the body lives, the page's fingerprint,
+    # and how many checks in a row trusted it without extracting the page
+    look_places: Mapped[str | None] = mapped_column(Text)
+    look_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    quick_checks: Mapped[int] = mapped_column(Integer, default=0)
 
     source: Mapped[Source | None] = relationship()
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", order_by="ArticleUrl.id")

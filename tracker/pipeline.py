@@ -2,7 +2,10 @@
 
 One check of one article, in order:
 
-1. fetch the page (conditional when a version exists) and extract it;
+1. fetch the page (conditional when a version exists); when the quick look
+   (`tracker.glance`) finds the page's fingerprint unchanged, the check is
+   "unchanged" without extracting it, and such checks are written together at
+   the end of the batch; otherwise extract it;
 2. a failed fetch is recorded as a check (error, or gone for 404/410) and backs off;
    a page that is not the article (challenge, error page, cut off) is a soft error;
 3. the content, without the host's learned volatile text, is compared with the
@@ -20,12 +23,14 @@ One check of one article, in order:
 7. the next check is scheduled by the policy.
 
 Each article is stored in its own transaction, so a failure loses nothing else
-and never leaves a partial version. Unexpected errors become a recorded check.
+and never leaves a partial version (quick unchanged checks store no version and
+share one transaction). Unexpected errors become a recorded check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -37,7 +42,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import repository
+from tracker import glance, repository
 from tracker.config import Config
 from tracker.confirm import agree, volatile_shapes, without_volatile
 from tracker.db import describe_error, transaction
@@ -130,7 +135,7 @@ class Fetched:
         return isinstance(self.result, Page) and self.analysis is not None and not self.analysis.problem
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Task:
     article_id: int
     url: str
@@ -138,23 +143,56 @@ class _Task:
     last_modified: str | None
     latest_hash: str | None
     volatile: frozenset[str] = field(default_factory=frozenset)
+    look: glance.Look | None = None  # set when this check may trust a quick look
+    latest_number: int | None = None
+    baseline_known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Quick:
+    """A check the quick look found unchanged, to be written with the rest of its batch."""
+
+    task: _Task
+    page: Page
+    started: datetime
+    duration_ms: int
 
 
 async def check_articles(runtime: Runtime, article_ids: list[int]) -> list[CheckResult]:
     """Check these articles concurrently (the fetcher bounds what is in flight)."""
+    full_every = runtime.config.schedule.full_extraction_every
     with transaction(runtime.sessions) as session:
         volatile: dict[str, frozenset[str]] = {}
-        tasks = [_task(session, article_id, volatile) for article_id in article_ids]
-    return list(await asyncio.gather(*(check_one(runtime, task) for task in tasks if task)))
+        tasks = [_task(session, article_id, volatile, full_every) for article_id in article_ids]
+    done = await asyncio.gather(*(_check(runtime, task) for task in tasks if task))
+    results = [r for r in done if isinstance(r, CheckResult)]
+    quick = [r for r in done if isinstance(r, _Quick)]
+    if quick:
+        results.extend(_store_quick(runtime, quick))
+    return results
 
 
-def _task(session: Session, article_id: int, volatile: dict[str, frozenset[str]]) -> _Task | None:
+def _task(
+    session: Session, article_id: int, volatile: dict[str, frozenset[str]], full_every: int = 1
+) -> _Task | None:
     article = session.get(Article, article_id)
     if article is None:
         return None
     host = site_of(article.url)
     if host not in volatile:
         volatile[host] = repository.volatile_shapes(session, host)
+    if (
+        article.look_fingerprint
+        and article.look_places
+        and article.status == ArticleStatus.ACTIVE
+        and article.quick_checks + 1 < full_every
+        and (number := repository.latest_version_number(session, article_id)) is not None
+    ):  # the last version is read only if the quick look fails
+        look = glance.Look(tuple(json.loads(article.look_places)), article.look_fingerprint)
+        return _Task(
+            article.id, article.url, article.etag, article.last_modified, None, volatile[host], look, number,
+            baseline_known=False,
+        )  # fmt: skip
     latest = repository.latest_version(session, article_id)
     baseline = without_volatile(content_of(latest), volatile[host]) if latest else None
     return _Task(
@@ -167,10 +205,19 @@ def _task(session: Session, article_id: int, volatile: dict[str, frozenset[str]]
     )
 
 
+def _baseline_hash(runtime: Runtime, task: _Task) -> str | None:
+    with transaction(runtime.sessions) as session:
+        latest = repository.latest_version(session, task.article_id)
+        return without_volatile(content_of(latest), task.volatile).content_hash if latest else None
+
+
 async def fetch_page(
     runtime: Runtime, url: str, etag: str | None = None, last_modified: str | None = None
 ) -> Fetched:
-    result = await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    return await _analyzed(runtime, await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified))
+
+
+async def _analyzed(runtime: Runtime, result: FetchResult) -> Fetched:
     if isinstance(result, Page):
         return Fetched(result, await runtime.analyze(result.html(), result.final_url))
     return Fetched(result)
@@ -190,11 +237,40 @@ def _hash(fetched: Fetched, volatile: frozenset[str]) -> str | None:
     return without_volatile(fetched.analysis.extraction.content(), volatile).content_hash
 
 
-async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
+async def _check(runtime: Runtime, task: _Task) -> CheckResult | _Quick:
     started = runtime.clock()
     began = time.perf_counter()
     try:
-        first = await fetch_page(runtime, task.url, task.etag, task.last_modified)
+        result = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
+        if task.look is not None and isinstance(result, Page):
+            rules = site_rules(runtime.config, result.final_url)
+            if (
+                glance.fingerprint(result.html(), task.look.places, task.volatile, rules)
+                == task.look.fingerprint
+            ):
+                return _Quick(task, result, started, _ms_since(began))
+    except Exception as error:
+        return _internal_error(runtime, task, started, began, error)
+    return await check_one(runtime, task, result, started=started, began=began)
+
+
+async def check_one(
+    runtime: Runtime,
+    task: _Task,
+    fetched: FetchResult | None = None,
+    *,
+    started: datetime | None = None,
+    began: float | None = None,
+) -> CheckResult:
+    """The full check of one article (`fetched`: its first fetch, when already made)."""
+    started = started or runtime.clock()
+    began = began or time.perf_counter()
+    try:
+        if fetched is None:
+            fetched = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
+        first = await _analyzed(runtime, fetched)
+        if not task.baseline_known:
+            task.latest_hash, task.baseline_known = _baseline_hash(runtime, task), True
         confirmations: list[Fetched] = []
         if _needs_confirmation(task, first):
             confirmations.append(await fetch_page(runtime, task.url))
@@ -213,11 +289,24 @@ async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
                 owner=runtime.owner,
             )
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
-        if isinstance(error, OperationalError):
-            log.error("check of %s not stored: database unavailable (%s)", task.url, describe_error(error))
-        else:
-            log.exception("check of %s failed", task.url)
-        result = _record_internal_error(runtime, task, started, _ms_since(began), error)
+        return _internal_error(runtime, task, started, began, error)
+    _log_check(task, result, began)
+    return result
+
+
+def _internal_error(
+    runtime: Runtime, task: _Task, started: datetime, began: float, error: Exception
+) -> CheckResult:
+    if isinstance(error, OperationalError):
+        log.error("check of %s not stored: database unavailable (%s)", task.url, describe_error(error))
+    else:
+        log.exception("check of %s failed", task.url)
+    result = _record_internal_error(runtime, task, started, _ms_since(began), error)
+    _log_check(task, result, began)
+    return result
+
+
+def _log_check(task: _Task, result: CheckResult, began: float) -> None:
     log.debug(
         "check url=%s outcome=%s version=%s ms=%d error=%s",
         task.url,
@@ -226,7 +315,45 @@ async def check_one(runtime: Runtime, task: _Task) -> CheckResult:
         _ms_since(began),
         result.error_kind or "-",
     )
-    return result
+
+
+def _store_quick(runtime: Runtime, quick: list[_Quick]) -> list[CheckResult]:
+    """Write the checks the quick look found unchanged, in one transaction."""
+    now = runtime.clock()
+    try:
+        with transaction(runtime.sessions) as session:
+            repository.record_quick_unchanged(
+                session,
+                [
+                    repository.QuickCheck(
+                        article_id=q.task.article_id,
+                        version_number=q.task.latest_number or 0,
+                        started_at=q.started,
+                        duration_ms=q.duration_ms,
+                        final_url=q.page.final_url,
+                        http_status=q.page.status,
+                        bytes=q.page.size,
+                        etag=q.page.etag,
+                        last_modified=q.page.last_modified,
+                    )
+                    for q in quick
+                ],
+                lambda article: _schedule(session, runtime.config, article, now),
+                owner=runtime.owner,
+            )
+    except Exception as error:  # nothing of the batch was written: each becomes a recorded error
+        return [_internal_error(runtime, q.task, q.started, time.perf_counter(), error) for q in quick]
+    results = []
+    for q in quick:
+        result = CheckResult(q.task.article_id, q.task.url, Outcome.UNCHANGED, q.task.latest_number)
+        log.debug(
+            "check url=%s outcome=unchanged version=%s ms=%d quick=1",
+            q.task.url,
+            q.task.latest_number,
+            q.duration_ms,
+        )
+        results.append(result)
+    return results
 
 
 def store_check(
@@ -334,11 +461,32 @@ def _page(
     if baseline is not None and latest is not None and content.content_hash == baseline.content_hash:
         article.etag, article.last_modified = page.etag, page.last_modified
         check.outcome, check.version_number = Outcome.UNCHANGED, latest.number
+        _learn_look(config, article, [first, *confirmations], content, volatile)
         return article, CheckResult(article.id, article.url, Outcome.UNCHANGED, latest.number)
     if baseline is not None and collapsed(_words(content), _words(baseline)):
         return article, _soft_error(article, check, "the article's text collapsed against its last version")
     raw = config.database.store_raw_html
+    _learn_look(config, article, [first, *confirmations], content, volatile)
     return article, _new_version(session, article, check, first, content, latest, baseline, now, raw)
+
+
+def _learn_look(
+    config: Config, article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]
+) -> None:
+    """Remember the quick look of a fetch that shows exactly what is stored (none may:
+    the fetches can disagree on a field), for the next checks to trust."""
+    article.quick_checks = 0
+    article.look_places = article.look_fingerprint = None
+    for fetched in reversed(fetches):
+        page, analysis = fetched.result, fetched.analysis
+        if not isinstance(page, Page) or analysis is None or analysis.problem:
+            continue
+        if without_volatile(analysis.extraction.content(), volatile).content_hash != content.content_hash:
+            continue
+        look = glance.learn(page.html(), content.body, volatile, site_rules(config, page.final_url))
+        if look is not None:
+            article.look_places, article.look_fingerprint = json.dumps(look.places), look.fingerprint
+        return
 
 
 def _settle(
