@@ -1,11 +1,14 @@
 """Throughput: tracker against a naive sequential loop, on a local site of articles of
-about 70 KB (inline scripts included) served by another process on loopback.
+about 70 KB served by another process on loopback: half inline script state, half
+markup around the story (menu, teaser cards drawn afresh per request, footer).
 
 The baseline is what a simple tracker does: for each URL, httpx get, trafilatura
 extract, compare with the text it kept. Both run as subprocesses; CPU is their
 user + system time (tracker's extraction workers included), wall time from start
-to end. Figures: a first cycle (every article new) and a cycle where nothing
-changed; peak memory (max RSS of the tracker process and of one worker).
+to end. Figures: a first cycle (every article new), a cycle where nothing changed
+(quick looks, as most checks run), the same with quick looks off (every check
+extracts, as every `schedule.full_extraction_every`th check does); peak memory
+(max RSS of the tracker process and of one worker).
 
     .venv/bin/python bench/throughput.py [--articles 1000] [--padding 60000]
 """
@@ -67,7 +70,7 @@ def run(args: list[str]) -> tuple[float, float, int, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--padding", type=int, default=60_000)
+    parser.add_argument("--padding", type=int, default=70_000)
     parser.add_argument("--skip-baseline", action="store_true", help="Only tracker (for a memory run).")
     args = parser.parse_args()
     spawn = multiprocessing.get_context("spawn")
@@ -85,16 +88,20 @@ def main() -> int:
     else:
         b_first = run(baseline)
         b_again = run([*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")])
-    config = work / "config.yaml"
-    config.write_text(
-        f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
-        f"sources: [{{name: bench, feeds: ['{base}/feed.xml']}}]\n"
-        "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
-        "concurrency: 32}\nlogging: {level: warning}\n"
-    )
-    tracker = [sys.executable, "-m", "tracker", "--config", str(config), "run", "--once", "--all"]
-    t_first = run(tracker)
-    t_again = run(tracker)
+    configs = []
+    for every in (6, 1):
+        config = work / f"config-{every}.yaml"
+        config.write_text(
+            f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
+            f"sources: [{{name: bench, feeds: ['{base}/feed.xml']}}]\n"
+            f"schedule: {{full_extraction_every: {every}}}\n"
+            "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
+            "concurrency: 32}\nlogging: {level: warning}\n"
+        )
+        configs.append([sys.executable, "-m", "tracker", "--config", str(config), "run", "--once", "--all"])
+    t_first = run(configs[0])
+    t_again = run(configs[0])
+    t_full = run(configs[1])
     n = len(urls)
     print(f"{'':28} {'wall s':>8} {'art/s':>8} {'CPU ms/article':>15}  result")
     for label, (wall, cpu, _rss, out) in (
@@ -102,6 +109,7 @@ def main() -> int:
         ("tracker, first cycle", t_first),
         ("baseline, unchanged", b_again),
         ("tracker, unchanged", t_again),
+        ("tracker, unchanged, full", t_full),
     ):
         print(f"{label:28} {wall:8.1f} {n / wall:8.1f} {cpu / n * 1000:15.1f}  {out}")
     print(f"first cycle: tracker {b_first[0] / t_first[0]:.2f}x the baseline's articles per second")
@@ -109,7 +117,11 @@ def main() -> int:
         f"unchanged:   tracker {b_again[0] / t_again[0]:.2f}x the baseline's articles per second, "
         f"CPU per check {t_again[1] / b_again[1]:.2f} of the baseline's"
     )
-    print(f"peak RSS of any child process so far: {max(t_first[2], t_again[2]) / 1024:.0f} MiB")
+    print(
+        f"unchanged, every check extracted: tracker {b_again[0] / t_full[0]:.2f}x the baseline's articles "
+        f"per second, CPU per check {t_full[1] / b_again[1]:.2f} of the baseline's"
+    )
+    print(f"peak RSS of any child process so far: {max(t_first[2], t_again[2], t_full[2]) / 1024:.0f} MiB")
     server.terminate()
     return 0
 

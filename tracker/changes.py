@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, select
+from sqlalchemy import String, and_, cast, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from tracker.models import Article, Revision, Source, Version
@@ -30,6 +30,7 @@ class ChangeFilter:
     include_trivial: bool = False
     article_id: int | None = None
     limit: int | None = None
+    before: tuple[datetime, int] | None = None  # a cursor: older than this (detected_at, id)
 
 
 def _filtered(query: Any, where: ChangeFilter) -> Any:
@@ -49,6 +50,8 @@ def _filtered(query: Any, where: ChangeFilter) -> Any:
         query = query.where(Revision.trivial.is_(False))
     if where.article_id is not None:
         query = query.where(Revision.article_id == where.article_id)
+    if where.before is not None:
+        query = query.where(tuple_(Revision.detected_at, Revision.id) < tuple_(*where.before))
     return query.limit(where.limit) if where.limit else query
 
 
@@ -132,3 +135,9 @@ def iter_report_items(session: Session, where: ChangeFilter) -> Iterator[ReportI
     query = _with_versions().order_by(Revision.detected_at, Revision.id).execution_options(yield_per=200)
     for row in session.execute(_filtered(query, where)):
         yield ReportItem(*row)
+
+
+def report_items_newest(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions with both versions, newest first (feeds, notifications)."""
+    query = _with_versions().order_by(Revision.detected_at.desc(), Revision.id.desc())
+    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]

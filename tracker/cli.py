@@ -330,6 +330,29 @@ def _print_dry_run(result: dict[str, Any]) -> None:
 
 
 @main.command()
+@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: web.port, 8000).")
+@pass_app
+def serve(app: App, host: str | None, port: int | None) -> None:
+    """Serve the history in a browser, as JSON under /api/, and as Atom feeds.
+
+    Pages need no JavaScript; the OpenAPI schema is at /openapi.json. Adding
+    articles over HTTP needs `web.token` in the config (off without it).
+
+    \b
+    Example:
+      tracker serve --port 8000
+    """
+    import uvicorn
+
+    from tracker.web import create_app
+
+    web = app.config.web
+    application = create_app(app.config, app.sessions)
+    uvicorn.run(application, host=host or web.host, port=port or web.port, log_level=app.config.logging.level)
+
+
+@main.command()
 @json_option
 @pass_app
 def status(app: App, as_json: bool) -> None:

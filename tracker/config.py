@@ -149,6 +149,47 @@ class LoggingConfig(_Section):
         return level.lower()
 
 
+class WebConfig(_Section):
+    """`tracker serve`: where it listens, and the token that allows writing over HTTP."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    token: str | None = Field(default=None, min_length=16)
+    page_size: int = Field(default=50, ge=1, le=500)
+    base_url: str | None = None
+
+
+class ChangeFilterConfig(_Section):
+    """Which revisions a notification is about: the filters of `tracker changes`."""
+
+    source: str | None = None
+    field: str | None = None
+    kind: str | None = None
+    min_significance: float = Field(default=0.0, ge=0, le=1)
+    include_trivial: bool = False
+
+
+class WebhookConfig(_Section):
+    url: str = Field(min_length=1)
+    secret: str | None = None
+    filter: ChangeFilterConfig = ChangeFilterConfig()
+    max_per_hour: int = Field(default=30, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("a webhook URL starts with http:// or https://")
+        return url
+
+
+class NotifyConfig(_Section):
+    webhooks: tuple[WebhookConfig, ...] = ()
+    apprise: tuple[str, ...] = ()
+    interval: Duration = timedelta(seconds=30)
+    max_attempts: int = Field(default=8, ge=1)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -156,6 +197,8 @@ class Config(_Section):
     fetch: FetchConfig = FetchConfig()
     sites: dict[str, SiteConfig] = Field(default_factory=dict)
     logging: LoggingConfig = LoggingConfig()
+    web: WebConfig = WebConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     @field_validator("sites")
     @classmethod

@@ -138,3 +138,60 @@ def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[
         query = query.where(Article.last_changed_at >= since)
     for article in session.scalars(query.execution_options(yield_per=200)):
         yield export_article(session, article)
+
+
+def timeline(session: Session, article: Article) -> dict[str, Any]:
+    """An article's history for a page: versions (no bodies), revisions (no diffs),
+    events and aliases, and every entry on one time line, oldest first."""
+    versions = session.execute(
+        select(Version.number, Version.fetched_at, Version.headline, Version.byline)
+        .where(Version.article_id == article.id)
+        .order_by(Version.number)
+    ).all()
+    revisions = session.execute(
+        select(
+            Revision.from_number,
+            Revision.to_number,
+            Revision.detected_at,
+            Revision.changed,
+            Revision.kinds,
+            Revision.significance,
+            Revision.trivial,
+            Revision.stats,
+        )
+        .where(Revision.article_id == article.id)
+        .order_by(Revision.to_number)
+    ).all()
+    events = repository.events_of(session, article.id)
+    by_number = {r.to_number: r for r in revisions}
+    entries: list[dict[str, Any]] = []
+    for v in versions:
+        r = by_number.get(v.number)
+        entry: dict[str, Any] = {
+            "type": "version",
+            "at": iso(v.fetched_at),
+            "number": v.number,
+            "headline": v.headline,
+            "byline": v.byline,
+        }
+        if r is not None:
+            entry["revision"] = {
+                "from": r.from_number,
+                "to": r.to_number,
+                "detected_at": iso(r.detected_at),
+                "changed": list(r.changed),
+                "kinds": list(r.kinds),
+                "significance": r.significance,
+                "trivial": r.trivial,
+                "stats": dict(r.stats),
+            }
+        entries.append(entry)
+    entries.extend({"type": "event", **event_json(e)} for e in events)
+    entries.sort(key=lambda e: (e["at"] or "", 0 if e["type"] == "version" else 1))
+    latest = versions[-1] if versions else None
+    return {
+        **article_summary(session, article),
+        "headline": latest.headline if latest else None,
+        "aliases": [url for url in repository.aliases_of(session, article.id) if url != article.url],
+        "timeline": entries,
+    }

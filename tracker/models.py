@@ -281,3 +281,46 @@ class VolatileText(Base):
     shape_hash: Mapped[str] = mapped_column(String(64))
     shape: Mapped[str] = mapped_column(Text)
     first_seen_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """Where a configured webhook is: the last revision it was sent, and its retry state."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    last_revision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """One POST a webhook answered with success: a revision, or a digest of many."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_webhook_id_source_at", "webhook_id", "source", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    source: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]
+    revisions: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Kept by the migrations, not by these models: the full-text index of versions
+# (an FTS5 table and its shadow tables on SQLite, a GIN index on PostgreSQL).
+SEARCH_INDEX_OBJECTS = frozenset(
+    {
+        "versions_fts",
+        "versions_fts_data",
+        "versions_fts_idx",
+        "versions_fts_docsize",
+        "versions_fts_config",
+        "ix_versions_search",
+    }
+)

@@ -1,0 +1,221 @@
+"""`tracker serve`: pages, their JSON twins, cursors, search, Atom feeds, the token
+for writing, and escaping everywhere (the history holds a story whose headline and
+text carry `<script>` and `<img onerror>`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+from lxml import html as lxml_html
+
+from tests.histories import HOSTILE, build_history
+from tests.site import NewsSite
+from tracker import db
+from tracker.config import load_config
+from tracker.web import CSP, create_app
+
+TOKEN = "a-long-enough-test-token"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, NewsSite, list[Any]]]:
+    site = NewsSite().start()
+    config, stories = build_history(tmp_path_factory.mktemp("web"), site)
+    yield config, site, stories
+    site.stop()
+
+
+def client_for(config_path: Path, **web: Any) -> TestClient:
+    config = load_config(config_path)
+    config = config.model_copy(update={"web": config.web.model_copy(update=web)})
+    engine = db.create_engine(config.database.url)
+    return TestClient(create_app(config, db.session_factory(engine)))
+
+
+@pytest.fixture(scope="module")
+def client(served: tuple[Path, NewsSite, list[Any]]) -> TestClient:
+    return client_for(served[0])
+
+
+def page(client: TestClient, url: str) -> lxml_html.HtmlElement:
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-security-policy"] == CSP
+    assert "script-src" not in CSP and "default-src 'none'" in CSP  # no script may run
+    tree = lxml_html.fromstring(response.text)
+    assert tree.xpath("//script") == [] and tree.xpath("//img") == [] and tree.xpath("//@onerror") == []
+    return tree
+
+
+def test_recent_changes_page_lists_revisions_with_hostile_text_as_text(client: TestClient) -> None:
+    tree = page(client, "/")
+    rows = tree.xpath("//table[@class='changes']//tr[td]")
+    assert len(rows) == 3  # the trivial fix is hidden by default
+    assert "Minister says " + HOSTILE in tree.text_content()
+    api = client.get("/api/changes").json()
+    detected = [r["detected_at"] for r in api["items"]]
+    assert len(detected) == 3 and detected == sorted(detected, reverse=True)
+    links = tree.xpath("//a[@class='diff']/@href")
+    assert links == [f"/articles/{r['article_id']}/revisions/{r['to']}" for r in api["items"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("field=headline", {"headline"}),
+        ("kind=correction", {"correction"}),
+        ("include_trivial=true", None),
+    ],
+)
+def test_filters_are_the_same_on_the_page_and_its_json_twin(
+    client: TestClient, query: str, expected: set[str] | None
+) -> None:
+    items = client.get(f"/api/changes?{query}").json()["items"]
+    assert items
+    if expected is not None:
+        assert all(expected & set(item["changed"] + item["kinds"]) for item in items)
+    else:
+        assert any(item["trivial"] for item in items)
+    tree = page(client, f"/?{query}")
+    assert len(tree.xpath("//table[@class='changes']//tr[td]")) == len(items)
+
+
+def test_cursor_pagination_walks_every_revision_once(served: tuple[Path, NewsSite, list[Any]]) -> None:
+    client = client_for(served[0], page_size=1)
+    everything = [r["revision_id"] for r in client.get("/api/changes?include_trivial=true&since=30d").json()["items"]]
+    seen, cursor = [], None
+    while True:
+        params = {"include_trivial": "true", "since": "30d"} | ({"cursor": cursor} if cursor else {})
+        body = client.get("/api/changes", params=params).json()
+        seen.extend(r["revision_id"] for r in body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    full = client_for(served[0]).get("/api/changes?include_trivial=true").json()["items"]
+    assert seen == [r["revision_id"] for r in full] and len(seen) == 4
+    assert everything == seen[:1]
+    tree = page(client, "/?include_trivial=true")
+    assert tree.xpath("//a[@rel='next']/@href")
+    assert client.get("/api/changes?cursor=not-a-cursor").status_code == 400
+
+
+def test_an_article_timeline_and_its_twin(client: TestClient) -> None:
+    first = client.get("/api/changes?field=headline").json()["items"][0]
+    timeline = client.get(f"/api/articles/{first['article_id']}").json()
+    versions = [e for e in timeline["timeline"] if e["type"] == "version"]
+    assert [v["number"] for v in versions] == [1, 2]
+    assert versions[1]["revision"]["changed"] == ["headline", "body"]
+    tree = page(client, f"/articles/{first['article_id']}")
+    assert tree.findtext(".//h1") == "Minister says " + HOSTILE
+    assert tree.xpath("//a[@class='diff']/@href") == [f"/articles/{first['article_id']}/revisions/2"]
+    assert client.get("/articles/999999").status_code == 404
+    assert client.get("/api/articles/999999").json() == {"detail": "no article 999999"}
+
+
+def test_a_revision_inline_and_side_by_side(client: TestClient) -> None:
+    first = client.get("/api/changes?field=headline").json()["items"][0]
+    url = f"/articles/{first['article_id']}/revisions/2"
+    inline = page(client, url)
+    assert inline.xpath("//div[@class='headline-change']//ins")[0].text_content() == "Minister says " + HOSTILE
+    assert any(HOSTILE in ins.text_content() for ins in inline.xpath("//div[@class='inline']//ins"))
+    assert inline.xpath("//a[@id='side-by-side']/@href") == ["?view=side"]
+    side = page(client, url + "?view=side")
+    inserted = side.xpath("//table[@class='sbs']//tr[@class='insert']/td[2]")
+    assert [td.text_content() for td in inserted] == [f"He wrote {HOSTILE} on the council's page."]
+    twin = client.get(f"/api{url}").json()
+    assert twin["new"]["headline"] == "Minister says " + HOSTILE and twin["previous"] is None
+    assert client.get(url + "?view=evil").status_code == 422
+    assert client.get(f"/articles/{first['article_id']}/revisions/7").status_code == 404
+
+
+def test_previous_and_next_revision_links(client: TestClient) -> None:
+    trivial = next(i for i in client.get("/api/changes?include_trivial=true").json()["items"] if i["trivial"])
+    tree = page(client, f"/articles/{trivial['article_id']}/revisions/{trivial['to']}")
+    assert tree.xpath("//a[@rel='prev']/@href") == [f"/articles/{trivial['article_id']}/revisions/2?view=inline"]
+    earlier = page(client, f"/articles/{trivial['article_id']}/revisions/2")
+    assert earlier.xpath("//a[@rel='next']/@href") == [f"/articles/{trivial['article_id']}/revisions/3?view=inline"]
+
+
+def test_search_finds_words_in_bodies_and_escapes_snippets(
+    client: TestClient, served: tuple[Path, NewsSite, list[Any]]
+) -> None:
+    results = client.get("/api/search", params={"q": "misstated date"}).json()["items"]
+    assert [r["headline"] for r in results] == [served[2][1].headline]
+    assert "misstated" in results[0]["snippet"]
+    tree = page(client, "/search?q=council%27s+page")
+    [item] = tree.xpath("//ol[@class='results']/li")
+    assert {m.text.casefold() for m in item.xpath(".//mark")} >= {"council", "page"}
+    assert "document.title" in item.text_content()  # the hostile text, as text
+    assert client.get("/api/search", params={"q": '"); DROP TABLE versions; --'}).status_code == 200
+    assert client.get("/api/search", params={"q": "zzzunknownword"}).json() == {"items": [], "next_cursor": None}
+
+
+def test_sources_page_shows_capture_health(client: TestClient) -> None:
+    body = client.get("/api/sources").json()
+    [sim] = [s for s in body["sources"] if s["source"] == "sim"]
+    assert sim["checks_last_day"] >= 9 and sim["good_share"] == 1.0
+    tree = page(client, "/sources")
+    assert "sim" in tree.xpath("//table//td/text()")
+
+
+@pytest.mark.parametrize("path", ["/feeds/changes.atom", "/feeds/sources/sim.atom", "/feeds/changes.atom?field=body"])
+def test_atom_feeds_parse_cleanly_with_stable_ids(client: TestClient, path: str) -> None:
+    first, again = client.get(path), client.get(path)
+    assert first.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(first.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries
+    assert [e.id for e in feed.entries] == [e.id for e in feedparser.parse(again.content).entries]
+    assert len({e.id for e in feed.entries}) == len(feed.entries)
+    assert all(e.id.startswith("urn:uuid:") and e.link.startswith("http") for e in feed.entries)
+
+
+def test_an_article_feed_carries_the_diff_escaped(client: TestClient) -> None:
+    first = client.get("/api/changes?field=headline").json()["items"][0]
+    response = client.get(f"/feeds/articles/{first['article_id']}.atom")
+    assert b"<script>" not in response.content  # escaped inside the XML
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo
+    [entry] = feed.entries
+    content = entry.content[0].value
+    assert "&lt;script&gt;" in content and "<ins>" in content  # feed readers show the markup as text
+    assert client.get("/feeds/articles/424242.atom").status_code == 404
+    assert client.get("/feeds/sources/nope.atom").status_code == 404
+
+
+def test_writing_is_off_without_a_token(client: TestClient) -> None:
+    response = client.post("/api/articles", json={"url": "https://example.org/news/a-1"})
+    assert response.status_code == 403 and "web.token" in response.json()["detail"]
+
+
+def test_adding_an_article_needs_the_bearer_token(served: tuple[Path, NewsSite, list[Any]]) -> None:
+    client = client_for(served[0], token=TOKEN)
+    url = "https://example.org/news/story-77?utm_source=x"
+    assert client.post("/api/articles", json={"url": url}).status_code == 401
+    wrong = {"Authorization": "Bearer " + "x" * len(TOKEN)}
+    assert client.post("/api/articles", json={"url": url}, headers=wrong).status_code == 401
+    good = {"Authorization": f"Bearer {TOKEN}"}
+    response = client.post("/api/articles", json={"url": url}, headers=good)
+    assert response.status_code == 201
+    assert response.json()["url"] == "https://example.org/news/story-77" and response.json()["added"]
+    assert client.post("/api/articles", json={"url": url}, headers=good).json()["added"] is False
+    assert client.post("/api/articles", json={"url": "javascript:alert(1)"}, headers=good).status_code == 422
+
+
+def test_openapi_schema_lists_every_json_endpoint(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {
+        "/api/changes",
+        "/api/articles/{article_id}",
+        "/api/articles/{article_id}/revisions/{number}",
+        "/api/search",
+        "/api/sources",
+        "/api/articles",
+        "/feeds/changes.atom",
+    } <= set(schema["paths"])
+    assert client.get("/docs").status_code == 404  # Swagger UI would need scripts
