@@ -4,7 +4,13 @@ text carry `<script>` and `<img onerror>`)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +93,9 @@ def test_filters_are_the_same_on_the_page_and_its_json_twin(
 
 def test_cursor_pagination_walks_every_revision_once(served: tuple[Path, NewsSite, list[Any]]) -> None:
     client = client_for(served[0], page_size=1)
-    everything = [r["revision_id"] for r in client.get("/api/changes?include_trivial=true&since=30d").json()["items"]]
+    everything = [
+        r["revision_id"] for r in client.get("/api/changes?include_trivial=true&since=30d").json()["items"]
+    ]
     seen, cursor = [], None
     while True:
         params = {"include_trivial": "true", "since": "30d"} | ({"cursor": cursor} if cursor else {})
@@ -121,7 +129,9 @@ def test_a_revision_inline_and_side_by_side(client: TestClient) -> None:
     first = client.get("/api/changes?field=headline").json()["items"][0]
     url = f"/articles/{first['article_id']}/revisions/2"
     inline = page(client, url)
-    assert inline.xpath("//div[@class='headline-change']//ins")[0].text_content() == "Minister says " + HOSTILE
+    assert (
+        inline.xpath("//div[@class='headline-change']//ins")[0].text_content() == "Minister says " + HOSTILE
+    )
     assert any(HOSTILE in ins.text_content() for ins in inline.xpath("//div[@class='inline']//ins"))
     assert inline.xpath("//a[@id='side-by-side']/@href") == ["?view=side"]
     side = page(client, url + "?view=side")
@@ -136,9 +146,13 @@ def test_a_revision_inline_and_side_by_side(client: TestClient) -> None:
 def test_previous_and_next_revision_links(client: TestClient) -> None:
     trivial = next(i for i in client.get("/api/changes?include_trivial=true").json()["items"] if i["trivial"])
     tree = page(client, f"/articles/{trivial['article_id']}/revisions/{trivial['to']}")
-    assert tree.xpath("//a[@rel='prev']/@href") == [f"/articles/{trivial['article_id']}/revisions/2?view=inline"]
+    assert tree.xpath("//a[@rel='prev']/@href") == [
+        f"/articles/{trivial['article_id']}/revisions/2?view=inline"
+    ]
     earlier = page(client, f"/articles/{trivial['article_id']}/revisions/2")
-    assert earlier.xpath("//a[@rel='next']/@href") == [f"/articles/{trivial['article_id']}/revisions/3?view=inline"]
+    assert earlier.xpath("//a[@rel='next']/@href") == [
+        f"/articles/{trivial['article_id']}/revisions/3?view=inline"
+    ]
 
 
 def test_search_finds_words_in_bodies_and_escapes_snippets(
@@ -152,7 +166,10 @@ def test_search_finds_words_in_bodies_and_escapes_snippets(
     assert {m.text.casefold() for m in item.xpath(".//mark")} >= {"council", "page"}
     assert "document.title" in item.text_content()  # the hostile text, as text
     assert client.get("/api/search", params={"q": '"); DROP TABLE versions; --'}).status_code == 200
-    assert client.get("/api/search", params={"q": "zzzunknownword"}).json() == {"items": [], "next_cursor": None}
+    assert client.get("/api/search", params={"q": "zzzunknownword"}).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 def test_sources_page_shows_capture_health(client: TestClient) -> None:
@@ -163,7 +180,9 @@ def test_sources_page_shows_capture_health(client: TestClient) -> None:
     assert "sim" in tree.xpath("//table//td/text()")
 
 
-@pytest.mark.parametrize("path", ["/feeds/changes.atom", "/feeds/sources/sim.atom", "/feeds/changes.atom?field=body"])
+@pytest.mark.parametrize(
+    "path", ["/feeds/changes.atom", "/feeds/sources/sim.atom", "/feeds/changes.atom?field=body"]
+)
 def test_atom_feeds_parse_cleanly_with_stable_ids(client: TestClient, path: str) -> None:
     first, again = client.get(path), client.get(path)
     assert first.headers["content-type"].startswith("application/atom+xml")
@@ -219,3 +238,103 @@ def test_openapi_schema_lists_every_json_endpoint(client: TestClient) -> None:
         "/feeds/changes.atom",
     } <= set(schema["paths"])
     assert client.get("/docs").status_code == 404  # Swagger UI would need scripts
+
+
+def test_search_on_each_database(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """FTS5 on SQLite, full-text search on PostgreSQL: the same answers through the API."""
+    from tracker.search import search
+
+    stories = [site.add_story(t, paragraphs=3) for t in ("jsonld", "meta")]
+    stories[0].paragraphs[1] = "The harbour authority's <b>ferry</b> timetable changed overnight."
+    stories[1].paragraphs[0] = "Ferry crossings resumed after the storm; the harbour reopened."
+    tracker = make_tracker(db_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    assert tracker.cycle() == {"new_version": 2}
+    stories[0].paragraphs.append("A later paragraph about the lighthouse keeper.")
+    assert tracker.cycle() == {"new_version": 1, "unchanged": 1}
+    with tracker.session() as session:
+        both = search(session, "ferry harbour")
+        assert sorted(r["headline"] for r in both) == sorted(s.headline for s in stories)
+        [later] = search(session, "lighthouse keeper")
+        assert later["version"] == 2 and "\x02" in later["snippet"]
+        assert (
+            search(session, "ferry", limit=1, offset=1)[0]["article_id"]
+            != search(session, "ferry", limit=1)[0]["article_id"]
+        )
+        assert search(session, "'; DROP TABLE versions; --") == []
+        assert search(session, "\x00\x01") == []
+    app = TestClient(create_app(tracker.config, tracker.sessions))
+    assert len(app.get("/api/search", params={"q": "ferry"}).json()["items"]) == 2
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[1] / "build"))
+
+
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("TRACKER_REQUIRE_BROWSER") != "1",
+    reason="Chromium not installed: browser test SKIPPED (.ci/run installs it)",
+)
+def test_a_reviewer_filters_opens_an_article_and_reads_the_diff_in_chromium(
+    served: tuple[Path, NewsSite, list[Any]],
+) -> None:
+    assert CHROMIUM, "TRACKER_REQUIRE_BROWSER=1 but no chromium on PATH"
+    from playwright.sync_api import sync_playwright
+
+    client = client_for(served[0])
+    headline = "Minister says " + HOSTILE
+    with running(client.app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(base + "/")
+        assert page.title() == "tracker: recent changes"
+        assert page.locator("table.changes tr:has(td)").count() == 3
+        page.select_option("select[name=field]", "headline")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**/?*field=headline*")
+        assert page.locator("table.changes tr:has(td)").count() == 1
+        page.get_by_role("link", name=headline).click()
+        page.wait_for_url("**/articles/*")
+        assert page.locator("h1").inner_text() == headline  # the markup shows as text
+        assert page.title() == f"{headline}: tracker"  # no script retitled the page
+        page.locator("a.diff").first.click()
+        page.wait_for_url("**/revisions/2")
+        assert page.locator(".headline-change ins").inner_text() == headline
+        assert page.locator("div.inline ins").count() >= 1
+        page.click("#side-by-side")
+        page.wait_for_url("**/revisions/2?view=side")
+        inserted = page.locator("table.sbs tr.insert td").nth(1).inner_text()
+        assert inserted == f"He wrote {HOSTILE} on the council's page."
+        assert page.evaluate("document.scripts.length") == 0
+        assert page.evaluate("document.images.length") == 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "diff-side-by-side.png"), full_page=True)
+        page.click("#inline")
+        page.wait_for_url("**/revisions/2?view=inline")
+        page.screenshot(path=str(SCREENSHOTS / "diff-inline.png"), full_page=True)
+        browser.close()
+    assert dialogs == []
+    assert (SCREENSHOTS / "diff-side-by-side.png").stat().st_size > 10_000

@@ -8,6 +8,7 @@ changes and the body as track changes, the article text escaped within it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -20,6 +21,12 @@ from tracker.changes import ChangeFilter, ReportItem, report_items_newest
 from tracker.report import environment, inline
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# characters XML 1.0 cannot carry at all, even escaped
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
 
 
 def entry_id(url: str, to_number: int) -> str:
@@ -32,7 +39,7 @@ def atom(session: Session, where: ChangeFilter, *, title: str, base: str, self_u
     items = report_items_newest(session, where)
     generator = FeedGenerator()
     generator.id(entry_id(self_url, 0))
-    generator.title(title)
+    generator.title(xml_text(title))
     generator.author({"name": "tracker"})
     generator.link(href=self_url, rel="self")
     generator.link(href=base + "/", rel="alternate")
@@ -48,13 +55,13 @@ def _entry(generator: FeedGenerator, item: ReportItem, base: str) -> None:
     headline = item.new.headline or item.old.headline or item.url
     entry = generator.add_entry(order="append")
     entry.id(entry_id(item.url, revision.to_number))
-    entry.title(f"{headline} ({', '.join(revision.changed) or 'no field'} changed)")
+    entry.title(xml_text(f"{headline} ({', '.join(revision.changed) or 'no field'} changed)"))
     entry.link(href=f"{base}/articles/{revision.article_id}/revisions/{revision.to_number}", rel="alternate")
     entry.link(href=item.url, rel="related")
     entry.updated(revision.detected_at)
     entry.published(revision.detected_at)
     if item.source:
-        entry.category(term=quote(item.source, safe=""), label=item.source)
+        entry.category(term=quote(item.source, safe=""), label=xml_text(item.source))
     for kind in revision.kinds:
         entry.category(term=kind)
     entry.summary(
@@ -72,4 +79,4 @@ def _entry(generator: FeedGenerator, item: ReportItem, base: str) -> None:
             link=Markup.escape(f"{base}/articles/{revision.article_id}/revisions/{revision.to_number}"),
         )
     )
-    entry.content(content, type="html")
+    entry.content(xml_text(content), type="html")
