@@ -50,8 +50,7 @@ def test_no_input_makes_a_server_error(api_schema: Any) -> None:
                 }
                 case.headers = given_headers | {"Authorization": f"Bearer {TOKEN}"}
             response = case.call()
-            assert response.status_code < 500, (
-                f"{case.method} {case.formatted_path} {case.query}: {response.status_code} {response.text[:300]}"
-            )
+            where = f"{case.method} {case.formatted_path} {case.query}"
+            assert response.status_code < 500, f"{where}: HTTP {response.status_code} {response.text[:200]}"
 
         answers()

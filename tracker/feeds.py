@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from feedgen.feed import FeedGenerator
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,8 @@ def atom(session: Session, where: ChangeFilter, *, title: str, base: str, self_u
     generator.updated(max((item.revision.detected_at for item in items), default=EPOCH))
     for item in items:
         _entry(generator, item, base)
-    return generator.atom_str(pretty=True)
+    document: bytes = generator.atom_str(pretty=True)
+    return document
 
 
 def _entry(generator: FeedGenerator, item: ReportItem, base: str) -> None:
