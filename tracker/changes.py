@@ -31,6 +31,7 @@ class ChangeFilter:
     article_id: int | None = None
     limit: int | None = None
     before: tuple[datetime, int] | None = None  # a cursor: older than this (detected_at, id)
+    after_id: int | None = None  # revisions stored after this one (notifications)
 
 
 def _filtered(query: Any, where: ChangeFilter) -> Any:
@@ -50,6 +51,8 @@ def _filtered(query: Any, where: ChangeFilter) -> Any:
         query = query.where(Revision.trivial.is_(False))
     if where.article_id is not None:
         query = query.where(Revision.article_id == where.article_id)
+    if where.after_id is not None:
+        query = query.where(Revision.id > where.after_id)
     if where.before is not None:
         query = query.where(tuple_(Revision.detected_at, Revision.id) < tuple_(*where.before))
     return query.limit(where.limit) if where.limit else query
@@ -140,4 +143,10 @@ def iter_report_items(session: Session, where: ChangeFilter) -> Iterator[ReportI
 def report_items_newest(session: Session, where: ChangeFilter) -> list[ReportItem]:
     """Revisions with both versions, newest first (feeds, notifications)."""
     query = _with_versions().order_by(Revision.detected_at.desc(), Revision.id.desc())
+    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+
+
+def report_items_after(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions with both versions in the order they were stored (notifications)."""
+    query = _with_versions().order_by(Revision.id)
     return [ReportItem(*row) for row in session.execute(_filtered(query, where))]

@@ -183,11 +183,18 @@ class WebhookConfig(_Section):
         return url
 
 
+class AppriseConfig(_Section):
+    url: str = Field(min_length=1)
+    filter: ChangeFilterConfig = ChangeFilterConfig()
+    max_per_hour: int = Field(default=30, ge=1)
+
+
 class NotifyConfig(_Section):
     webhooks: tuple[WebhookConfig, ...] = ()
-    apprise: tuple[str, ...] = ()
+    apprise: tuple[AppriseConfig, ...] = ()
     interval: Duration = timedelta(seconds=30)
     max_attempts: int = Field(default=8, ge=1)
+    timeout: Duration = timedelta(seconds=10)
 
 
 class Config(_Section):

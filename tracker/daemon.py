@@ -185,6 +185,27 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         coalesce=True,
         id="check",
     )
+    notifier = None
+    if runtime.config.notify.webhooks or runtime.config.notify.apprise:
+        from tracker.notify import Notifier
+
+        notifier = Notifier(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
+
+        async def notify_tick() -> None:
+            assert notifier is not None
+            if sent := await notifier.tick():
+                log.info("notify sent=%d", sent)
+
+        scheduler.add_job(
+            tick,
+            "interval",
+            args=[notify_tick],
+            seconds=runtime.config.notify.interval.total_seconds(),
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+            id="notify",
+        )
     scheduler.start()
     log.info("tracker daemon %s running", runtime.owner)
     await stop.wait()
@@ -195,6 +216,8 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         for task in pending:
             task.cancel()
     scheduler.shutdown(wait=False)
+    if notifier is not None:
+        await notifier.aclose()
     log.info("tracker daemon stopped")
 
 

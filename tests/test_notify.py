@@ -1,0 +1,184 @@
+"""Webhooks: a signed JSON POST per matching revision, in order, retried with back-off,
+never twice, a digest when a source floods; received by a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.site import NewsSite
+from tracker.models import Webhook
+from tracker.notify import Notifier
+
+SECRET = "shared-secret"
+
+
+class Receiver:
+    """A webhook endpoint on loopback that records what it gets and fails on demand."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_next = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.fail_next:
+                    receiver.fail_next -= 1
+                    self.send_response(503)
+                else:
+                    receiver.received.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def payloads(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver()
+    yield made
+    made.server.shutdown()
+    made.server.server_close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def notify(tracker: Any, clock: Clock) -> int:
+    async def go() -> int:
+        notifier = Notifier(tracker.config, tracker.sessions, clock, owner="test")
+        try:
+            return await notifier.tick()
+        finally:
+            await notifier.aclose()
+
+    return asyncio.run(go())
+
+
+def setup(
+    site: NewsSite, make_tracker: Any, db_url: str, receiver: Receiver, stories: int, **hook: Any
+) -> Any:
+    for n in range(stories):
+        site.add_story(("jsonld", "meta")[n % 2], paragraphs=3)
+    webhook = {"url": receiver.url, "secret": SECRET, **hook}
+    tracker = make_tracker(
+        db_url, sources=[{"name": "sim", "feeds": [site.feed()]}], notify={"webhooks": [webhook]}
+    )
+    assert tracker.cycle() == {"new_version": stories}
+    return tracker
+
+
+def test_each_revision_is_posted_once_signed_with_its_diff(
+    site: NewsSite, make_tracker, db_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    tracker = setup(site, make_tracker, db_url, receiver, 2)
+    assert notify(tracker, clock) == 0  # a new webhook starts from now: no history replayed
+    stories = list(site.stories.values())
+    stories[0].headline += " as talks collapse"
+    stories[1].paragraphs.append("Correction: the vote was on Tuesday, not Monday.")
+    assert tracker.cycle() == {"new_version": 2}
+    assert notify(tracker, clock) == 2
+    assert notify(tracker, clock) == 0  # nothing twice
+    for headers, body in receiver.received:
+        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["X-Tracker-Signature"] == "sha256=" + expected
+        assert headers["X-Tracker-Delivery"] == json.loads(body)["id"]
+    payloads = receiver.payloads()
+    assert payloads[0]["revision_id"] < payloads[1]["revision_id"]  # in the order stored
+    [headline] = [p for p in payloads if p["changed"] == ["headline"]]
+    assert headline["type"] == "revision" and headline["source"] == "sim"
+    assert headline["diff"]["fields"][0]["new"] == stories[0].headline and headline["id"].startswith(
+        "urn:uuid:"
+    )
+    [correction] = [p for p in payloads if p is not headline]
+    assert "correction" in correction["kinds"]
+    added = {"op": "insert", "old": [3, 3], "new": [3, 4], "text": [stories[1].paragraphs[-1]]}
+    assert added in correction["diff"]["body"]
+
+
+def test_a_failing_endpoint_is_retried_with_back_off_and_gets_each_revision_once(
+    site: NewsSite, make_tracker, db_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    tracker = setup(site, make_tracker, db_url, receiver, 2)
+    notify(tracker, clock)
+    for story in site.stories.values():
+        story.paragraphs.append("Update: the council met again.")
+    tracker.cycle()
+    receiver.fail_next = 2
+    assert notify(tracker, clock) == 0  # 503: nothing delivered, back off 30 s
+    with tracker.session() as session:
+        state = session.scalars(select(Webhook)).one()
+        assert state.attempts == 1 and state.next_attempt_at == clock.now + timedelta(seconds=30)
+        assert state.last_error == "HTTP 503"
+    assert notify(tracker, clock) == 0  # not due yet: nothing is even tried
+    assert receiver.fail_next == 1  # the second failure is still to come
+    clock.now += timedelta(seconds=31)
+    assert notify(tracker, clock) == 0  # fails again: 60 s now
+    with tracker.session() as session:
+        assert session.scalars(select(Webhook)).one().next_attempt_at == clock.now + timedelta(seconds=60)
+    clock.now += timedelta(seconds=61)
+    assert notify(tracker, clock) == 2
+    assert [p["to"] for p in receiver.payloads()] == [2, 2]
+    assert len({p["revision_id"] for p in receiver.payloads()}) == 2
+
+
+def test_a_flood_from_one_source_becomes_one_digest(
+    site: NewsSite, make_tracker, db_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    tracker = setup(site, make_tracker, db_url, receiver, 6, max_per_hour=3)
+    notify(tracker, clock)
+    for story in site.stories.values():  # a template change: every article "changes"
+        story.paragraphs.append("Follow us on our new channel for the latest news.")
+    assert tracker.cycle() == {"new_version": 6}
+    assert notify(tracker, clock) == 1
+    [digest] = receiver.payloads()
+    assert digest["type"] == "digest" and digest["count"] == 6 and digest["source"] == "sim"
+    assert len({r["revision_id"] for r in digest["revisions"]}) == 6
+    [story] = list(site.stories.values())[:1]
+    story.headline += " (updated)"
+    tracker.cycle()
+    assert notify(tracker, clock) == 1  # within the hour's allowance again: one by one
+    assert receiver.payloads()[-1]["type"] == "revision"
+
+
+def test_a_filter_sends_only_matching_revisions(
+    site: NewsSite, make_tracker, db_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    tracker = setup(site, make_tracker, db_url, receiver, 2, filter={"field": "headline"})
+    notify(tracker, clock)
+    stories = list(site.stories.values())
+    stories[0].headline += " as talks collapse"
+    stories[1].paragraphs.append("A paragraph that is not a headline change.")
+    tracker.cycle()
+    assert notify(tracker, clock) == 1
+    assert receiver.payloads()[0]["changed"] == ["headline"]

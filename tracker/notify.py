@@ -1,0 +1,340 @@
+"""Notifications: each new revision that matches a destination's filter is sent to it,
+in the order revisions were stored, by the daemon's notify tick (never by a check).
+
+Destinations come from config: webhooks (a JSON POST, signed with HMAC-SHA256 of
+the body when a secret is set: `X-Tracker-Signature: sha256=<hex>`) and, with the
+`apprise` extra, Apprise URLs (chat, mail). Each destination has its state in the
+`webhooks` table: the last revision it was sent, its failed attempts and when to
+try again. So:
+
+- a failure (network, a non-2xx answer) is retried with exponential back-off
+  (30 s doubling, at most an hour); after `notify.max_attempts` the revision is
+  skipped and logged, so one poisoned payload cannot stop a destination;
+- nothing is sent twice in normal operation: the position moves after each
+  success; a crash between a POST and its commit, or a failure after a digest,
+  may repeat a payload (at-least-once; `X-Tracker-Delivery` is a stable id);
+- more revisions of one source than `max_per_hour` allows (a template change
+  that touches every article) go out as one digest instead of a flood;
+- a destination added to the config starts with the revisions stored from then on;
+- several daemons on one database: a destination is leased by one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.changes import ChangeFilter, ReportItem, report_items_after
+from tracker.config import ChangeFilterConfig, Config
+from tracker.db import transaction
+from tracker.feeds import entry_id
+from tracker.history import iso
+from tracker.models import Delivery, Revision, Webhook
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+
+
+class DeliveryFailed(Exception):
+    """A destination did not take a payload."""
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    name: str
+    kind: str  # "webhook" or "apprise"
+    url: str
+    filter: ChangeFilterConfig
+    max_per_hour: int
+    secret: str | None = None
+
+
+def destinations(config: Config) -> list[Destination]:
+    """The config's destinations, each named by what it is (so reordering keeps state)."""
+    found = [
+        Destination(_name("webhook", w.url, w.filter), "webhook", w.url, w.filter, w.max_per_hour, w.secret)
+        for w in config.notify.webhooks
+    ]
+    found += [
+        Destination(_name("apprise", a.url, a.filter), "apprise", a.url, a.filter, a.max_per_hour)
+        for a in config.notify.apprise
+    ]
+    return found
+
+
+def _name(kind: str, url: str, where: ChangeFilterConfig) -> str:
+    digest = hashlib.sha256(f"{kind}\n{url}\n{where.model_dump_json()}".encode()).hexdigest()
+    return f"{kind}:{digest[:32]}"
+
+
+def revision_payload(item: ReportItem, base_url: str | None) -> dict[str, Any]:
+    revision = item.revision
+    payload = {
+        "type": "revision",
+        "id": entry_id(item.url, revision.to_number),
+        "revision_id": revision.id,
+        "article_id": revision.article_id,
+        "url": item.url,
+        "source": item.source,
+        "headline": item.new.headline,
+        "from": revision.from_number,
+        "to": revision.to_number,
+        "detected_at": iso(revision.detected_at),
+        "changed": list(revision.changed),
+        "kinds": list(revision.kinds),
+        "significance": revision.significance,
+        "trivial": revision.trivial,
+        "stats": dict(revision.stats),
+        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
+    }
+    if base_url:
+        payload["link"] = (
+            f"{base_url.rstrip('/')}/articles/{revision.article_id}/revisions/{revision.to_number}"
+        )
+    return payload
+
+
+def digest_payload(source: str | None, items: list[ReportItem], base_url: str | None) -> dict[str, Any]:
+    summaries = []
+    for item in items:
+        full = revision_payload(item, base_url)
+        del full["diff"], full["type"]
+        summaries.append(full)
+    return {
+        "type": "digest",
+        "id": entry_id(items[0].url, items[0].revision.to_number) + f"+{len(items)}",
+        "source": source,
+        "count": len(items),
+        "reason": "more revisions of this source than the destination's max_per_hour",
+        "revisions": summaries,
+    }
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Notifier:
+    """Sends what is pending to every destination; one call is one notify tick."""
+
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        *,
+        owner: str,
+        client: httpx.AsyncClient | None = None,
+    ):
+        self.config = config
+        self.sessions = sessions
+        self.clock = clock
+        self.owner = owner
+        self.client = client or httpx.AsyncClient(
+            timeout=config.notify.timeout.total_seconds(),
+            headers={"User-Agent": config.fetch.user_agent},
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def tick(self) -> int:
+        """Deliver what is pending; the number of payloads sent."""
+        sent = 0
+        for destination in destinations(self.config):
+            sent += await self._serve(destination)
+        return sent
+
+    async def _serve(self, destination: Destination) -> int:
+        state_id = self._claim(destination)
+        if state_id is None:
+            return 0
+        sent = 0
+        try:
+            while True:
+                with transaction(self.sessions) as session:
+                    state = session.get(Webhook, state_id)
+                    assert state is not None
+                    where = ChangeFilter(
+                        **destination.filter.model_dump(), after_id=state.last_revision_id, limit=BATCH
+                    )
+                    items = report_items_after(session, where)
+                    if not items:
+                        return sent
+                    payloads = self._payloads(session, state_id, destination, items)
+                    batch_end = items[-1].revision.id
+                for index, (source, ids, payload) in enumerate(payloads):
+                    # everything before the next payload's first revision is then delivered
+                    position = payloads[index + 1][1][0] - 1 if index + 1 < len(payloads) else batch_end
+                    try:
+                        await self._send(destination, payload)
+                    except DeliveryFailed as error:
+                        self._failed(state_id, destination, position, str(error))
+                        return sent
+                    self._delivered(state_id, position, source, len(ids), payload["type"] == "digest")
+                    sent += 1
+        finally:
+            self._release(state_id)
+
+    def _payloads(
+        self, session: Session, state_id: int, destination: Destination, items: list[ReportItem]
+    ) -> list[tuple[str | None, list[int], dict[str, Any]]]:
+        """(source, revision ids, payload), ordered by their first revision: one payload per
+        revision, or one digest for a source with more revisions than this hour allows."""
+        base = self.config.web.base_url
+        hour_ago = self.clock() - timedelta(hours=1)
+        by_source: dict[str | None, list[ReportItem]] = {}
+        for item in items:
+            by_source.setdefault(item.source, []).append(item)
+        out: list[tuple[str | None, list[int], dict[str, Any]]] = []
+        for source, batch in by_source.items():
+            used = session.scalar(
+                select(func.count()).where(
+                    Delivery.webhook_id == state_id, Delivery.source == source, Delivery.at >= hour_ago
+                )
+            )
+            if len(batch) > destination.max_per_hour - (used or 0):
+                out.append((source, [i.revision.id for i in batch], digest_payload(source, batch, base)))
+            else:
+                out.extend((source, [i.revision.id], revision_payload(i, base)) for i in batch)
+        return sorted(out, key=lambda planned: planned[1][0])
+
+    async def _send(self, destination: Destination, payload: dict[str, Any]) -> None:
+        if destination.kind == "apprise":
+            await _send_apprise(destination.url, payload)
+            return
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Tracker-Event": payload["type"],
+            "X-Tracker-Delivery": payload["id"],
+        }
+        if destination.secret:
+            headers["X-Tracker-Signature"] = signature(destination.secret, body)
+        try:
+            response = await self.client.post(destination.url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error}") from None
+        if not response.is_success:
+            raise DeliveryFailed(f"HTTP {response.status_code}")
+
+    # --- state ---------------------------------------------------------------------
+
+    def _claim(self, destination: Destination) -> int | None:
+        """The destination's state row, leased to this daemon; None when it is not due
+        (backing off) or another daemon holds it."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            state_id = session.scalar(select(Webhook.id).where(Webhook.name == destination.name))
+            if state_id is None:  # new: from the revisions stored from now on
+                newest = session.scalar(select(func.max(Revision.id))) or 0
+                state = Webhook(name=destination.name, last_revision_id=newest, attempts=0)
+                session.add(state)
+                session.flush()
+                state_id = state.id
+            claimed = session.execute(
+                update(Webhook)
+                .where(
+                    Webhook.id == state_id,
+                    or_(
+                        Webhook.lease_until.is_(None),
+                        Webhook.lease_until < now,
+                        Webhook.lease_owner == self.owner,
+                    ),
+                    or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
+                )
+                .values(lease_owner=self.owner, lease_until=now + LEASE)
+            )
+            return state_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    def _delivered(self, state_id: int, last_id: int, source: str | None, count: int, digest: bool) -> None:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Webhook)
+                .where(Webhook.id == state_id)
+                .values(last_revision_id=last_id, attempts=0, next_attempt_at=None, last_error=None)
+            )
+            session.add(Delivery(webhook_id=state_id, source=source, at=now, revisions=count, digest=digest))
+
+    def _failed(self, state_id: int, destination: Destination, last_id: int, error: str) -> None:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            state = session.get(Webhook, state_id)
+            assert state is not None
+            state.attempts += 1
+            state.last_error = error[:500]
+            if state.attempts >= self.config.notify.max_attempts:
+                log.error(
+                    "notify %s %s: giving up on revisions up to %d after %d attempts (%s)",
+                    destination.kind, destination.url, last_id, state.attempts, error,
+                )  # fmt: skip
+                state.last_revision_id, state.attempts, state.next_attempt_at = last_id, 0, None
+                return
+            wait = min(LAST_RETRY, FIRST_RETRY * 2 ** (state.attempts - 1))
+            state.next_attempt_at = now + wait
+            log.warning(
+                "notify %s %s failed (%s); attempt %d, next in %ds",
+                destination.kind, destination.url, error, state.attempts, wait.total_seconds(),
+            )  # fmt: skip
+
+    def _release(self, state_id: int) -> None:
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Webhook)
+                .where(Webhook.id == state_id, Webhook.lease_owner == self.owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+
+async def _send_apprise(url: str, payload: dict[str, Any]) -> None:
+    try:
+        import apprise  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise DeliveryFailed("Apprise is not installed: pip install 'tracker[apprise]'") from None
+    title, body = _message(payload)
+
+    def send() -> bool:
+        sender = apprise.Apprise()
+        if not sender.add(url):
+            raise DeliveryFailed("Apprise does not understand this URL")
+        return bool(sender.notify(title=title, body=body))
+
+    if not await asyncio.to_thread(send):
+        raise DeliveryFailed("Apprise could not deliver")
+
+
+def _message(payload: dict[str, Any]) -> tuple[str, str]:
+    """A short plain-text title and body for chat and mail."""
+    if payload["type"] == "digest":
+        lines = [
+            f"- {r['headline'] or r['url']} ({', '.join(r['changed'])})" for r in payload["revisions"][:20]
+        ]
+        return f"{payload['count']} articles of {payload['source']} changed", "\n".join(lines)
+    fields = ", ".join(payload["changed"]) or "nothing"
+    lines = [f"{payload['url']}", f"Changed: {fields} ({', '.join(payload['kinds'])})"]
+    for change in payload["diff"]["fields"]:
+        lines.append(f"{change['field']}: {change['old']!r} -> {change['new']!r}")
+    for op in payload["diff"]["body"]:
+        if op["op"] in ("insert", "delete"):
+            sign = "+" if op["op"] == "insert" else "-"
+            lines.extend(f"{sign} {text}" for text in op["text"])
+    if "link" in payload:
+        lines.append(payload["link"])
+    return f"Changed: {payload['headline'] or payload['url']}", "\n".join(lines)
