@@ -1,9 +1,11 @@
 """Full-text search over headlines and bodies: SQLite FTS5 on the embedded database,
 PostgreSQL full-text search (a GIN index, `websearch_to_tsquery`) on PostgreSQL.
 
-The index covers every stored version; a result is an article, shown with its best
-matching version and a snippet. Snippets mark matches with control characters,
-which `snippet_html` turns into `<mark>` after escaping the text around them.
+The index covers every stored version; a result is an article, newest first (by
+its newest matching version, shown with a snippet): on a news archive, where a
+common word matches most of it, ranking every match by relevance costs seconds.
+Snippets mark matches with control characters, which `snippet_html` turns into
+`<mark>` after escaping the text around them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ _SQLITE = text(
     JOIN articles a ON a.id = v.article_id
     LEFT JOIN sources s ON s.id = a.source_id
     WHERE versions_fts MATCH :query
-    ORDER BY versions_fts.rank, v.number DESC
+    ORDER BY versions_fts.rowid DESC
     LIMIT :limit
     """
 )
@@ -42,16 +44,15 @@ _POSTGRES = text(
     JOIN articles a ON a.id = v.article_id
     LEFT JOIN sources s ON s.id = a.source_id
     WHERE to_tsvector('simple', coalesce(v.headline, '') || ' ' || v.body) @@ q
-    ORDER BY ts_rank(to_tsvector('simple', coalesce(v.headline, '') || ' ' || v.body), q) DESC,
-             v.number DESC
+    ORDER BY v.id DESC
     LIMIT :limit
     """
 )
 
 
 def search(session: Session, query: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Articles whose headline or body (any version) matches every word of `query`, best
-    first: one row per article, with its best matching version."""
+    """Articles whose headline or body (any version) matches every word of `query`, one
+    row per article with its newest matching version, newest first."""
     words = _WORD.findall(_CONTROL.sub(" ", query))
     if not words:
         return []
