@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -335,6 +336,42 @@ def test_a_reviewer_filters_opens_an_article_and_reads_the_diff_in_chromium(
         page.click("#inline")
         page.wait_for_url("**/revisions/2?view=inline")
         page.screenshot(path=str(SCREENSHOTS / "diff-inline.png"), full_page=True)
+        correction = client.get("/api/changes?kind=correction").json()["items"][0]
+        page.goto(f"{base}/articles/{correction['article_id']}/revisions/{correction['to']}?view=side")
+        assert page.locator("table.sbs tr.insert").count() == 1
+        page.screenshot(path=str(SCREENSHOTS / "diff-correction.png"), full_page=True)
         browser.close()
     assert dialogs == []
     assert (SCREENSHOTS / "diff-side-by-side.png").stat().st_size > 10_000
+
+
+def test_tracker_serve_serves_the_database_of_a_config(served: tuple[Path, NewsSite, list[Any]]) -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--config", str(served[0]), "serve", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/changes")
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "tracker serve did not answer"
+                time.sleep(0.2)
+        assert response.status_code == 200 and len(response.json()["items"]) == 3
+    finally:
+        server.terminate()
+        _out, errors = server.communicate(timeout=15)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the parent sees why it ended
+    assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in errors
