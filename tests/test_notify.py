@@ -7,10 +7,13 @@ import asyncio
 import hashlib
 import hmac
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +185,33 @@ def test_a_filter_sends_only_matching_revisions(
     tracker.cycle()
     assert notify(tracker, clock) == 1
     assert receiver.payloads()[0]["changed"] == ["headline"]
+
+
+def test_the_daemon_notifies_and_a_dead_endpoint_never_holds_up_checks(
+    site: NewsSite, tmp_path: Path, receiver: Receiver
+) -> None:
+    from tests.test_operations import daemon, settings, stop
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    stories = [site.add_story(paragraphs=3) for _ in range(3)]
+    site.feed()
+    database = f"sqlite:///{tmp_path / 'notify.db'}"
+    hooks = {"webhooks": [{"url": dead}, {"url": receiver.url, "secret": SECRET}], "interval": "1s"}
+    process = daemon(tmp_path, "notify", settings(site, database, notify=hooks))
+    try:
+        deadline = time.monotonic() + 30
+        while sum(site.hits.values()) < 6:  # every story fetched (and confirmed)
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        time.sleep(1.5)  # the webhooks start from the revisions stored from now on
+        stories[1].headline += " as talks collapse"
+        while not receiver.received:
+            assert time.monotonic() < deadline + 30 and process.poll() is None, "no webhook arrived"
+            time.sleep(0.2)
+    finally:
+        errors = stop(process)
+    assert process.returncode == 0, errors
+    [payload] = receiver.payloads()
+    assert payload["headline"] == stories[1].headline and payload["changed"] == ["headline"]

@@ -165,26 +165,16 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         log.info("released %d leases of a daemon of this machine that is gone", released)
     scheduler = AsyncIOScheduler(timezone="UTC")
     first = runtime.clock()
-    scheduler.add_job(
-        tick,
-        "interval",
-        args=[lambda: poll_sources(runtime)],
-        seconds=POLL_TICK_SECONDS,
-        next_run_time=first,
-        max_instances=1,
-        coalesce=True,
-        id="poll",
-    )
-    scheduler.add_job(
-        tick,
-        "interval",
-        args=[check_tick],
-        seconds=runtime.config.schedule.tick.total_seconds(),
-        next_run_time=first,
-        max_instances=1,
-        coalesce=True,
-        id="check",
-    )
+
+    def every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
+        """A tick at this interval, the first one now; a tick still running is not doubled."""
+        scheduler.add_job(
+            tick, "interval", args=[work], seconds=seconds, next_run_time=first,
+            max_instances=1, coalesce=True, id=name,
+        )  # fmt: skip
+
+    every(POLL_TICK_SECONDS, lambda: poll_sources(runtime), "poll")
+    every(runtime.config.schedule.tick.total_seconds(), check_tick, "check")
     notifier = None
     if runtime.config.notify.webhooks or runtime.config.notify.apprise:
         from tracker.notify import Notifier
@@ -196,16 +186,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
             if sent := await notifier.tick():
                 log.info("notify sent=%d", sent)
 
-        scheduler.add_job(
-            tick,
-            "interval",
-            args=[notify_tick],
-            seconds=runtime.config.notify.interval.total_seconds(),
-            next_run_time=first,
-            max_instances=1,
-            coalesce=True,
-            id="notify",
-        )
+        every(runtime.config.notify.interval.total_seconds(), notify_tick, "notify")
     scheduler.start()
     log.info("tracker daemon %s running", runtime.owner)
     await stop.wait()
