@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import db, history, repository
-from tracker.config import Config, load_config, parse_duration
+from tracker.config import Config, load_config, parse_moment
 from tracker.errors import TrackerError
 from tracker.urls import normalize_url
 from tracker.vocabulary import FIELDS, KINDS
@@ -94,14 +94,9 @@ def parse_since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return utc_now() - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is neither a duration (24h, 7d) nor an ISO date") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_moment(value, utc_now())
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _run_async(coroutine: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -35,6 +35,20 @@ def parse_duration(value: object) -> timedelta:
     if not match:
         raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 6h or 7d")
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def parse_moment(value: str, now: datetime) -> datetime:
+    """A duration back from `now` (`24h`, `7d`) or an ISO 8601 date or time (naive: UTC)."""
+    value = value.strip()
+    try:
+        return now - parse_duration(value)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither a duration (24h, 7d) nor an ISO date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

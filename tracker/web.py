@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker import health, history, repository
 from tracker.changes import ChangeFilter, recent_changes
-from tracker.config import Config, parse_duration
+from tracker.config import Config, parse_moment
 from tracker.errors import NotFoundError
 from tracker.models import Article, Revision, Source, Version
 from tracker.normalize import split_body
@@ -98,16 +98,9 @@ def _moment(value: str | None, name: str) -> datetime | None:
     if not value or not value.strip():
         return None
     try:
-        return datetime.now(UTC) - parse_duration(value.strip())
-    except (ValueError, OverflowError):
-        pass
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise HTTPException(
-            400, f"{name}: {value!r} is neither a duration (24h, 7d) nor an ISO date"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_moment(value, datetime.now(UTC))
+    except ValueError as error:
+        raise HTTPException(400, f"{name}: {error}") from None
 
 
 def _encode_cursor(detected_at: str, revision_id: int) -> str:
