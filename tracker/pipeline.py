@@ -11,7 +11,8 @@ One check of one article, in order:
 3. the content, without the host's learned volatile text, is compared with the
    latest version's: the same, the check is "unchanged";
 4. different (or no version yet): the page is fetched again at once and only
-   what both fetches agree on counts (see `tracker.confirm`). When those two
+   what both fetches agree on counts (see `tracker.confirm`); a second page
+   whose quick look matches the first's is not extracted again. When those two
    disagree, a third fetch arbitrates: what still differs between the second
    and third is the host's volatile text and is learned; an editor's change
    that landed between the first two fetches is stable from the second on, so
@@ -217,6 +218,19 @@ async def fetch_page(
     return await _analyzed(runtime, await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified))
 
 
+async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fetched:
+    """The second fetch. When a quick look (`tracker.glance`) shows it the same page as the
+    first, it is not extracted again: it would give the first fetch's extraction."""
+    result = await runtime.fetcher.fetch(task.url)
+    if isinstance(result, Page) and isinstance(first.result, Page) and first.analysis and first.good:
+        rules = site_rules(runtime.config, result.final_url)
+        body = without_volatile(first.analysis.extraction.content(), task.volatile).body
+        look = glance.learn(first.result.html(), body, task.volatile, rules)
+        if look and glance.fingerprint(result.html(), look.places, task.volatile, rules) == look.fingerprint:
+            return Fetched(result, first.analysis)
+    return await _analyzed(runtime, result)
+
+
 async def _analyzed(runtime: Runtime, result: FetchResult) -> Fetched:
     if isinstance(result, Page):
         return Fetched(result, await runtime.analyze(result.html(), result.final_url))
@@ -273,7 +287,7 @@ async def check_one(
             task.latest_hash, task.baseline_known = _baseline_hash(runtime, task), True
         confirmations: list[Fetched] = []
         if _needs_confirmation(task, first):
-            confirmations.append(await fetch_page(runtime, task.url))
+            confirmations.append(await _confirming_fetch(runtime, task, first))
             if _disagree(task, first, confirmations[0]):
                 confirmations.append(await fetch_page(runtime, task.url))
         with transaction(runtime.sessions) as session:
