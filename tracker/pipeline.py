@@ -130,6 +130,7 @@ class Fetched:
 
     result: FetchResult
     analysis: Analysis | None = None
+    look: glance.Look | None = None  # a quick look this page matched, when one was taken
 
     @property
     def good(self) -> bool:
@@ -227,7 +228,7 @@ async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fe
         body = without_volatile(first.analysis.extraction.content(), task.volatile).body
         look = glance.learn(first.result.html(), body, task.volatile, rules)
         if look and glance.fingerprint(result.html(), look.places, task.volatile, rules) == look.fingerprint:
-            return Fetched(result, first.analysis)
+            return Fetched(result, first.analysis, look)
     return await _analyzed(runtime, result)
 
 
@@ -497,7 +498,9 @@ def _learn_look(
             continue
         if without_volatile(analysis.extraction.content(), volatile).content_hash != content.content_hash:
             continue
-        look = glance.learn(page.html(), content.body, volatile, site_rules(config, page.final_url))
+        look = fetched.look or glance.learn(
+            page.html(), content.body, volatile, site_rules(config, page.final_url)
+        )
         if look is not None:
             article.look_places, article.look_fingerprint = json.dumps(look.places), look.fingerprint
         return
