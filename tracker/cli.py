@@ -272,8 +272,9 @@ async def _check_now(config: Config, sessions: sessionmaker[Session], article_id
 
 
 async def _dry_run(config: Config, url: str) -> dict[str, Any]:
+    from tracker.analysis import analyze
     from tracker.fetch import Fetcher, Page
-    from tracker.pipeline import analyze, site_rules
+    from tracker.pipeline import site_rules
 
     async with Fetcher(config.fetch) as fetcher:
         fetched = await fetcher.fetch(url)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import db, repository
+from tracker.analysis import die_with_parent
 from tracker.config import Config
 from tracker.db import transaction
 from tracker.discovery import poll_sources
@@ -63,21 +63,6 @@ async def runtime_for(
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def die_with_parent(parent: int) -> None:
-    """In an extraction worker: end when the daemon ends, even by SIGKILL (Linux), rather
-    than linger as an orphan. A worker still starting when its daemon died ends at once."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
-        pass
-    if os.getppid() != parent:
-        os._exit(0)
 
 
 def process_alive(pid: int) -> bool:

@@ -44,17 +44,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import glance, repository
+from tracker.analysis import Analysis, analyze
 from tracker.config import Config
 from tracker.confirm import agree, volatile_shapes, without_volatile
 from tracker.db import describe_error, transaction
 from tracker.diff import compare
-from tracker.extract import Extraction, SiteRules, extract
+from tracker.extract import Extraction, SiteRules
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
 from tracker.identity import identity_keys, site_of
 from tracker.models import Article, ArticleStatus, Check, Outcome
 from tracker.normalize import Content, content_of
 from tracker.policy import next_check_at
-from tracker.soft_errors import collapsed, soft_error, truncated
+from tracker.soft_errors import collapsed
 from tracker.urls import try_normalize_url
 
 log = logging.getLogger(__name__)
@@ -62,31 +63,6 @@ log = logging.getLogger(__name__)
 GONE_STATUSES = frozenset({404, 410})
 GONE_RECHECK = timedelta(days=1)
 LEASE = timedelta(minutes=10)
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """What a page holds: the extraction, or why it is not the article."""
-
-    extraction: Extraction
-    problem: str | None
-
-
-def analyze(html: str, url: str, rules: SiteRules | None = None) -> Analysis:
-    """Extract and classify a page; pure CPU work, run in a process pool by the daemon."""
-    extraction = extract(html, url, rules)
-    if truncated(html):
-        return Analysis(extraction, "the page was cut off before its end")
-    return Analysis(extraction, soft_error(extraction, _title_of(html)))
-
-
-def _title_of(html: str) -> str | None:
-    start = html.find("<title")
-    if start < 0:
-        return None
-    start = html.find(">", start) + 1
-    end = html.find("</title", start)
-    return html[start:end] if 0 < start <= end else None
 
 
 @dataclass(frozen=True, slots=True)
