@@ -215,3 +215,26 @@ def test_the_daemon_notifies_and_a_dead_endpoint_never_holds_up_checks(
     assert process.returncode == 0, errors
     [payload] = receiver.payloads()
     assert payload["headline"] == stories[1].headline and payload["changed"] == ["headline"]
+
+
+def test_apprise_destinations_get_a_readable_message(
+    site: NewsSite, make_tracker, sqlite_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("apprise", reason="the apprise extra is not installed")
+    clock = Clock()
+    site.add_story("jsonld", paragraphs=3)
+    apprise_url = receiver.url.replace("http://", "json://")  # Apprise's JSON POST, to the receiver
+    tracker = make_tracker(
+        sqlite_url,
+        sources=[{"name": "sim", "feeds": [site.feed()]}],
+        notify={"apprise": [{"url": apprise_url}]},
+    )
+    tracker.cycle()
+    notify(tracker, clock)
+    [story] = site.stories.values()
+    story.paragraphs.append("Correction: the minister spoke on Tuesday.")
+    tracker.cycle()
+    assert notify(tracker, clock) == 1
+    [message] = receiver.payloads()
+    assert message["title"] == f"Changed: {story.headline}"
+    assert "+ Correction: the minister spoke on Tuesday." in message["message"]
