@@ -160,9 +160,11 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
     if tree is None:
         return Extraction(None, None, (), None, None)
     declared = Declared.read(tree)
-    # trafilatura's metadata pass (htmldate included) only when the page leaves a gap;
-    # it runs before content extraction, as in trafilatura itself, since that prunes the tree
-    complete = declared.headline and declared.byline and declared.published_at
+    visible = declared.headline or _visible_headline(declared, tree)
+    # trafilatura's metadata pass (htmldate included: a third of a page's extraction) only
+    # when the page leaves a gap; it runs before content extraction, as in trafilatura
+    # itself, since that prunes the tree
+    complete = visible and declared.byline and declared.published_at
     fallback = _Fallback() if complete else _Fallback.of(trafilatura.extract_metadata(tree, default_url=url))
     if rules is not None:
         drop_elements(tree, rules.drop)
@@ -181,7 +183,7 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
     )
     paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else ()
     paragraphs = _with_repeats(_with_dropped_headings(paragraphs, blocks), blocks)
-    headline = declared.headline or _visible_headline(declared, tree) or fallback.title
+    headline = visible or fallback.title
     return Extraction(
         headline=headline,
         byline=declared.byline or fallback.author,
