@@ -41,6 +41,9 @@ _BLOCKS = frozenset(
         "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary",
     )
 )  # fmt: skip
+_PARAGRAPHS = frozenset(
+    ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption")
+)
 _MAX_PLACES = 8
 
 
@@ -127,14 +130,22 @@ def _units(element: lxml.html.HtmlElement, out: list[str]) -> None:
 
 
 def _places(tree: lxml.html.HtmlElement, paragraphs: frozenset[str]) -> tuple[str, ...]:
-    """XPaths of the parents of the elements holding the paragraphs, most used first."""
+    """XPaths of the parents of the elements holding the paragraphs, most used first.
+    Paragraph-like elements are read first; containers (whose text is long, and costly
+    to gather for a whole page) only when those do not account for most paragraphs."""
     counts: dict[str, int] = {}
-    for element in tree.iter(*_BLOCKS):
-        parent = element.getparent()
-        if parent is None or clean_text(element.text_content()) not in paragraphs:
-            continue
-        path = _path(parent)
-        counts[path] = counts.get(path, 0) + 1
+    found: set[str] = set()
+    for tags in (_PARAGRAPHS, _BLOCKS - _PARAGRAPHS):
+        for element in tree.iter(*tags):
+            parent = element.getparent()
+            text = clean_text(element.text_content())
+            if parent is None or text not in paragraphs:
+                continue
+            found.add(text)
+            path = _path(parent)
+            counts[path] = counts.get(path, 0) + 1
+        if len(found) * 2 >= len(paragraphs):
+            break
     ranked = sorted(counts, key=counts.__getitem__, reverse=True)
     return tuple(ranked[:_MAX_PLACES])
 
