@@ -106,3 +106,45 @@ def test_unchanged_checks_trust_the_look_and_every_nth_extracts_in_full(
     assert [c.version_number for c in checks] == [1, 1, 1, 1, 1, 2]
     assert all(c.http_status == 200 and c.bytes and c.final_url == url for c in checks)
     assert versions[-1].body.endswith("published its minutes.")
+
+
+def test_first_versions_on_a_calm_host_skip_most_confirming_fetches(
+    site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    stories = [site.add_story("jsonld", paragraphs=4) for _ in range(40)]
+    tracker = make_tracker(
+        sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}], schedule={"batch_size": 5}
+    )
+    assert tracker.cycle() == {"new_version": 40}
+    pages = [site.hits.get(story.path, 0) for story in stories]
+    assert pages[:20] == [2] * 20  # the first twenty: every first version confirmed
+    assert 1 in pages[20:] and sum(pages) <= 2 * 40 - 5  # then most are not
+    assert tracker.cycle() == {"unchanged": 40}
+    with tracker.session() as session:
+        bodies = session.scalars(select(Version.body).order_by(Version.article_id)).all()
+    assert bodies == ["\n\n".join(story.paragraphs) for story in stories]
+
+
+def test_a_host_whose_fetches_disagree_is_never_calm() -> None:
+    from tracker.pipeline import CALM_AFTER, _confirm_first, _note_calm, _Task
+
+    class Run:  # what _confirm_first reads of a Runtime
+        def __init__(self) -> None:
+            self.calm: dict[str, int | None] = {}
+
+    run = Run()
+    first = _Task(1, "https://news.example/a-1", None, None, None)
+
+    def decide() -> bool:
+        confirmed = _confirm_first(run, first)  # type: ignore[arg-type]
+        if confirmed:
+            _note_calm(run, first, True)  # type: ignore[arg-type]
+        return confirmed
+
+    assert all(decide() for _ in range(CALM_AFTER))
+    decisions = [decide() for _ in range(30)]
+    assert decisions.count(True) == 3  # one in ten still confirmed
+    _note_calm(run, first, False)  # two fetches of a page disagreed
+    assert all(decide() for _ in range(50))
+    later = _Task(1, "https://news.example/a-1", None, None, "a-hash")  # not a first version
+    assert _confirm_first(Run(), later)  # type: ignore[arg-type]

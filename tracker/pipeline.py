@@ -86,6 +86,9 @@ class Runtime:
     clock: Callable[[], datetime]
     owner: str = "tracker"
     executor: Executor | None = None
+    # per host: first versions whose confirming fetch showed the same page, in a row;
+    # None once a host's two fetches of a page have disagreed (see `_confirm_first`)
+    calm: dict[str, int | None] = field(default_factory=dict)
 
     async def analyze(self, html: str, url: str) -> Analysis:
         rules = site_rules(self.config, url)
@@ -195,6 +198,32 @@ async def fetch_page(
     return await _analyzed(runtime, await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified))
 
 
+CALM_AFTER = 20  # first versions confirmed without a difference before a host counts as calm
+CALM_SAMPLE = 10  # a calm host's first versions are still confirmed one in this many
+
+
+def _confirm_first(runtime: Runtime, task: _Task) -> bool:
+    """Whether a check that found a difference fetches the page again. Always, except for
+    an article's first version on a calm host: one whose two fetches of a page have never
+    disagreed in this run, over its last CALM_AFTER first versions; there one first version
+    in CALM_SAMPLE is still confirmed, and a disagreement ends the calm for the run."""
+    if task.latest_hash is not None:
+        return True
+    host = site_of(task.url)
+    calm = runtime.calm.get(host, 0)
+    if calm is None or calm < CALM_AFTER or calm % CALM_SAMPLE == 0:
+        return True
+    runtime.calm[host] = calm + 1
+    return False
+
+
+def _note_calm(runtime: Runtime, task: _Task, agreed: bool) -> None:
+    host = site_of(task.url)
+    calm = runtime.calm.get(host, 0)
+    if calm is not None:
+        runtime.calm[host] = calm + 1 if agreed else None
+
+
 async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fetched:
     """The second fetch. When a quick look (`tracker.glance`) shows it the same page as the
     first, it is not extracted again: it would give the first fetch's extraction."""
@@ -263,10 +292,13 @@ async def check_one(
         if not task.baseline_known:
             task.latest_hash, task.baseline_known = _baseline_hash(runtime, task), True
         confirmations: list[Fetched] = []
-        if _needs_confirmation(task, first):
+        if _needs_confirmation(task, first) and _confirm_first(runtime, task):
             confirmations.append(await _confirming_fetch(runtime, task, first))
             if _disagree(task, first, confirmations[0]):
                 confirmations.append(await fetch_page(runtime, task.url))
+            if task.latest_hash is None:
+                agreed = confirmations[0].good and not _disagree(task, first, confirmations[0])
+                _note_calm(runtime, task, agreed)
         with transaction(runtime.sessions) as session:
             result = store_check(
                 session,
