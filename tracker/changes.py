@@ -58,6 +58,19 @@ def _filtered(query: Any, where: ChangeFilter) -> Any:
     return query.limit(where.limit) if where.limit else query
 
 
+# A revision without its diffs: what listings and timelines show.
+REVISION_SUMMARY = (
+    Revision.from_number,
+    Revision.to_number,
+    Revision.detected_at,
+    Revision.changed,
+    Revision.kinds,
+    Revision.significance,
+    Revision.trivial,
+    Revision.stats,
+)
+
+
 def recent_changes(session: Session, where: ChangeFilter) -> list[dict[str, Any]]:
     """Revisions, newest first, with their article, source and new headline; no bodies."""
     new = aliased(Version)
@@ -65,14 +78,7 @@ def recent_changes(session: Session, where: ChangeFilter) -> list[dict[str, Any]
         select(
             Revision.id,
             Revision.article_id,
-            Revision.from_number,
-            Revision.to_number,
-            Revision.detected_at,
-            Revision.changed,
-            Revision.kinds,
-            Revision.significance,
-            Revision.trivial,
-            Revision.stats,
+            *REVISION_SUMMARY,
             Article.url,
             Source.name,
             new.headline,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import repository
+from tracker.changes import REVISION_SUMMARY
 from tracker.errors import NotFoundError
 from tracker.models import Article, Event, Revision, Source, Version
 from tracker.normalize import content_of
@@ -149,18 +150,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
         .order_by(Version.number)
     ).all()
     revisions = session.execute(
-        select(
-            Revision.from_number,
-            Revision.to_number,
-            Revision.detected_at,
-            Revision.changed,
-            Revision.kinds,
-            Revision.significance,
-            Revision.trivial,
-            Revision.stats,
-        )
-        .where(Revision.article_id == article.id)
-        .order_by(Revision.to_number)
+        select(*REVISION_SUMMARY).where(Revision.article_id == article.id).order_by(Revision.to_number)
     ).all()
     events = repository.events_of(session, article.id)
     by_number = {r.to_number: r for r in revisions}
