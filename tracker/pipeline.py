@@ -313,7 +313,7 @@ async def check_one(
             )
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
         return _internal_error(runtime, task, started, began, error)
-    _log_check(task, result, began)
+    _log_check(task, result, _ms_since(began))
     return result
 
 
@@ -325,18 +325,19 @@ def _internal_error(
     else:
         log.exception("check of %s failed", task.url)
     result = _record_internal_error(runtime, task, started, _ms_since(began), error)
-    _log_check(task, result, began)
+    _log_check(task, result, _ms_since(began))
     return result
 
 
-def _log_check(task: _Task, result: CheckResult, began: float) -> None:
+def _log_check(task: _Task, result: CheckResult, ms: int, *, quick: bool = False) -> None:
     log.debug(
-        "check url=%s outcome=%s version=%s ms=%d error=%s",
+        "check url=%s outcome=%s version=%s ms=%d error=%s quick=%d",
         task.url,
         result.outcome.value,
         result.version_number,
-        _ms_since(began),
+        ms,
         result.error_kind or "-",
+        quick,
     )
 
 
@@ -369,12 +370,7 @@ def _store_quick(runtime: Runtime, quick: list[_Quick]) -> list[CheckResult]:
     results = []
     for q in quick:
         result = CheckResult(q.task.article_id, q.task.url, Outcome.UNCHANGED, q.task.latest_number)
-        log.debug(
-            "check url=%s outcome=unchanged version=%s ms=%d quick=1",
-            q.task.url,
-            q.task.latest_number,
-            q.duration_ms,
-        )
+        _log_check(q.task, result, q.duration_ms, quick=True)
         results.append(result)
     return results
 
