@@ -7,6 +7,12 @@ with SIGTERM. Then: every live story's latest stored version must be what the
 site serves, each story must have exactly one version per content change the
 newsroom made, withdrawn stories must be gone, and no history may be split.
 
+Any story that fails those is explained: the newsroom's rounds (when, what it
+did to the story), each stored version and the newsroom state it matches, and
+the article's checks between a state that was never stored and the next round.
+The database, the daemon's log and the newsroom's timeline stay in the work
+folder printed at the end.
+
     .venv/bin/python bench/soak.py [--minutes 30] [--stories 60] [--round 45]
 """
 
@@ -19,7 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,13 +40,13 @@ from tests.newsroom import Newsroom, snapshot  # noqa: E402
 from tests.site import NewsSite  # noqa: E402
 
 
-def start(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--config", str(config), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
 
 
 def main() -> int:
@@ -69,32 +77,83 @@ def main() -> int:
         )
     )
     kill_rounds = set(rng.sample(range(1, rounds), min(args.kills, rounds - 1)))
-    daemon = start(config)
+    log = work / "daemon.log"
+    timeline = Timeline()
+    daemon = start(config, log)
     began = time.monotonic()
     for number in range(1, rounds + 1):
         time.sleep(args.round * rng.uniform(0.3, 0.7))
         if number in kill_rounds:
             daemon.kill()
-            daemon.communicate(timeout=30)
-            daemon = start(config)
+            daemon.wait(timeout=30)
+            timeline.kills.append(now())
+            daemon = start(config, log)
         time.sleep(args.round * rng.uniform(0.3, 0.7))
+        withdrawn, moved = set(newsroom.withdrawn), {k: set(p) for k, p in newsroom.paths.items()}
+        troubled = len(newsroom.troubled)
         newsroom.cycle(number, rounds)
-    time.sleep(args.round)  # let the last round be seen
+        timeline.rounds[number] = now()
+        for key in newsroom.withdrawn - withdrawn:
+            timeline.events[key].append((number, "withdrawn"))
+        for key, paths in newsroom.paths.items():
+            if paths != moved.get(key):
+                timeline.events[key].append((number, "moved"))
+        for key, _number, kind in newsroom.troubled[troubled:]:
+            timeline.events[key].append((number, f"served {kind} once"))
+    settled = settle(database, timeline.rounds[rounds], timeout=max(60, 4 * args.round))
     daemon.send_signal(signal.SIGTERM)
     stopping = time.monotonic()
-    _out, err = daemon.communicate(timeout=60)
+    daemon.wait(timeout=60)
+    stopped = time.monotonic() - stopping
+    tracebacks = log.read_text(errors="replace").count("Traceback")
     print(
         f"ran {(time.monotonic() - began) / 60:.1f} min, {rounds} newsroom rounds, "
         f"{len(kill_rounds)} kill -9; "
-        f"SIGTERM: exit {daemon.returncode} in {time.monotonic() - stopping:.1f} s; "
-        f"tracebacks in the log: {err.count('Traceback')}"
+        f"SIGTERM: exit {daemon.returncode} in {stopped:.1f} s; "
+        f"tracebacks in the log: {tracebacks}; "
+        f"after the last round, {'every' if settled else 'NOT every'} live story was checked successfully"
     )
-    report(database, site, newsroom)
+    report(database, site, newsroom, timeline)
+    print(f"database, daemon log: {work}")
     site.stop()
     return 0
 
 
-def report(database: str, site: NewsSite, newsroom: Newsroom) -> None:
+def settle(database: str, since: datetime, timeout: float) -> bool:
+    """Wait until every active article has been fetched successfully since the last round
+    (one backing off after bad pages may take a while); False if that takes over `timeout`."""
+    engine = sa.create_engine(database)
+    query = sa.text(
+        "SELECT count(*) FROM articles a WHERE a.status = 'active' AND NOT EXISTS ("
+        "SELECT 1 FROM checks c WHERE c.article_id = a.id AND c.started_at > :since "
+        "AND c.outcome IN ('unchanged', 'new_version', 'not_modified'))"
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            with engine.connect() as connection:
+                if connection.execute(query, {"since": since.replace(tzinfo=None)}).scalar() == 0:
+                    return True
+        return False
+    finally:
+        engine.dispose()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Timeline:
+    """When the newsroom's rounds happened and what else it did to each story."""
+
+    rounds: dict[int, datetime] = field(default_factory=lambda: {0: now()})
+    kills: list[datetime] = field(default_factory=list)
+    events: defaultdict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def report(database: str, site: NewsSite, newsroom: Newsroom, timeline: Timeline) -> None:
     engine = sa.create_engine(database)
     with engine.connect() as connection:
         urls = connection.execute(sa.text("SELECT article_id, url FROM article_urls")).all()
@@ -135,6 +194,73 @@ def report(database: str, site: NewsSite, newsroom: Newsroom) -> None:
         f"split histories {sum(c - 1 for c in per_key.values())}; "
         f"withdrawn marked gone {gone}/{len(newsroom.withdrawn)}"
     )
+    stale = [k for k in live if latest.get(k) != (served[k]["headline"], "\n\n".join(served[k]["body"]))]
+    wrong = [k for k in newsroom.stories if count[k] != expected[k]]
+    for key in list(dict.fromkeys(stale + wrong))[:12]:
+        explain(database, key, [a for a, k in article_key.items() if k == key], newsroom, timeline)
+    if len(set(stale + wrong)) > 12:
+        print(f"... and {len(set(stale + wrong)) - 12} more stories")
+
+
+def explain(database: str, key: str, articles: list[int], newsroom: Newsroom, timeline: Timeline) -> None:
+    """Why a story's history differs from what the newsroom did: its rounds, versions, checks."""
+    engine = sa.create_engine(database)
+    with engine.connect() as connection:
+        versions = connection.execute(
+            sa.text(
+                "SELECT number, fetched_at, headline, body, byline, updated_at FROM versions "
+                "WHERE article_id IN :ids ORDER BY number"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {"ids": articles},
+        ).all()
+        checks = connection.execute(
+            sa.text(
+                "SELECT started_at, outcome, version_number, error_kind, error_message FROM checks "
+                "WHERE article_id IN :ids ORDER BY started_at"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {"ids": articles},
+        ).all()
+    engine.dispose()
+    started = timeline.rounds[0]
+
+    def at(moment: datetime | str) -> str:
+        return f"{(_aware(moment) - started).total_seconds():7.1f}s"
+
+    def state_of(headline: str, body: str) -> list[int]:
+        return [
+            number
+            for (k, number), state in newsroom.states.items()
+            if k == key and state["headline"] == headline and "\n\n".join(state["body"]) == body
+        ]
+
+    print(f"\n--- {key} (articles {articles}, template {newsroom.stories[key].template})")
+    for number, fetched_at, headline, body, byline, updated_at in versions:
+        states = state_of(headline, body) or "none"
+        print(f"  version {number} fetched {at(fetched_at)}: states {states} ({byline=}, {updated_at=})")
+    events = dict(timeline.events.get(key, []))
+    fetched = [_aware(v[1]) for v in versions]
+    for number, fields in sorted(newsroom.truth[key].items()):
+        until = timeline.rounds.get(number + 1, now())
+        stored = any(timeline.rounds[number] - timedelta(seconds=2) <= moment < until for moment in fetched)
+        print(
+            f"  round {number} at {at(timeline.rounds[number])}: edited {','.join(fields)}: "
+            f"{'stored' if stored else 'NOT STORED'}"
+        )
+        if stored:
+            continue
+        window = [c for c in checks if timeline.rounds[number] <= _aware(c[0]) < until]
+        outcomes = Counter(c[1] + (f"/{c[3]}" if c[3] else "") for c in window)
+        print(f"    checks until the next round ({at(until)}): {dict(outcomes) or 'none'}")
+        for c in window[:3]:
+            print(f"      {at(c[0])} {c[1]} v{c[2]} {c[3] or ''} {(c[4] or '')[:100]}")
+    for number, what in sorted(events.items()):
+        print(f"  round {number} at {at(timeline.rounds[number])}: {what}")
+    print(f"  (kill -9 at {', '.join(at(kill).strip() for kill in timeline.kills)})")
+
+
+def _aware(moment: datetime | str) -> datetime:
+    moment = moment if isinstance(moment, datetime) else datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 if __name__ == "__main__":
