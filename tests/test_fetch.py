@@ -116,6 +116,34 @@ def test_per_host_concurrency_is_bounded(site: NewsSite, per_host: int) -> None:
     assert state["max"] == per_host
 
 
+def test_an_urgent_fetch_goes_before_the_queue(site: NewsSite) -> None:
+    """A confirming fetch follows its first fetch at once, not after a batch's queue."""
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def slow(request: Request) -> Response:
+        with lock:
+            order.append(request.path)
+        threading.Event().wait(0.03)
+        return Response(body=b"<p>ok</p>")
+
+    for name in ("queued", "urgent"):
+        site.route(f"/{name}", slow)
+
+    async def go() -> None:
+        config = FetchConfig(allow_private_addresses=True, per_host_delay=0, per_host_concurrency=1)
+        async with Fetcher(config) as fetcher:
+            queued = [asyncio.create_task(fetcher.fetch(site.url("/queued"))) for _ in range(6)]
+            await asyncio.sleep(0.01)  # the first is in flight, five wait for the host's one slot
+            urgent = asyncio.create_task(fetcher.fetch(site.url("/urgent"), urgent=True))
+            await asyncio.sleep(0.01)
+            queued[3].cancel()  # a waiter that gives up takes no slot with it
+            await asyncio.gather(urgent, *queued, return_exceptions=True)
+
+    asyncio.run(go())
+    assert order == ["/queued", "/urgent", "/queued", "/queued", "/queued", "/queued"]
+
+
 def test_user_agent_comes_from_config(site: NewsSite) -> None:
     seen: dict[str, str] = {}
 

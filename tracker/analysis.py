@@ -11,24 +11,35 @@ import os
 import signal
 from dataclasses import dataclass
 
+from tracker import glance
+from tracker.confirm import without_volatile
 from tracker.extract import Extraction, SiteRules, extract
 from tracker.soft_errors import soft_error, truncated
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """What a page holds: the extraction, or why it is not the article."""
+    """What a page holds: the extraction, or why it is not the article; and the page's
+    quick look over the body it gave, for the next checks to trust (see `tracker.glance`)."""
 
     extraction: Extraction
     problem: str | None
+    look: glance.Look | None = None
 
 
-def analyze(html: str, url: str, rules: SiteRules | None = None) -> Analysis:
-    """Extract and classify a page; pure CPU work, run in a process pool by the daemon."""
+def analyze(
+    html: str, url: str, rules: SiteRules | None = None, volatile: frozenset[str] | None = None
+) -> Analysis:
+    """Extract and classify a page; pure CPU work, run in a process pool by the daemon.
+    With the host's `volatile` text, the page's quick look is learned here too."""
     extraction = extract(html, url, rules)
     if truncated(html):
         return Analysis(extraction, "the page was cut off before its end")
-    return Analysis(extraction, soft_error(extraction, _title_of(html)))
+    problem = soft_error(extraction, _title_of(html))
+    if problem or volatile is None:
+        return Analysis(extraction, problem)
+    body = without_volatile(extraction.content(), volatile).body
+    return Analysis(extraction, None, glance.learn(html, body, volatile, rules))
 
 
 def _title_of(html: str) -> str | None:

@@ -23,6 +23,9 @@ import email.utils
 import ipaddress
 import socket
 import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -98,11 +101,50 @@ ROBOTS_RETRY = 600.0
 ROBOTS_MAX_BYTES = 512_000
 
 
+class Slots:
+    """A semaphore whose urgent waiters go first: a confirming fetch must follow its first
+    fetch at once, not wait behind every first fetch of a batch."""
+
+    def __init__(self, value: int):
+        self._free = value
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    @asynccontextmanager
+    async def slot(self, urgent: bool = False) -> AsyncIterator[None]:
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if self._free > 0 and not any(self._waiting):
+            self._free -= 1
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[0 if urgent else 1].append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release()  # granted as it was cancelled: pass the slot on
+            raise
+
+    def _release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                future = queue.popleft()
+                if not future.done():
+                    future.set_result(None)
+                    return
+        self._free += 1
+
+
 @dataclass(slots=True)
 class _Host:
     """What the fetcher knows of one host: its slots, when it may be asked next, its robots.txt."""
 
-    slots: asyncio.Semaphore
+    slots: Slots
     next_start: float = 0.0
     robots: Any = None
     robots_until: float = 0.0
@@ -125,7 +167,7 @@ class Fetcher:
             transport=transport,
             limits=httpx.Limits(max_connections=settings.concurrency),
         )
-        self._total = asyncio.Semaphore(settings.concurrency)
+        self._total = Slots(settings.concurrency)
         self._hosts: dict[str, _Host] = {}
         self._agent = settings.user_agent.split("/")[0].split()[0]
 
@@ -144,19 +186,21 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         html_only: bool = True,
+        urgent: bool = False,
     ) -> FetchResult:
-        """GET `url`, following redirects; conditional when `etag`/`last_modified` are given."""
+        """GET `url`, following redirects; conditional when `etag`/`last_modified` are given.
+        An `urgent` fetch (a confirmation) goes before the others waiting for a slot."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.settings.timeout.total_seconds() * 2):
-                result = await self._follow(url, etag, last_modified, html_only)
+                result = await self._follow(url, etag, last_modified, html_only, urgent)
         except TimeoutError:
             result = FetchFailure(url, "timeout", "timed out", final_url=url)
         elapsed = int((time.perf_counter() - started) * 1000)
         return _with_elapsed(result, elapsed)
 
     async def _follow(
-        self, url: str, etag: str | None, last_modified: str | None, html_only: bool
+        self, url: str, etag: str | None, last_modified: str | None, html_only: bool, urgent: bool = False
     ) -> FetchResult:
         headers = _conditional_headers(etag, last_modified)
         headers["Accept"] = ACCEPT_HTML if html_only else ACCEPT_ANY
@@ -166,7 +210,7 @@ class Fetcher:
             refusal = await self._refuse(current) or await self._disallowed(current)
             if refusal:
                 return FetchFailure(url, refusal[0], refusal[1], final_url=current)
-            result = await self._request(url, current, headers, tuple(seen[1:]), html_only)
+            result = await self._request(url, current, headers, tuple(seen[1:]), html_only, urgent)
             if not isinstance(result, str):
                 return result
             if result in seen:
@@ -186,10 +230,11 @@ class Fetcher:
         headers: dict[str, str],
         redirects: tuple[str, ...],
         html_only: bool,
+        urgent: bool,
     ) -> FetchResult | str:
         """One hop: a result, or the next URL to go to."""
         host = self._host(current)
-        async with self._total, host.slots:
+        async with self._total.slot(urgent), host.slots.slot(urgent):
             await self._turn(host)
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
@@ -271,7 +316,7 @@ class Fetcher:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}".lower()
         if key not in self._hosts:
-            self._hosts[key] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency))
+            self._hosts[key] = _Host(Slots(self.settings.per_host_concurrency))
         return self._hosts[key]
 
     async def _turn(self, host: _Host) -> None:

@@ -90,11 +90,13 @@ class Runtime:
     # None once a host's two fetches of a page have disagreed (see `_confirm_first`)
     calm: dict[str, int | None] = field(default_factory=dict)
 
-    async def analyze(self, html: str, url: str) -> Analysis:
+    async def analyze(self, html: str, url: str, volatile: frozenset[str] | None = None) -> Analysis:
         rules = site_rules(self.config, url)
         if self.executor is None:
-            return analyze(html, url, rules)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze, html, url, rules)
+            return analyze(html, url, rules, volatile)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, analyze, html, url, rules, volatile
+        )
 
 
 def site_rules(config: Config, url: str) -> SiteRules | None:
@@ -109,7 +111,7 @@ class Fetched:
 
     result: FetchResult
     analysis: Analysis | None = None
-    look: glance.Look | None = None  # a quick look this page matched, when one was taken
+    look: glance.Look | None = None  # this page's quick look, when one was taken
 
     @property
     def good(self) -> bool:
@@ -192,10 +194,9 @@ def _baseline_hash(runtime: Runtime, task: _Task) -> str | None:
         return without_volatile(content_of(latest), task.volatile).content_hash if latest else None
 
 
-async def fetch_page(
-    runtime: Runtime, url: str, etag: str | None = None, last_modified: str | None = None
-) -> Fetched:
-    return await _analyzed(runtime, await runtime.fetcher.fetch(url, etag=etag, last_modified=last_modified))
+async def _arbitrating_fetch(runtime: Runtime, task: _Task) -> Fetched:
+    """The third fetch, when the first two disagree."""
+    return await _analyzed(runtime, await runtime.fetcher.fetch(task.url, urgent=True), task.volatile)
 
 
 CALM_AFTER = 20  # first versions confirmed without a difference before a host counts as calm
@@ -225,21 +226,22 @@ def _note_calm(runtime: Runtime, task: _Task, agreed: bool) -> None:
 
 
 async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fetched:
-    """The second fetch. When a quick look (`tracker.glance`) shows it the same page as the
-    first, it is not extracted again: it would give the first fetch's extraction."""
-    result = await runtime.fetcher.fetch(task.url)
-    if isinstance(result, Page) and isinstance(first.result, Page) and first.analysis and first.good:
+    """The second fetch. When the first fetch's quick look (`tracker.glance`) shows it the
+    same page, it is not extracted again: it would give the first fetch's extraction."""
+    result = await runtime.fetcher.fetch(task.url, urgent=True)
+    look = first.look
+    if isinstance(result, Page) and look and first.good:
         rules = site_rules(runtime.config, result.final_url)
-        body = without_volatile(first.analysis.extraction.content(), task.volatile).body
-        look = glance.learn(first.result.html(), body, task.volatile, rules)
-        if look and glance.fingerprint(result.html(), look.places, task.volatile, rules) == look.fingerprint:
+        if glance.fingerprint(result.html(), look.places, task.volatile, rules) == look.fingerprint:
             return Fetched(result, first.analysis, look)
-    return await _analyzed(runtime, result)
+    return await _analyzed(runtime, result, task.volatile)
 
 
-async def _analyzed(runtime: Runtime, result: FetchResult) -> Fetched:
+async def _analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str] | None = None) -> Fetched:
+    """The fetch with its page analyzed; given the host's `volatile` text, with its quick look."""
     if isinstance(result, Page):
-        return Fetched(result, await runtime.analyze(result.html(), result.final_url))
+        analysis = await runtime.analyze(result.html(), result.final_url, volatile)
+        return Fetched(result, analysis, analysis.look)
     return Fetched(result)
 
 
@@ -288,14 +290,14 @@ async def check_one(
     try:
         if fetched is None:
             fetched = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
-        first = await _analyzed(runtime, fetched)
+        first = await _analyzed(runtime, fetched, task.volatile)
         if not task.baseline_known:
             task.latest_hash, task.baseline_known = _baseline_hash(runtime, task), True
         confirmations: list[Fetched] = []
         if _needs_confirmation(task, first) and _confirm_first(runtime, task):
             confirmations.append(await _confirming_fetch(runtime, task, first))
             if _disagree(task, first, confirmations[0]):
-                confirmations.append(await fetch_page(runtime, task.url))
+                confirmations.append(await _arbitrating_fetch(runtime, task))
             if task.latest_hash is None:
                 agreed = confirmations[0].good and not _disagree(task, first, confirmations[0])
                 _note_calm(runtime, task, agreed)
