@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import multiprocessing
+import os
 import random
 import signal
 import subprocess
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 from tests.conftest import Tracker
 from tests.site import NewsSite, Response
 from tracker import db
-from tracker.daemon import runtime_for
+from tracker.daemon import run_once, runtime_for
 from tracker.discovery import poll_sources
 from tracker.health import status
 from tracker.models import Article, Check, Version
@@ -125,6 +127,29 @@ def make_config_for(database: str, site: NewsSite):  # type: ignore[no-untyped-d
     from tests.conftest import make_config
 
     return make_config(database, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}])
+
+
+def test_a_dead_extraction_worker_is_replaced(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The kernel's OOM killer or a crashing parser takes a worker: the next checks still extract."""
+    stories = [site.add_story() for _ in range(4)]
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+
+    async def go() -> tuple[dict[str, int], dict[str, int]]:
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        async with runtime_for(tracker.config, tracker.sessions, clock, processes=1) as runtime:
+            first = dict(await run_once(runtime, every_active=True))
+            workers = multiprocessing.active_children()
+            assert workers, "the extraction worker should be running"
+            for worker in workers:
+                os.kill(worker.pid, signal.SIGKILL)
+                worker.join(10)
+            for story in stories:
+                story.headline += " (updated)"
+            return first, dict(await run_once(runtime, every_active=True))
+
+    first, second = asyncio.run(go())
+    assert first == {"new_version": 4}
+    assert second == {"new_version": 4}
 
 
 def test_status_warns_when_extraction_breaks(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]

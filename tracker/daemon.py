@@ -14,9 +14,10 @@ import os
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from multiprocessing import get_context
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -48,17 +49,23 @@ async def runtime_for(
     processes: int | None = None,
 ) -> AsyncIterator[Runtime]:
     """A Runtime with its HTTP client and, when `processes` is set, an extraction pool."""
-    executor: Executor | None = None
+    pool = None
     if processes:
-        executor = ProcessPoolExecutor(
-            processes, mp_context=get_context("spawn"), initializer=die_with_parent, initargs=(os.getpid(),)
+        pool = partial(
+            ProcessPoolExecutor,
+            processes,
+            mp_context=get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
         )
+    runtime = None
     try:
         async with Fetcher(config.fetch) as fetcher:
-            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), executor=executor)
+            runtime = Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
+            yield runtime
     finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if runtime is not None and runtime.executor is not None:
+            runtime.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def worker_name() -> str:

@@ -36,6 +36,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,18 +86,38 @@ class Runtime:
     fetcher: Fetcher
     clock: Callable[[], datetime]
     owner: str = "tracker"
+    pool: Callable[[], Executor] | None = None  # makes the extraction workers; None: extract in-process
     executor: Executor | None = None
     # per host: first versions whose confirming fetch showed the same page, in a row;
     # None once a host's two fetches of a page have disagreed (see `_confirm_first`)
     calm: dict[str, int | None] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.pool is not None and self.executor is None:
+            self.executor = self.pool()
+
     async def analyze(self, html: str, url: str, volatile: frozenset[str] | None = None) -> Analysis:
+        """Extract a page in the worker pool. A worker that died (the kernel's OOM killer, a
+        crash in a parser) breaks the pool: new workers are started and the page is tried
+        once more; should it break them again, that check fails and the daemon carries on."""
         rules = site_rules(self.config, url)
-        if self.executor is None:
+        executor = self.executor
+        if executor is None:
             return analyze(html, url, rules, volatile)
-        return await asyncio.get_running_loop().run_in_executor(
-            self.executor, analyze, html, url, rules, volatile
-        )
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(executor, analyze, html, url, rules, volatile)
+        except BrokenProcessPool:
+            self._renew(executor)
+            assert self.executor is not None
+            return await loop.run_in_executor(self.executor, analyze, html, url, rules, volatile)
+
+    def _renew(self, broken: Executor) -> None:
+        if self.executor is not broken or self.pool is None:
+            return  # another check has already started new workers
+        log.error("an extraction worker died; starting new workers")
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.executor = self.pool()
 
 
 def site_rules(config: Config, url: str) -> SiteRules | None:
