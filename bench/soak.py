@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -194,33 +195,88 @@ def report(database: str, site: NewsSite, newsroom: Newsroom, timeline: Timeline
         f"split histories {sum(c - 1 for c in per_key.values())}; "
         f"withdrawn marked gone {gone}/{len(newsroom.withdrawn)}"
     )
+    history = load_history(database)
+    kinds: Counter[str] = Counter()
+    for key in newsroom.stories:
+        articles = [a for a, k in article_key.items() if k == key]
+        kinds.update(edit.status for edit in edits_of(key, articles, history, newsroom, timeline))
+    print(
+        f"edits stored {kinds['stored']}; never fetched whole by tracker before the story's next edit "
+        f"(bad pages, back-off, a restart) {kinds['unseen']}; fetched but not stored {kinds['NOT STORED']}"
+    )
     stale = [k for k in live if latest.get(k) != (served[k]["headline"], "\n\n".join(served[k]["body"]))]
     wrong = [k for k in newsroom.stories if count[k] != expected[k]]
     for key in list(dict.fromkeys(stale + wrong))[:12]:
-        explain(database, key, [a for a, k in article_key.items() if k == key], newsroom, timeline)
+        explain(key, [a for a, k in article_key.items() if k == key], history, newsroom, timeline)
     if len(set(stale + wrong)) > 12:
         print(f"... and {len(set(stale + wrong)) - 12} more stories")
 
 
-def explain(database: str, key: str, articles: list[int], newsroom: Newsroom, timeline: Timeline) -> None:
-    """Why a story's history differs from what the newsroom did: its rounds, versions, checks."""
+@dataclass
+class History:
+    """What tracker stored: versions and checks by article."""
+
+    versions: defaultdict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    checks: defaultdict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+
+def load_history(database: str) -> History:
+    history = History()
     engine = sa.create_engine(database)
     with engine.connect() as connection:
-        versions = connection.execute(
+        for row in connection.execute(
             sa.text(
-                "SELECT number, fetched_at, headline, body, byline, updated_at FROM versions "
-                "WHERE article_id IN :ids ORDER BY number"
-            ).bindparams(sa.bindparam("ids", expanding=True)),
-            {"ids": articles},
-        ).all()
-        checks = connection.execute(
+                "SELECT article_id, number, fetched_at, headline, body, byline, updated_at FROM versions "
+                "ORDER BY article_id, number"
+            )
+        ):
+            history.versions[row[0]].append(row[1:])
+        for row in connection.execute(
             sa.text(
-                "SELECT started_at, outcome, version_number, error_kind, error_message FROM checks "
-                "WHERE article_id IN :ids ORDER BY started_at"
-            ).bindparams(sa.bindparam("ids", expanding=True)),
-            {"ids": articles},
-        ).all()
+                "SELECT article_id, started_at, outcome, version_number, error_kind, error_message "
+                "FROM checks ORDER BY started_at"
+            )
+        ):
+            history.checks[row[0]].append(row[1:])
     engine.dispose()
+    return history
+
+
+GOOD = ("unchanged", "new_version", "not_modified")
+
+
+@dataclass
+class Edit:
+    number: int
+    fields: tuple[str, ...]
+    status: str  # stored, unseen (no whole page fetched before the next edit), NOT STORED
+    checks: list[Any]
+
+
+def edits_of(
+    key: str, articles: list[int], history: History, newsroom: Newsroom, timeline: Timeline
+) -> list[Edit]:
+    """Each edit of the story, and whether tracker stored it, or never fetched the edited page."""
+    fetched = [_aware(v[1]) for a in articles for v in history.versions[a]]
+    checks = sorted((c for a in articles for c in history.checks[a]), key=lambda c: _aware(c[0]))
+    rounds = sorted(newsroom.truth[key])
+    edits = []
+    for number, following in zip(rounds, [*rounds[1:], None][: len(rounds)], strict=True):
+        begin = timeline.rounds[number]
+        until = timeline.rounds[following] if following else now()
+        window = [c for c in checks if begin <= _aware(c[0]) < until]
+        if any(begin - timedelta(seconds=2) <= moment < until for moment in fetched):
+            status = "stored"
+        elif not any(c[1] in GOOD for c in window):
+            status = "unseen"
+        else:
+            status = "NOT STORED"
+        edits.append(Edit(number, newsroom.truth[key][number], status, window))
+    return edits
+
+
+def explain(key: str, articles: list[int], history: History, newsroom: Newsroom, timeline: Timeline) -> None:
+    """Why a story's history differs from what the newsroom did: its rounds, versions, checks."""
     started = timeline.rounds[0]
 
     def at(moment: datetime | str) -> str:
@@ -234,26 +290,23 @@ def explain(database: str, key: str, articles: list[int], newsroom: Newsroom, ti
         ]
 
     print(f"\n--- {key} (articles {articles}, template {newsroom.stories[key].template})")
-    for number, fetched_at, headline, body, byline, updated_at in versions:
+    for number, fetched_at, headline, body, byline, updated_at in (
+        v for a in articles for v in history.versions[a]
+    ):
         states = state_of(headline, body) or "none"
         print(f"  version {number} fetched {at(fetched_at)}: states {states} ({byline=}, {updated_at=})")
-    events = dict(timeline.events.get(key, []))
-    fetched = [_aware(v[1]) for v in versions]
-    for number, fields in sorted(newsroom.truth[key].items()):
-        until = timeline.rounds.get(number + 1, now())
-        stored = any(timeline.rounds[number] - timedelta(seconds=2) <= moment < until for moment in fetched)
+    for edit in edits_of(key, articles, history, newsroom, timeline):
         print(
-            f"  round {number} at {at(timeline.rounds[number])}: edited {','.join(fields)}: "
-            f"{'stored' if stored else 'NOT STORED'}"
+            f"  round {edit.number} at {at(timeline.rounds[edit.number])}: "
+            f"edited {','.join(edit.fields)}: {edit.status}"
         )
-        if stored:
+        if edit.status == "stored":
             continue
-        window = [c for c in checks if timeline.rounds[number] <= _aware(c[0]) < until]
-        outcomes = Counter(c[1] + (f"/{c[3]}" if c[3] else "") for c in window)
-        print(f"    checks until the next round ({at(until)}): {dict(outcomes) or 'none'}")
-        for c in window[:3]:
+        outcomes = Counter(c[1] + (f"/{c[3]}" if c[3] else "") for c in edit.checks)
+        print(f"    checks until the story's next edit: {dict(outcomes) or 'none'}")
+        for c in edit.checks[:3]:
             print(f"      {at(c[0])} {c[1]} v{c[2]} {c[3] or ''} {(c[4] or '')[:100]}")
-    for number, what in sorted(events.items()):
+    for number, what in sorted(dict(timeline.events.get(key, [])).items()):
         print(f"  round {number} at {at(timeline.rounds[number])}: {what}")
     print(f"  (kill -9 at {', '.join(at(kill).strip() for kill in timeline.kills)})")
 
