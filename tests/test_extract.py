@@ -55,3 +55,23 @@ def test_an_appended_duplicate_line_is_in_the_body(site: NewsSite) -> None:
     story.paragraphs += ["Correction: an earlier version of this story misstated the date."] * 2
     found = extract(site.render(story), site.base + story.path)
     assert found.paragraphs.count("Correction: an earlier version of this story misstated the date.") == 2
+
+
+def test_a_line_repeated_in_one_place_is_not_doubled_everywhere_else() -> None:
+    """The hour soak found this: a correction appended twice in a row at the end, while the
+    same line also stood alone higher up; both places were doubled."""
+    fig, date = "Correction: the figure.", "Correction: the date."
+    blocks = blocks_of(f"<div><p>one</p><p>{fig}</p><p>{date}</p><p>{fig}</p><p>{fig}</p></div>")
+    assert _with_repeats(("one", fig, date, fig), blocks) == ("one", fig, date, fig, fig)
+    # trafilatura may also keep the repeat itself: nothing is added twice
+    assert _with_repeats(("one", fig, date, fig, fig), blocks) == ("one", fig, date, fig, fig)
+
+
+def test_repeated_corrections_come_out_as_the_page_has_them(site: NewsSite) -> None:
+    fig = "Correction: an earlier version of this story misstated the figure."
+    date = "Correction: an earlier version of this story misstated the date."
+    for template in ("inline", "meta", "wordpress", "jsonld", "time"):
+        story = site.add_story(template)
+        story.paragraphs += [fig, date, fig, date, fig, fig]
+        found = extract(site.render(story), site.base + story.path)
+        assert found.paragraphs[-6:] == (fig, date, fig, date, fig, fig), template

@@ -17,7 +17,6 @@ Extraction is CPU work and pure: no network, no database.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -563,26 +562,32 @@ def _with_dropped_headings(
 
 def _with_repeats(paragraphs: tuple[str, ...], blocks: list[tuple[str, str, Any]]) -> tuple[str, ...]:
     """A paragraph the page repeats right after itself (same parent) stays repeated:
-    trafilatura collapses such repeats as an artifact, but an editor may have made them."""
-    repeated = {
-        text
-        for (_, text, parent), (_, following, other) in itertools.pairwise(blocks)
-        if text == following and parent is other
-    }
-    if not repeated:
+    trafilatura collapses such repeats as an artifact, but an editor may have made them.
+    Paragraphs are matched to the page's blocks in order, so only the place that repeats
+    a line gets it back, not every other place the line stands alone."""
+    runs = [1] * len(blocks)  # how many blocks from here on repeat this one, under one parent
+    for index in range(len(blocks) - 2, -1, -1):
+        (_, text, parent), (_, following, other) = blocks[index], blocks[index + 1]
+        if text == following and parent is other:
+            runs[index] = runs[index + 1] + 1
+    if max(runs, default=1) == 1:
         return paragraphs
-    runs: dict[str, int] = {}
-    run_text, run = None, 0
-    for _, text, _ in blocks:
-        run = run + 1 if text == run_text else 1
-        run_text = text
-        if text in repeated:
-            runs[text] = max(runs.get(text, 0), run)
+    texts = [text for _, text, _ in blocks]
     out: list[str] = []
+    at = 0  # where on the page the next paragraph is looked for
+    spare = 0  # copies just put back that trafilatura may have kept as well
     for text in paragraphs:
-        if out and out[-1] == text:
-            continue  # already expanded
-        out.extend([text] * runs.get(text, 1))
+        if spare and out[-1] == text:
+            spare -= 1
+            continue
+        try:
+            index = texts.index(text, at)
+        except ValueError:  # not a block of its own (or out of the page's order): as extracted
+            out.append(text)
+            spare = 0
+            continue
+        out.extend([text] * runs[index])
+        spare, at = runs[index] - 1, index + runs[index]
     return tuple(out)
 
 
