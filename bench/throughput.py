@@ -121,7 +121,14 @@ def two_workers(base: str, work: Path, postgres: str, n: int, b_first: Result, b
     )
     tracker = [sys.executable, "-m", "tracker", "--config", str(config)]
     subprocess.run([*tracker, "init"], check=True, capture_output=True)
-    print(f"\ntwo workers on PostgreSQL ({n} articles), each `tracker run --once` claiming due articles:")
+    # the articles are known before the workers start: a worker that finds the feed being
+    # polled by the other would otherwise find nothing due yet and end its one cycle
+    urls = json.loads((work / "urls.json").read_text())
+    subprocess.run([*tracker, "add", "--source", "bench", *urls], check=True, capture_output=True)
+    print(
+        f"\ntwo workers on PostgreSQL ({n} articles, added beforehand), "
+        "each `tracker run --once` claiming due articles:"
+    )
     for label, baseline in (("first cycle", b_first), ("unchanged", b_again)):
         with engine.begin() as connection:
             connection.execute(sa.text("UPDATE articles SET next_check_at = now() - interval '1 second'"))
