@@ -87,13 +87,13 @@ class Runtime:
     clock: Callable[[], datetime]
     owner: str = "tracker"
     pool: Callable[[], Executor] | None = None  # makes the extraction workers; None: extract in-process
-    executor: Executor | None = None
+    executor: Executor | None = field(default=None, init=False)
     # per host: first versions whose confirming fetch showed the same page, in a row;
     # None once a host's two fetches of a page have disagreed (see `_confirm_first`)
     calm: dict[str, int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.pool is not None and self.executor is None:
+        if self.pool is not None:
             self.executor = self.pool()
 
     async def analyze(self, html: str, url: str, volatile: frozenset[str] | None = None) -> Analysis:
@@ -132,7 +132,6 @@ class Fetched:
 
     result: FetchResult
     analysis: Analysis | None = None
-    look: glance.Look | None = None  # this page's quick look, when one was taken
 
     @property
     def good(self) -> bool:
@@ -250,19 +249,18 @@ async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fe
     """The second fetch. When the first fetch's quick look (`tracker.glance`) shows it the
     same page, it is not extracted again: it would give the first fetch's extraction."""
     result = await runtime.fetcher.fetch(task.url, urgent=True)
-    look = first.look
+    look = first.analysis.look if first.analysis else None
     if isinstance(result, Page) and look and first.good:
         rules = site_rules(runtime.config, result.final_url)
         if glance.fingerprint(result.html(), look.places, task.volatile, rules) == look.fingerprint:
-            return Fetched(result, first.analysis, look)
+            return Fetched(result, first.analysis)
     return await _analyzed(runtime, result, task.volatile)
 
 
 async def _analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str] | None = None) -> Fetched:
     """The fetch with its page analyzed; given the host's `volatile` text, with its quick look."""
     if isinstance(result, Page):
-        analysis = await runtime.analyze(result.html(), result.final_url, volatile)
-        return Fetched(result, analysis, analysis.look)
+        return Fetched(result, await runtime.analyze(result.html(), result.final_url, volatile))
     return Fetched(result)
 
 
@@ -525,7 +523,7 @@ def _learn_look(
             continue
         if without_volatile(analysis.extraction.content(), volatile).content_hash != content.content_hash:
             continue
-        look = fetched.look or glance.learn(
+        look = analysis.look or glance.learn(
             page.html(), content.body, volatile, site_rules(config, page.final_url)
         )
         if look is not None:
