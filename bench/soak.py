@@ -9,9 +9,8 @@ newsroom made, withdrawn stories must be gone, and no history may be split.
 
 Any story that fails those is explained: the newsroom's rounds (when, what it
 did to the story), each stored version and the newsroom state it matches, and
-the article's checks between a state that was never stored and the next round.
-The database, the daemon's log and the newsroom's timeline stay in the work
-folder printed at the end.
+the article's checks between an edit that was not stored and the story's next
+edit. The database and the daemon's log stay in the work folder printed at the end.
 
     .venv/bin/python bench/soak.py [--minutes 30] [--stories 60] [--round 45]
 """
@@ -158,24 +157,22 @@ def report(database: str, site: NewsSite, newsroom: Newsroom, timeline: Timeline
     engine = sa.create_engine(database)
     with engine.connect() as connection:
         urls = connection.execute(sa.text("SELECT article_id, url FROM article_urls")).all()
-        versions = connection.execute(
-            sa.text("SELECT article_id, number, headline, body FROM versions ORDER BY article_id, number")
-        ).all()
         statuses = dict(connection.execute(sa.text("SELECT id, status FROM articles")).all())
         outcomes = Counter(
             dict(connection.execute(sa.text("SELECT outcome, count(*) FROM checks GROUP BY 1")).all())
         )
     engine.dispose()
+    history = load_history(database)
     key_of = {site.base + path: key for key, paths in newsroom.paths.items() for path in paths}
     article_key = {article: key_of[url] for article, url in urls if url in key_of}
     per_key = Counter(article_key.values())
     latest: dict[str, tuple[str, str]] = {}
     count: Counter[str] = Counter()
-    for article, _number, headline, body in versions:
-        key = article_key.get(article)
-        if key:
-            latest[key] = (headline, body)
-            count[key] += 1
+    for article, versions in history.versions.items():
+        if key := article_key.get(article):
+            for _number, _fetched_at, headline, body, *_rest in versions:
+                latest[key] = (headline, body)
+                count[key] += 1
     live = [key for key in newsroom.stories if key not in newsroom.withdrawn]
     served = {k: snapshot(newsroom.stories[k]) for k in live}
     matches = sum(latest.get(k) == (served[k]["headline"], "\n\n".join(served[k]["body"])) for k in live)
@@ -195,7 +192,6 @@ def report(database: str, site: NewsSite, newsroom: Newsroom, timeline: Timeline
         f"split histories {sum(c - 1 for c in per_key.values())}; "
         f"withdrawn marked gone {gone}/{len(newsroom.withdrawn)}"
     )
-    history = load_history(database)
     kinds: Counter[str] = Counter()
     for key in newsroom.stories:
         articles = [a for a, k in article_key.items() if k == key]

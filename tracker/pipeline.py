@@ -96,7 +96,7 @@ class Runtime:
         if self.pool is not None:
             self.executor = self.pool()
 
-    async def analyze(self, html: str, url: str, volatile: frozenset[str] | None = None) -> Analysis:
+    async def analyze(self, html: str, url: str, volatile: frozenset[str]) -> Analysis:
         """Extract a page in the worker pool. A worker that died (the kernel's OOM killer, a
         crash in a parser) breaks the pool: new workers are started and the page is tried
         once more; should it break them again, that check fails and the daemon carries on."""
@@ -257,8 +257,8 @@ async def _confirming_fetch(runtime: Runtime, task: _Task, first: Fetched) -> Fe
     return await _analyzed(runtime, result, task.volatile)
 
 
-async def _analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str] | None = None) -> Fetched:
-    """The fetch with its page analyzed; given the host's `volatile` text, with its quick look."""
+async def _analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str]) -> Fetched:
+    """The fetch with its page analyzed and, where one can be taken, its quick look."""
     if isinstance(result, Page):
         return Fetched(result, await runtime.analyze(result.html(), result.final_url, volatile))
     return Fetched(result)
@@ -501,20 +501,18 @@ def _page(
     if baseline is not None and latest is not None and content.content_hash == baseline.content_hash:
         article.etag, article.last_modified = page.etag, page.last_modified
         check.outcome, check.version_number = Outcome.UNCHANGED, latest.number
-        _learn_look(config, article, [first, *confirmations], content, volatile)
+        _learn_look(article, [first, *confirmations], content, volatile)
         return article, CheckResult(article.id, article.url, Outcome.UNCHANGED, latest.number)
     if baseline is not None and collapsed(_words(content), _words(baseline)):
         return article, _soft_error(article, check, "the article's text collapsed against its last version")
     raw = config.database.store_raw_html
-    _learn_look(config, article, [first, *confirmations], content, volatile)
+    _learn_look(article, [first, *confirmations], content, volatile)
     return article, _new_version(session, article, check, first, content, latest, baseline, now, raw)
 
 
-def _learn_look(
-    config: Config, article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]
-) -> None:
-    """Remember the quick look of a fetch that shows exactly what is stored (none may:
-    the fetches can disagree on a field), for the next checks to trust."""
+def _learn_look(article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]) -> None:
+    """Remember the quick look (learned by the worker that extracted the page) of a fetch
+    that shows exactly what is stored (none may: the fetches can disagree on a field)."""
     article.quick_checks = 0
     article.look_places = article.look_fingerprint = None
     for fetched in reversed(fetches):
@@ -523,10 +521,7 @@ def _learn_look(
             continue
         if without_volatile(analysis.extraction.content(), volatile).content_hash != content.content_hash:
             continue
-        look = analysis.look or glance.learn(
-            page.html(), content.body, volatile, site_rules(config, page.final_url)
-        )
-        if look is not None:
+        if (look := analysis.look) is not None:
             article.look_places, article.look_fingerprint = json.dumps(look.places), look.fingerprint
         return
 
