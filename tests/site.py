@@ -174,7 +174,7 @@ class Response:
 class NewsSite:
     """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
 
-    def __init__(self, seed: int = 7, padding: int = 0):
+    def __init__(self, seed: int = 7, padding: int = 0, host: str = "127.0.0.1"):
         self.seed = seed
         self.padding = padding  # bytes of inline script per page, as real pages carry
         self.rng = random.Random(seed)
@@ -184,9 +184,10 @@ class NewsSite:
         self.moved: dict[str, str] = {}
         self.withdrawn: dict[str, int] = {}
         self.hits: dict[str, int] = {}
+        self.requests: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path), every request
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer((host, 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -477,6 +478,7 @@ class NewsSite:
             def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 with site._lock:
+                    site.requests.append((time.monotonic(), path))
                     site.hits[path] = site.hits.get(path, 0) + 1
                 response = site._respond(Request(path, dict(self.headers.items())))
                 if response.delay:

@@ -352,8 +352,9 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 @json_option
 @pass_app
 def status(app: App, as_json: bool) -> None:
-    """Health: articles by state, checks due now, the last hour's outcomes, and per source
-    the share of checks that got the article in the last day (warned when it drops).
+    """Health: articles by state, checks due now, the last hour's outcomes, per host how
+    far behind its due checks are, and per source the share of checks that got the
+    article in the last day (warned when it drops).
 
     \b
     Example:
@@ -370,11 +371,29 @@ def status(app: App, as_json: bool) -> None:
     click.echo(f"articles: {articles}; due now {report['due_now']}")
     outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
     click.echo(f"checks in the last hour: {outcomes}")
+    behind = report["hosts_behind"]
+    for row in behind[:HOSTS_SHOWN]:
+        click.echo(f"  {row['host']:<32} {row['due']:>6} due, the oldest {_ago(row['behind_seconds'])} late")
+    if len(behind) > HOSTS_SHOWN:
+        click.echo(
+            f"  ... and {len(behind) - HOSTS_SHOWN} more hosts with checks due (--json lists them all)"
+        )
     for row in report["sources"]:
         share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
         click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
         if row["warning"]:
             click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
+
+
+HOSTS_SHOWN = 10
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
 
 
 @main.command()

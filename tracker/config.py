@@ -110,6 +110,7 @@ class ScheduleConfig(_Section):
     retire_after: Duration = timedelta(days=30)
     error_backoff_max: Duration = timedelta(days=1)
     batch_size: int = Field(default=200, ge=1)
+    batch_time: Duration = timedelta(minutes=2)
     full_extraction_every: int = Field(default=6, ge=1)
 
     @field_validator("steps")

@@ -12,16 +12,17 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from multiprocessing import get_context
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,12 +32,13 @@ from tracker.config import Config
 from tracker.db import transaction
 from tracker.discovery import poll_sources
 from tracker.fetch import Fetcher
-from tracker.models import Article, ArticleStatus
-from tracker.pipeline import LEASE, CheckResult, Runtime, check_articles
+from tracker.ledger import ledger_for
+from tracker.pipeline import LEASE, CheckResult, Deferred, Runtime, check_articles
 
 log = logging.getLogger(__name__)
 
 POLL_TICK_SECONDS = 60
+REQUESTS_PER_CHECK = 1.5  # a first version is confirmed by a second fetch, sometimes a third
 STOP_GRACE_SECONDS = 25
 
 
@@ -60,7 +62,7 @@ async def runtime_for(
         )
     runtime = None
     try:
-        async with Fetcher(config.fetch) as fetcher:
+        async with Fetcher(config.fetch, ledger=ledger_for(sessions)) as fetcher:
             runtime = Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
             yield runtime
     finally:
@@ -87,46 +89,81 @@ def extraction_processes() -> int:
 
 
 async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[str]:
-    """Poll every source, then check every due article (every active one with
-    `every_active`); returns how many checks ended with each outcome."""
+    """Poll every source, then check every due article (every active one not checked
+    since this cycle began, with `every_active`); returns how many checks ended with each
+    outcome. Several workers share the work through claims and leases, as daemons do;
+    checks whose host's turn did not come in a batch are claimed again by the next one,
+    until a batch gets no check done (hosts held back for longer than a batch)."""
+    began = runtime.clock()
     await poll_sources(runtime, every_endpoint=True)
     outcomes: Counter[str] = Counter()
-    if every_active:
-        with transaction(runtime.sessions) as session:
-            ids = list(
-                session.scalars(
-                    select(Article.id).where(Article.status == ArticleStatus.ACTIVE).order_by(Article.id)
-                )
-            )
-        batch = runtime.config.schedule.batch_size
-        for start in range(0, len(ids), batch):
-            outcomes.update(
-                r.outcome.value for r in await check_articles(runtime, ids[start : start + batch])
-            )
-    else:
-        while results := await check_due(runtime):
-            outcomes.update(r.outcome.value for r in results)
-    log.info("cycle checked=%d %s", sum(outcomes.values()), _pairs(outcomes))
+    while True:
+        results = await check_due(runtime, every_active=every_active, checked_before=began)
+        outcomes.update(r.outcome.value for r in results)
+        if not _progress(results):
+            break
+    log.info("cycle checked=%d %s", sum(outcomes.values()) - outcomes["postponed"], _pairs(outcomes))
     return outcomes
 
 
-async def check_due(runtime: Runtime) -> list[CheckResult]:
-    """Lease one batch of due articles and check them."""
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One batch within the politeness budget: it must end by `not_after` (monotonic), so
+    each host gets no more checks than it can answer by then at its pace, and the batch's
+    leases outlive its queue (a confirmation and an arbitration may follow the last turn)."""
+
+    not_after: float
+    lease: timedelta
+    per_host: Callable[[str], int]
+
+
+def plan(runtime: Runtime) -> Plan:
+    schedule, fetch = runtime.config.schedule, runtime.config.fetch
+    seconds = schedule.batch_time.total_seconds()
+    not_after = time.monotonic() + seconds
+    turns = runtime.fetcher.turns
+
+    def per_host(host: str) -> int:
+        if turns.free_at(host) > not_after:
+            return 0  # held back (Retry-After) past this batch: leave its checks due
+        delay = turns.delay_of(host)
+        if delay <= 0:
+            return schedule.batch_size
+        return max(1, int(seconds / (delay * REQUESTS_PER_CHECK)))
+
+    lease = max(LEASE, schedule.batch_time + 6 * fetch.timeout + timedelta(minutes=1))
+    return Plan(not_after, lease, per_host)
+
+
+async def check_due(
+    runtime: Runtime, *, every_active: bool = False, checked_before: datetime | None = None
+) -> list[CheckResult]:
+    """Lease one batch of due articles, planned within each host's politeness budget,
+    and check them (postponed ones come back as such: they stay due)."""
+    batch = plan(runtime)
     with transaction(runtime.sessions) as session:
         ids = repository.claim_due(
             session,
             now=runtime.clock(),
             owner=runtime.owner,
-            lease=LEASE,
+            lease=batch.lease,
             limit=runtime.config.schedule.batch_size,
+            per_host=batch.per_host,
+            every_active=every_active,
+            checked_before=checked_before,
         )
     if not ids:
         return []
     try:
-        return await check_articles(runtime, ids)
+        return await check_articles(runtime, ids, not_after=batch.not_after)
     finally:
         with transaction(runtime.sessions) as session:
             repository.release(session, ids, runtime.owner)
+
+
+def _progress(results: list[CheckResult]) -> bool:
+    """Whether a batch got any check done (not only postponements)."""
+    return any(r.outcome != Deferred.POSTPONED for r in results)
 
 
 async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -148,7 +185,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
             running.discard(task)
 
     async def check_tick() -> None:
-        while not stop.is_set() and (results := await check_due(runtime)):
+        while not stop.is_set() and _progress(results := await check_due(runtime)):
             log.info("batch checked=%d %s", len(results), _pairs(Counter(r.outcome.value for r in results)))
 
     with transaction(runtime.sessions) as session:

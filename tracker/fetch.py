@@ -9,11 +9,16 @@ the private-address rule and robots.txt, and loops are caught. Bodies are
 streamed and cut at `max_bytes`; a body shorter than its Content-Length is
 `truncated`.
 
-Politeness, per host: at most `per_host_concurrency` requests in flight,
-requests started at least `per_host_delay` apart (or the robots.txt
-Crawl-delay, if longer), robots.txt obeyed (RFC 9309: a 4xx robots.txt allows
-everything, an unreachable one disallows for a while), and a 429 or 503 with
-Retry-After holds the host back for that long (at most `max_retry_after`).
+Politeness, per host (`tracker.politeness`): at most `per_host_concurrency`
+requests in flight, requests started at least `per_host_delay` apart (or the
+robots.txt Crawl-delay, if longer), robots.txt obeyed (RFC 9309: a 4xx
+robots.txt allows everything, an unreachable one disallows for a while), and a
+429 or 503 with Retry-After holds the host back for that long (at most
+`max_retry_after`). Waiting for a turn is not part of any timeout: `timeout`
+bounds each request's network exchange from when it is sent (connect, each
+read, and the whole response), and twice `timeout` bounds the network time of
+a whole redirect chain. A fetch that cannot get its turn before its
+`not_after` raises `Postponed`: nothing was asked, nothing failed.
 """
 
 from __future__ import annotations
@@ -23,9 +28,6 @@ import email.utils
 import ipaddress
 import socket
 import time
-from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -37,6 +39,10 @@ import httpx
 from w3lib.encoding import html_to_unicode
 
 from tracker.config import FetchConfig
+from tracker.politeness import Ledger, Postponed, Turns
+from tracker.urls import host_of
+
+__all__ = ["FetchFailure", "FetchResult", "Fetcher", "NotModified", "Page", "Postponed"]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -101,54 +107,35 @@ ROBOTS_RETRY = 600.0
 ROBOTS_MAX_BYTES = 512_000
 
 
-class Slots:
-    """A semaphore whose urgent waiters go first: a confirming fetch must follow its first
-    fetch at once, not wait behind every first fetch of a batch."""
+@dataclass(slots=True)
+class _Robots:
+    """A host's robots.txt: the parsed rules (None: everything allowed; False: the
+    server failed, so nothing is), and until when they hold."""
 
-    def __init__(self, value: int):
-        self._free = value
-        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
-
-    @asynccontextmanager
-    async def slot(self, urgent: bool = False) -> AsyncIterator[None]:
-        await self._acquire(urgent)
-        try:
-            yield
-        finally:
-            self._release()
-
-    async def _acquire(self, urgent: bool) -> None:
-        if self._free > 0 and not any(self._waiting):
-            self._free -= 1
-            return
-        future = asyncio.get_running_loop().create_future()
-        self._waiting[0 if urgent else 1].append(future)
-        try:
-            await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled():
-                self._release()  # granted as it was cancelled: pass the slot on
-            raise
-
-    def _release(self) -> None:
-        for queue in self._waiting:
-            while queue:
-                future = queue.popleft()
-                if not future.done():
-                    future.set_result(None)
-                    return
-        self._free += 1
+    rules: Any = None
+    until: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass(slots=True)
-class _Host:
-    """What the fetcher knows of one host: its slots, when it may be asked next, its robots.txt."""
+class _Chain:
+    """The network time a redirect chain may still spend."""
 
-    slots: Slots
-    next_start: float = 0.0
-    robots: Any = None
-    robots_until: float = 0.0
-    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    budget: float
+    spent: float = 0.0
+
+    @property
+    def left(self) -> float:
+        return max(0.001, self.budget - self.spent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    url: str  # the URL asked for
+    current: str  # this hop's URL
+    headers: dict[str, str]
+    redirects: tuple[str, ...]
+    html_only: bool
 
 
 class Fetcher:
@@ -157,7 +144,13 @@ class Fetcher:
     Use as `async with Fetcher(settings) as fetcher: result = await fetcher.fetch(url)`.
     """
 
-    def __init__(self, settings: FetchConfig, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: FetchConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        ledger: Ledger | None = None,
+    ):
         self.settings = settings
         seconds = settings.timeout.total_seconds()
         self._client = httpx.AsyncClient(
@@ -167,8 +160,13 @@ class Fetcher:
             transport=transport,
             limits=httpx.Limits(max_connections=settings.concurrency),
         )
-        self._total = Slots(settings.concurrency)
-        self._hosts: dict[str, _Host] = {}
+        self.turns = Turns(
+            settings.concurrency,
+            settings.per_host_concurrency,
+            settings.per_host_delay.total_seconds(),
+            ledger=ledger,
+        )
+        self._robots: dict[str, _Robots] = {}
         self._agent = settings.user_agent.split("/")[0].split()[0]
 
     async def __aenter__(self) -> Fetcher:
@@ -187,20 +185,25 @@ class Fetcher:
         last_modified: str | None = None,
         html_only: bool = True,
         urgent: bool = False,
+        not_after: float | None = None,
     ) -> FetchResult:
         """GET `url`, following redirects; conditional when `etag`/`last_modified` are given.
-        An `urgent` fetch (a confirmation) goes before the others waiting for a slot."""
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(self.settings.timeout.total_seconds() * 2):
-                result = await self._follow(url, etag, last_modified, html_only, urgent)
-        except TimeoutError:
-            result = FetchFailure(url, "timeout", "timed out", final_url=url)
-        elapsed = int((time.perf_counter() - started) * 1000)
-        return _with_elapsed(result, elapsed)
+        An `urgent` fetch (a confirmation) goes before the others waiting for their host.
+        Raises `Postponed` when a request of the chain cannot get its turn before
+        `not_after` (`time.monotonic()`); waiting for a turn is never a timeout."""
+        chain = _Chain(self._chain_budget())
+        result = await self._follow(url, etag, last_modified, html_only, urgent, not_after, chain)
+        return _with_elapsed(result, int(chain.spent * 1000))
 
     async def _follow(
-        self, url: str, etag: str | None, last_modified: str | None, html_only: bool, urgent: bool = False
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        html_only: bool,
+        urgent: bool,
+        not_after: float | None,
+        chain: _Chain,
     ) -> FetchResult:
         headers = _conditional_headers(etag, last_modified)
         headers["Accept"] = ACCEPT_HTML if html_only else ACCEPT_ANY
@@ -210,7 +213,8 @@ class Fetcher:
             refusal = await self._refuse(current) or await self._disallowed(current)
             if refusal:
                 return FetchFailure(url, refusal[0], refusal[1], final_url=current)
-            result = await self._request(url, current, headers, tuple(seen[1:]), html_only, urgent)
+            hop = _Hop(url, current, headers, tuple(seen[1:]), html_only)
+            result = await self._request(hop, urgent, not_after, chain)
             if not isinstance(result, str):
                 return result
             if result in seen:
@@ -224,22 +228,25 @@ class Fetcher:
         )
 
     async def _request(
-        self,
-        url: str,
-        current: str,
-        headers: dict[str, str],
-        redirects: tuple[str, ...],
-        html_only: bool,
-        urgent: bool,
+        self, hop: _Hop, urgent: bool, not_after: float | None, chain: _Chain
     ) -> FetchResult | str:
-        """One hop: a result, or the next URL to go to."""
-        host = self._host(current)
-        async with self._total.slot(urgent), host.slots.slot(urgent):
-            await self._turn(host)
+        """One hop, once its host's turn has come: a result, or the next URL to go to."""
+        url, current, host = hop.url, hop.current, host_of(hop.current)
+
+        async def trace(event: str, _info: object) -> None:
+            if event.endswith("send_request_headers.complete"):
+                self.turns.sent(host)  # the pace counts from when the request went out
+
+        async with self.turns.turn(host, urgent=urgent, not_after=not_after):
+            budget = min(self.settings.timeout.total_seconds(), chain.left)
+            sent = time.perf_counter()
             try:
-                async with self._client.stream("GET", current, headers=headers) as response:
-                    return await self._read(url, current, response, redirects, html_only)
-            except httpx.TimeoutException:
+                async with asyncio.timeout(budget):
+                    async with self._client.stream(
+                        "GET", current, headers=hop.headers, extensions={"trace": trace}
+                    ) as response:
+                        return await self._read(url, current, response, hop.redirects, hop.html_only)
+            except (TimeoutError, httpx.TimeoutException):
                 return FetchFailure(url, "timeout", "timed out", final_url=current)
             except httpx.ConnectError as error:
                 return FetchFailure(url, "connect", f"cannot connect: {error}", final_url=current)
@@ -249,6 +256,8 @@ class Fetcher:
                 return FetchFailure(url, "invalid_url", str(error), final_url=current)
             except httpx.HTTPError as error:
                 return FetchFailure(url, "network", f"{type(error).__name__}: {error}", final_url=current)
+            finally:
+                chain.spent += time.perf_counter() - sent
 
     async def _read(
         self,
@@ -266,7 +275,7 @@ class Fetcher:
         if status >= 300:
             retry_after = response.headers.get("retry-after")
             if status in (429, 503):
-                self._hold_back(current, retry_after)
+                await self._hold_back(current, retry_after)
             return FetchFailure(
                 url,
                 "http_status",
@@ -312,63 +321,53 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _host(self, url: str) -> _Host:
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}".lower()
-        if key not in self._hosts:
-            self._hosts[key] = _Host(Slots(self.settings.per_host_concurrency))
-        return self._hosts[key]
-
-    async def _turn(self, host: _Host) -> None:
-        """Wait until this host may be asked again, and book the next slot."""
-        delay = self.settings.per_host_delay.total_seconds()
-        if host.robots is not None:
-            delay = max(delay, float(host.robots.crawl_delay(self._agent) or 0))
-        now = time.monotonic()
-        start = max(now, host.next_start)
-        host.next_start = start + delay
-        if start > now:
-            await asyncio.sleep(start - now)
-
-    def _hold_back(self, url: str, retry_after: str | None) -> None:
+    async def _hold_back(self, url: str, retry_after: str | None) -> None:
         """A 429 or 503: ask this host nothing more until Retry-After has passed."""
         seconds = _retry_after_seconds(retry_after)
         if seconds is None:
             seconds = 60.0
         seconds = min(seconds, self.settings.max_retry_after.total_seconds())
-        host = self._host(url)
-        host.next_start = max(host.next_start, time.monotonic() + seconds)
+        self.turns.hold_back(host_of(url), seconds)
+        if self.turns.ledger is not None:
+            await self.turns.ledger.hold_back(host_of(url), seconds)
 
     async def _disallowed(self, url: str) -> tuple[str, str] | None:
         """(kind, message) when robots.txt forbids `url` to this agent."""
         if not self.settings.obey_robots or urlsplit(url).path == "/robots.txt":
             return None
-        host = self._host(url)
-        async with host.robots_lock:
-            if time.monotonic() >= host.robots_until:
-                await self._load_robots(url, host)
-        if host.robots is False:
+        robots = self._robots.setdefault(host_of(url), _Robots())
+        async with robots.lock:
+            if time.monotonic() >= robots.until:
+                await self._load_robots(url, robots)
+        if robots.rules is False:
             return "robots", "robots.txt could not be read; the site is left alone for now"
-        if host.robots is not None and not host.robots.can_fetch(url, self.settings.user_agent):
+        if robots.rules is not None and not robots.rules.can_fetch(url, self.settings.user_agent):
             return "robots", f"robots.txt disallows {urlsplit(url).path} for {self._agent}"
         return None
 
-    async def _load_robots(self, url: str, host: _Host) -> None:
+    async def _load_robots(self, url: str, robots: _Robots) -> None:
         from protego import Protego
 
         parts = urlsplit(url)
-        result = await self._follow(f"{parts.scheme}://{parts.netloc}/robots.txt", None, None, False)
-        host.robots_until = time.monotonic() + ROBOTS_TTL
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        result = await self._follow(robots_url, None, None, False, True, None, _Chain(self._chain_budget()))
+        robots.until = time.monotonic() + ROBOTS_TTL
         if isinstance(result, Page):
-            host.robots = Protego.parse(result.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
+            robots.rules = Protego.parse(result.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
+            crawl_delay = robots.rules.crawl_delay(self._agent)
+            if crawl_delay:
+                self.turns.set_delay(host_of(url), float(crawl_delay))
         elif isinstance(result, FetchFailure) and result.status is not None and 400 <= result.status < 500:
-            host.robots = None  # no robots.txt: everything is allowed
+            robots.rules = None  # no robots.txt: everything is allowed
         elif isinstance(result, FetchFailure) and result.status is not None:
-            host.robots = False  # the server fails (5xx): disallow, and ask again later
-            host.robots_until = time.monotonic() + ROBOTS_RETRY
+            robots.rules = False  # the server fails (5xx): disallow, and ask again later
+            robots.until = time.monotonic() + ROBOTS_RETRY
         else:
-            host.robots = None  # not reached at all: the page's own fetch will say why
-            host.robots_until = 0.0
+            robots.rules = None  # not reached at all: the page's own fetch will say why
+            robots.until = 0.0
+
+    def _chain_budget(self) -> float:
+        return self.settings.timeout.total_seconds() * 2
 
     async def _refuse(self, url: str) -> tuple[str, str] | None:
         """(kind, message) when `url` may not be fetched, else None."""
@@ -377,7 +376,13 @@ class Fetcher:
             return "invalid_url", f"not an http(s) URL: {url}"
         if self.settings.allow_private_addresses:
             return None
-        addresses = await _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        try:
+            async with asyncio.timeout(self.settings.timeout.total_seconds()):
+                addresses = await _resolve(
+                    parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+                )
+        except TimeoutError:
+            return "timeout", f"resolving {parts.hostname} timed out"
         if addresses is None:
             return "connect", f"cannot resolve {parts.hostname}"
         private = [address for address in addresses if not address.is_global]

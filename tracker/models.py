@@ -127,10 +127,14 @@ class Article(Base):
     """One story. `url` is its canonical URL; every URL that reaches it is in article_urls."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_status_next_check_at", "status", "next_check_at"),)
+    __table_args__ = (
+        Index("ix_articles_status_next_check_at", "status", "next_check_at"),
+        Index("ix_articles_host_next_check_at", "host", "next_check_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text, unique=True)
+    host: Mapped[str] = mapped_column(String(255))  # tracker.urls.host_of(url): politeness is per host
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
     first_seen_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.ACTIVE)
@@ -151,6 +155,16 @@ class Article(Base):
 
     source: Mapped[Source | None] = relationship()
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", order_by="ArticleUrl.id")
+
+
+class HostTurn(Base):
+    """When a host may next be asked, shared by every daemon on this database
+    (tracker.politeness: several daemons together keep the host's delay)."""
+
+    __tablename__ = "host_turns"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_start: Mapped[datetime]
 
 
 class ArticleUrl(Base):

@@ -39,6 +39,7 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -49,9 +50,9 @@ from tracker.analysis import Analysis, analyze
 from tracker.config import Config
 from tracker.confirm import agree, volatile_shapes, without_volatile
 from tracker.db import describe_error, transaction
-from tracker.diff import compare
+from tracker.diff import Changes, compare
 from tracker.extract import Extraction, SiteRules
-from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
+from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page, Postponed
 from tracker.identity import identity_keys, site_of
 from tracker.models import Article, ArticleStatus, Check, Outcome
 from tracker.normalize import Content, content_of
@@ -66,11 +67,18 @@ GONE_RECHECK = timedelta(days=1)
 LEASE = timedelta(minutes=10)
 
 
+class Deferred(StrEnum):
+    """A check that did not happen: its host's turn did not come before its batch ended.
+    Nothing is recorded; the article stays due."""
+
+    POSTPONED = "postponed"
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     article_id: int
     url: str
-    outcome: Outcome
+    outcome: Outcome | Deferred
     version_number: int | None = None
     changed: tuple[str, ...] = ()
     error_kind: str | None = None
@@ -149,24 +157,43 @@ class _Task:
     look: glance.Look | None = None  # set when this check may trust a quick look
     latest_number: int | None = None
     baseline_known: bool = True
+    not_after: float | None = None  # the first fetch's turn must come before this (monotonic)
 
 
 @dataclass(frozen=True, slots=True)
 class _Quick:
-    """A check the quick look found unchanged, to be written with the rest of its batch."""
+    """A check the quick look found unchanged, to be written with the rest of its batch
+    (what it keeps of the page is small: a batch may hold many)."""
 
     task: _Task
-    page: Page
+    final_url: str
+    status: int
+    size: int
+    etag: str | None
+    last_modified: str | None
     started: datetime
     duration_ms: int
 
+    @classmethod
+    def of(cls, task: _Task, page: Page, started: datetime, duration_ms: int) -> _Quick:
+        return cls(
+            task, page.final_url, page.status, page.size, page.etag, page.last_modified, started, duration_ms
+        )
 
-async def check_articles(runtime: Runtime, article_ids: list[int]) -> list[CheckResult]:
-    """Check these articles concurrently (the fetcher bounds what is in flight)."""
+
+async def check_articles(
+    runtime: Runtime, article_ids: list[int], *, not_after: float | None = None
+) -> list[CheckResult]:
+    """Check these articles concurrently (the fetcher bounds what is in flight and keeps
+    each host's pace). A check whose first request cannot get its host's turn before
+    `not_after` (`time.monotonic()`) is postponed: nothing is recorded, it stays due."""
     full_every = runtime.config.schedule.full_extraction_every
     with transaction(runtime.sessions) as session:
         volatile: dict[str, frozenset[str]] = {}
         tasks = [_task(session, article_id, volatile, full_every) for article_id in article_ids]
+    for task in tasks:
+        if task is not None:
+            task.not_after = not_after
     done = await asyncio.gather(*(_check(runtime, task) for task in tasks if task))
     results = [r for r in done if isinstance(r, CheckResult)]
     quick = [r for r in done if isinstance(r, _Quick)]
@@ -282,14 +309,18 @@ async def _check(runtime: Runtime, task: _Task) -> CheckResult | _Quick:
     started = runtime.clock()
     began = time.perf_counter()
     try:
-        result = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
+        result = await runtime.fetcher.fetch(
+            task.url, etag=task.etag, last_modified=task.last_modified, not_after=task.not_after
+        )
         if task.look is not None and isinstance(result, Page):
             rules = site_rules(runtime.config, result.final_url)
             if (
                 glance.fingerprint(result.html(), task.look.places, task.volatile, rules)
                 == task.look.fingerprint
             ):
-                return _Quick(task, result, started, _ms_since(began))
+                return _Quick.of(task, result, started, _ms_since(began))
+    except Postponed:
+        return _postponed(runtime, task)
     except Exception as error:
         return _internal_error(runtime, task, started, began, error)
     return await check_one(runtime, task, result, started=started, began=began)
@@ -308,7 +339,9 @@ async def check_one(
     began = began or time.perf_counter()
     try:
         if fetched is None:
-            fetched = await runtime.fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
+            fetched = await runtime.fetcher.fetch(
+                task.url, etag=task.etag, last_modified=task.last_modified, not_after=task.not_after
+            )
         first = await _analyzed(runtime, fetched, task.volatile)
         if not task.baseline_known:
             task.latest_hash, task.baseline_known = _baseline_hash(runtime, task), True
@@ -332,9 +365,19 @@ async def check_one(
                 now=runtime.clock(),
                 owner=runtime.owner,
             )
+    except Postponed:
+        return _postponed(runtime, task)
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
         return _internal_error(runtime, task, started, began, error)
     _log_check(task, result, _ms_since(began))
+    return result
+
+
+def _postponed(runtime: Runtime, task: _Task) -> CheckResult:
+    """Its host's turn did not come in time: nothing happened, the article stays due
+    (its lease is released with the rest of its batch)."""
+    result = CheckResult(task.article_id, task.url, Deferred.POSTPONED)
+    _log_check(task, result, 0)
     return result
 
 
@@ -375,11 +418,11 @@ def _store_quick(runtime: Runtime, quick: list[_Quick]) -> list[CheckResult]:
                         version_number=q.task.latest_number or 0,
                         started_at=q.started,
                         duration_ms=q.duration_ms,
-                        final_url=q.page.final_url,
-                        http_status=q.page.status,
-                        bytes=q.page.size,
-                        etag=q.page.etag,
-                        last_modified=q.page.last_modified,
+                        final_url=q.final_url,
+                        http_status=q.status,
+                        bytes=q.size,
+                        etag=q.etag,
+                        last_modified=q.last_modified,
                     )
                     for q in quick
                 ],
@@ -408,8 +451,10 @@ def store_check(
     now: datetime,
     owner: str = "tracker",
 ) -> CheckResult:
-    """Record one check's outcome, with a new version and revision when the content changed."""
-    article = session.get(Article, article_id)
+    """Record one check's outcome, with a new version and revision when the content changed.
+    The article's row is locked first (PostgreSQL: FOR UPDATE), so that two workers that
+    checked one story at once store it one after the other, each against the latest version."""
+    article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
     if article is None:
         raise LookupError(f"article {article_id} vanished during its check")
     fetched = first.result
@@ -498,7 +543,9 @@ def _page(
     _restore(session, article, now)
     _remember_urls(session, article, first.result, first.analysis.extraction, now)
     page = first.result
-    if baseline is not None and latest is not None and content.content_hash == baseline.content_hash:
+    same = baseline is not None and content.content_hash == baseline.content_hash
+    changes = compare(baseline, content) if baseline is not None and not same else None
+    if latest is not None and (same or (changes is not None and not changes.changed)):  # no edit
         article.etag, article.last_modified = page.etag, page.last_modified
         check.outcome, check.version_number = Outcome.UNCHANGED, latest.number
         _learn_look(article, [first, *confirmations], content, volatile)
@@ -507,7 +554,7 @@ def _page(
         return article, _soft_error(article, check, "the article's text collapsed against its last version")
     raw = config.database.store_raw_html
     _learn_look(article, [first, *confirmations], content, volatile)
-    return article, _new_version(session, article, check, first, content, latest, baseline, now, raw)
+    return article, _new_version(session, article, check, first, content, latest, changes, now, raw)
 
 
 def _learn_look(article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]) -> None:
@@ -559,7 +606,7 @@ def _new_version(
     first: Fetched,
     content: Content,
     latest: Any,
-    baseline: Content | None,
+    changes: Changes | None,
     now: datetime,
     store_raw_html: bool,
 ) -> CheckResult:
@@ -579,8 +626,7 @@ def _new_version(
         raw_html=page.html() if store_raw_html else None,
     )
     changed: tuple[str, ...] = ()
-    if latest is not None and baseline is not None:
-        changes = compare(baseline, content)
+    if latest is not None and changes is not None:
         repository.add_revision(session, article.id, latest.number, version.number, changes, now)
         changed = changes.changed
     article.etag, article.last_modified = page.etag, page.last_modified
@@ -597,6 +643,7 @@ def _identify(session: Session, article: Article, first: Fetched, now: datetime)
     keys = identity_keys(first.analysis.extraction, first.result.final_url)
     owner = repository.article_with_key(session, keys)
     if owner is not None and owner.id != article.id:
+        owner = session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
         if repository.latest_version(session, article.id) is None:
             log.info("%s is %s under another URL: one history", article.url, owner.url)
             repository.merge_into(session, article, owner, now)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from tracker.models import (
     ArticleUrl,
     Check,
     Event,
+    HostTurn,
     Outcome,
     Revision,
     Source,
@@ -34,7 +35,7 @@ from tracker.models import (
     VolatileText,
 )
 from tracker.normalize import Content
-from tracker.urls import try_normalize_url
+from tracker.urls import host_of, try_normalize_url
 
 MANUAL_SOURCE = "manual"
 
@@ -110,6 +111,7 @@ def add_article(
         with session.begin_nested():  # another worker may insert the same URL at this moment
             article = Article(
                 url=url,
+                host=host_of(url),
                 source=source,
                 first_seen_at=now,
                 status=ArticleStatus.ACTIVE,
@@ -158,28 +160,65 @@ def claim_due(
     owner: str,
     lease: timedelta,
     limit: int,
+    per_host: Callable[[str], int] | None = None,
     every_active: bool = False,
+    checked_before: datetime | None = None,
 ) -> list[int]:
-    """Lease up to `limit` due articles to `owner`; on PostgreSQL rows another worker
-    holds are skipped (FOR UPDATE SKIP LOCKED)."""
-    query = (
-        select(Article.id)
-        .where(Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)))
-        .where(or_(Article.lease_until.is_(None), Article.lease_until < now))
-        .order_by(Article.next_check_at, Article.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Lease up to `limit` due articles to `owner`, at most `per_host(host)` of each host
+    (what the host can answer, at its pace, before the batch must end), most overdue
+    first and taken from the hosts in turn, so a host with a long backlog never crowds
+    the others out of a batch. On PostgreSQL rows another worker holds are skipped
+    (FOR UPDATE SKIP LOCKED). `every_active`: every active article not checked since
+    `checked_before`, due or not (one cycle of `run --once --all`)."""
+    due = (
+        Article.status == ArticleStatus.ACTIVE
+        if every_active
+        else Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE))
     )
-    if every_active:
-        query = query.where(Article.status == ArticleStatus.ACTIVE)
-    else:
-        query = query.where(Article.next_check_at <= now)
-    ids = list(session.scalars(query))
+    when = (
+        or_(Article.last_checked_at.is_(None), Article.last_checked_at < checked_before)
+        if every_active and checked_before is not None
+        else Article.next_check_at <= now
+        if not every_active
+        else true()
+    )
+    rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
+    ranked = (
+        select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
+        .where(due, when, or_(Article.lease_until.is_(None), Article.lease_until < now))
+        .subquery()
+    )
+    candidates = session.execute(
+        select(ranked.c.id, ranked.c.host, ranked.c.rank)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.rank, ranked.c.next_check_at, ranked.c.id)
+    ).all()
+    budgets: dict[str, int] = {}
+    chosen: list[int] = []
+    for article_id, host, place in candidates:
+        if host not in budgets:
+            budgets[host] = per_host(host) if per_host is not None else limit
+        if place <= budgets[host]:
+            chosen.append(article_id)
+            if len(chosen) == limit:
+                break
+    if not chosen:
+        return []
+    ids = list(
+        session.scalars(
+            select(Article.id)
+            .where(Article.id.in_(chosen))
+            .where(or_(Article.lease_until.is_(None), Article.lease_until < now))
+            .order_by(Article.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
     if ids:
         session.execute(
             update(Article).where(Article.id.in_(ids)).values(lease_owner=owner, lease_until=now + lease)
         )
-    return ids
+    order = {article_id: index for index, article_id in enumerate(chosen)}
+    return sorted(ids, key=order.__getitem__)
 
 
 def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
@@ -378,7 +417,7 @@ def learn_volatile(session: Session, host: str, shapes: dict[str, str], now: dat
         VolatileText,
         [
             {"host": host, "shape_hash": digest, "shape": text[:2000], "first_seen_at": now}
-            for digest, text in shapes.items()
+            for digest, text in sorted(shapes.items())  # one order: concurrent writers lock rows alike
         ],
     )
 
@@ -435,4 +474,39 @@ def previous_outcome(session: Session, article_id: int) -> str | None:
         .where(Check.article_id == article_id)
         .order_by(Check.started_at.desc(), Check.id.desc())
         .limit(1)
+    )
+
+
+def book_host_turn(session: Session, host: str, delay: float) -> float:
+    """Book a request to `host` now, the next one `delay` seconds later, and return 0;
+    or return how many seconds remain before the host's booked next start. PostgreSQL
+    only: its clock is the one every daemon shares."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    now = func.clock_timestamp()
+    statement = pg_insert(HostTurn).values(host=host, next_start=now + timedelta(seconds=delay))
+    booking = statement.on_conflict_do_update(
+        index_elements=[HostTurn.host],
+        set_={"next_start": statement.excluded.next_start},
+        where=HostTurn.next_start <= now,
+    ).returning(HostTurn.host)
+    if session.execute(booking).first() is not None:
+        return 0.0
+    left = session.scalar(
+        select(func.extract("epoch", HostTurn.next_start - now)).where(HostTurn.host == host)
+    )
+    return max(0.001, float(left or 0))
+
+
+def hold_host_back(session: Session, host: str, seconds: float) -> None:
+    """No daemon asks `host` for `seconds` (its Retry-After). PostgreSQL only."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    until = func.clock_timestamp() + timedelta(seconds=seconds)
+    statement = pg_insert(HostTurn).values(host=host, next_start=until)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[HostTurn.host],
+            set_={"next_start": func.greatest(HostTurn.next_start, statement.excluded.next_start)},
+        )
     )

@@ -33,3 +33,19 @@ def try_normalize_url(url: str | None, base: str | None = None) -> str | None:
         return normalize_url(url, base)
     except (FetchError, ValueError):
         return None
+
+
+def host_of(url: str) -> str:
+    """The host that politeness is kept for: the lower-case host name, with the port
+    when it is not the scheme's default (`example.org`, `127.0.1.7:8080`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None or port == {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"

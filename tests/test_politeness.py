@@ -1,0 +1,216 @@
+"""Politeness on: the shipped ratios, scaled down in time so they run in seconds.
+
+The shipped config asks each host once a second (`per_host_delay: 1s`) with a
+20 s timeout, and a real publisher lists 100+ stories on one host, so a host's
+queue is many times longer than the timeout. Here the delay is 50 ms and the
+timeout 1 s: 150 stories on one host put the last one 7.5 s (and more, with the
+confirming fetches) behind the first. Waiting for a turn must never count as a
+timeout, and every edit must still be recorded once. Linux routes all of
+127.0.0.0/8 to loopback, so the many-hosts tests serve 40 hosts from 127.0.1.x.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import measure
+from tests.conftest import Tracker, make_config
+from tests.newsroom import Newsroom
+from tests.site import NewsSite, Response
+from tracker.daemon import check_due, run_once, runtime_for
+from tracker.models import Article, Check
+
+DELAY = 0.05
+SCALED = {"per_host_delay": f"{int(DELAY * 1000)}ms", "timeout": "1s", "per_host_concurrency": 2}
+
+
+def timeouts(tracker: Tracker) -> int:
+    with tracker.session() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(Check).where(Check.error_kind == "timeout"))
+        )
+
+
+JITTER = 0.01  # a request granted on time may reach the server a few ms late or early (a new connection)
+
+
+def gaps(site: NewsSite) -> list[float]:
+    """Between the requests the site received, in order of arrival."""
+    times = sorted(at for at, _path in site.requests)
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+def test_a_host_queue_many_times_its_timeout_loses_no_check(
+    site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    newsroom = Newsroom(site, seed=31, edit_share=0.3, moves=2)
+    newsroom.publish(150)
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}], fetch=SCALED)
+    began = time.monotonic()
+    report = measure.run(newsroom, tracker, cycles=3)
+    took = time.monotonic() - began
+    print("\n" + "\n".join(report.lines()), f"\n{len(site.requests)} requests in {took:.1f} s")
+    print(report.explain())
+    assert len(site.requests) * DELAY > 10 * 1.0, "the host's queue must be much longer than the timeout"
+    assert timeouts(tracker) == 0
+    assert report.edits >= 90
+    assert report.precision >= 0.995 and report.recall >= 0.995
+    assert report.split_histories == 0
+    assert min(gaps(site)) >= DELAY - JITTER, "a host asked faster than its delay"
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[NewsSite]]:
+    sites = [NewsSite(seed=100 + n, host=f"127.0.1.{n + 1}").start() for n in range(40)]
+    yield sites
+    for news in sites:
+        news.stop()
+
+
+def cycle(config: Any, tracker: Tracker, processes: int | None = 2) -> dict[str, int]:
+    async def go() -> dict[str, int]:
+        async with runtime_for(
+            config, tracker.sessions, lambda: datetime.now(UTC), processes=processes
+        ) as runtime:
+            return dict(await run_once(runtime))
+
+    return asyncio.run(go())
+
+
+def floor_and_span(sites: list[NewsSite], delay: float) -> tuple[float, float]:
+    """The politeness floor (the busiest host's requests, spaced by its delay) and the
+    time from the first request any host received to the last."""
+    times = [at for news in sites for at, _path in news.requests]
+    floor = max((len(news.requests) - 1) * delay for news in sites)
+    return floor, max(times) - min(times)
+
+
+def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
+    hosts: list[NewsSite], sqlite_url: str
+) -> None:
+    delay = 0.4
+    for news in hosts:
+        for _ in range(5):
+            news.add_story()
+    config = make_config(
+        sqlite_url,
+        sources=[{"name": "hosts", "feeds": [news.feed() for news in hosts]}],
+        fetch={"per_host_delay": f"{int(delay * 1000)}ms", "timeout": "1s"},
+    )
+    tracker = Tracker(config)
+    try:
+        began = time.monotonic()
+        outcomes = cycle(config, tracker)
+        took = time.monotonic() - began
+    finally:
+        tracker.close()
+    floor, span = floor_and_span(hosts, delay)
+    requests = sum(len(news.requests) for news in hosts)
+    print(
+        f"\n40 hosts: {outcomes}, {requests} requests, floor {floor:.2f} s, span {span:.2f} s,"
+        f" cycle {took:.2f} s"
+    )
+    assert outcomes == {"new_version": 200}
+    for news in hosts:
+        assert min(gaps(news)) >= delay - JITTER, f"{news.base} asked faster than its delay"
+    assert span <= 1.3 * floor + 0.5
+
+
+def test_a_slow_host_does_not_slow_the_others(hosts: list[NewsSite], sqlite_url: str) -> None:
+    slow, others = hosts[0], hosts[1:12]
+    for news in [slow, *others]:
+        for _ in range(2 if news is slow else 3):
+            news.add_story()
+    stories = list(slow.stories.values())
+    for story in stories:  # every page of the slow host takes 1.5 s to come
+        slow.route(story.path, lambda _r, s=story: Response(body=slow.render(s).encode(), delay=1.5))
+    config = make_config(
+        sqlite_url,
+        sources=[{"name": "hosts", "feeds": [news.feed() for news in [slow, *others]]}],
+        fetch={"per_host_delay": "100ms", "timeout": "3s", "per_host_concurrency": 1},
+    )
+    tracker = Tracker(config)
+    try:
+        outcomes = cycle(config, tracker)
+    finally:
+        tracker.close()
+    assert outcomes == {"new_version": 35}
+    slow_pages = [at for at, path in slow.requests if path.startswith("/news/")]
+    other_pages = [at for news in others for at, path in news.requests if path.startswith("/news/")]
+    start = min(slow_pages + other_pages)
+    print(
+        f"\nslow host's pages done after {max(slow_pages) - start:.1f} s,"
+        f" the others' after {max(other_pages) - start:.1f} s"
+    )
+    assert max(other_pages) - start < 2.0, "the other hosts waited for the slow one"
+    assert max(slow_pages) - start >= 3 * 1.5  # two stories, two fetches each, one at a time
+
+
+def test_a_crawl_delay_is_obeyed_and_what_waits_stays_due(hosts: list[NewsSite], sqlite_url: str) -> None:
+    """robots.txt asks for 0.5 s between requests (a 10 s Crawl-delay, scaled): a batch
+    planned before robots.txt was read gets through what it can and leaves the rest due:
+    no error, no back-off, no check recorded. The next cycle finishes the work at its pace."""
+    site, listing = hosts[0], hosts[1]  # the feed lives on another host, as DW's does
+    site.route(
+        "/robots.txt",
+        lambda _r: Response(
+            body=b"User-agent: *\nCrawl-delay: 0.5\n", headers={"Content-Type": "text/plain"}
+        ),
+    )
+    for _ in range(8):
+        site.add_story()
+    feed = listing.route(
+        "/feed.xml",
+        lambda _r: Response(
+            body=site.rss(list(site.stories.values())), headers={"Content-Type": "application/rss+xml"}
+        ),
+    )
+    config = make_config(
+        sqlite_url,
+        sources=[{"name": "sim", "feeds": [feed]}],
+        fetch={"per_host_delay": "20ms", "timeout": "1s", "obey_robots": True},
+        schedule={"batch_time": "2s"},
+    )
+    tracker = Tracker(config)
+
+    async def one_batch() -> list[Any]:
+        async with runtime_for(config, tracker.sessions, lambda: datetime.now(UTC)) as runtime:
+            from tracker.discovery import poll_sources
+
+            await poll_sources(runtime, every_endpoint=True)
+            return await check_due(runtime)
+
+    try:
+        results = asyncio.run(one_batch())
+        done = [r for r in results if r.outcome.value != "postponed"]
+        postponed = [r for r in results if r.outcome.value == "postponed"]
+        print(f"\none batch of 2 s at a 0.5 s Crawl-delay: {len(done)} checked, {len(postponed)} postponed")
+        assert done and postponed
+        assert {r.outcome.value for r in done} == {"new_version"}
+        with tracker.session() as session:
+            for result in postponed:
+                article = session.get(Article, result.article_id)
+                assert article is not None
+                assert article.consecutive_failures == 0 and article.lease_owner is None
+                assert article.next_check_at is not None and article.next_check_at <= datetime.now(UTC)
+                assert (
+                    session.scalar(
+                        select(func.count()).select_from(Check).where(Check.article_id == article.id)
+                    )
+                    == 0
+                )
+        time.sleep(0.5)  # the next run's first request keeps the pace too
+        outcomes = cycle(config, tracker, processes=None)
+        assert outcomes["new_version"] == len(postponed) and set(outcomes) <= {"new_version", "postponed"}
+        assert timeouts(tracker) == 0
+    finally:
+        tracker.close()
+    assert min(gaps(site)) >= 0.5 - JITTER, "the Crawl-delay was not kept"
