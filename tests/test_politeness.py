@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from tests import measure
@@ -214,3 +219,53 @@ def test_a_crawl_delay_is_obeyed_and_what_waits_stays_due(hosts: list[NewsSite],
     finally:
         tracker.close()
     assert min(gaps(site)) >= 0.5 - JITTER, "the Crawl-delay was not kept"
+
+
+def test_sigterm_during_a_long_queue_stops_at_once_and_leaves_the_rest_due(
+    site: NewsSite, tmp_path: Path
+) -> None:
+    """60 stories at 0.5 s a request: a 30 s queue. SIGTERM after 3 s: the daemon stops
+    within a few seconds (the checks in flight finish, the waiting ones are postponed),
+    records no failure, and the stories it did not reach are still due."""
+    for _ in range(60):
+        site.add_story()
+    database = f"sqlite:///{tmp_path / 'tracker.db'}"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": database},
+                "sources": [{"name": "sim", "feeds": [site.feed()]}],
+                "fetch": {"allow_private_addresses": True, "per_host_delay": "500ms", "timeout": "2s"},
+                "schedule": {"tick": "1s"},
+                "logging": {"level": "warning"},
+            }
+        )
+    )
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--config", str(config), "run"], stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(4)
+    began = time.monotonic()
+    daemon.send_signal(signal.SIGTERM)
+    _out, err = daemon.communicate(timeout=30)
+    took = time.monotonic() - began
+    print(f"\nSIGTERM with a 30 s queue: exit {daemon.returncode} in {took:.1f} s")
+    assert daemon.returncode == 0, err
+    assert took < 5
+    tracker = Tracker(make_config(database))
+    try:
+        with tracker.session() as session:
+            outcomes = dict(
+                session.execute(select(Check.outcome, func.count()).group_by(Check.outcome)).all()
+            )
+            due = session.scalar(
+                select(func.count()).select_from(Article).where(Article.next_check_at <= datetime.now(UTC))
+            )
+            leased = session.scalar(
+                select(func.count()).select_from(Article).where(Article.lease_owner.is_not(None))
+            )
+    finally:
+        tracker.close()
+    assert set(outcomes) == {"new_version"} and outcomes["new_version"] >= 2
+    assert due == 60 - outcomes["new_version"] and leased == 0

@@ -221,6 +221,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     await stop.wait()
     log.info("stopping: finishing %d running ticks", len(running))
     scheduler.pause()  # no new ticks; the running ones end after their batch (stop is set: no new claims)
+    runtime.fetcher.turns.postpone_all()  # checks still waiting for their host's turn stay due
     if running:
         _done, pending = await asyncio.wait(set(running), timeout=STOP_GRACE_SECONDS)
         for task in pending:

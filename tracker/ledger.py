@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +35,11 @@ class DatabaseLedger:
     async def hold_back(self, host: str, seconds: float) -> None:
         await asyncio.to_thread(self._hold_back, host, seconds)
 
+    async def not_before(self, host: str, moment: float) -> None:
+        # how long is left is read in the thread, just before the statement: a thread that
+        # ran late must not push the host's next start later than a delay after the request
+        await asyncio.to_thread(lambda: self._hold_back(host, moment - time.monotonic()))
+
     def _book(self, host: str, delay: float) -> float:
         try:
             with transaction(self._sessions) as session:
@@ -45,6 +51,8 @@ class DatabaseLedger:
         return wait
 
     def _hold_back(self, host: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
         try:
             with transaction(self._sessions) as session:
                 repository.hold_host_back(session, host, seconds)

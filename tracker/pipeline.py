@@ -312,6 +312,9 @@ async def _check(runtime: Runtime, task: _Task) -> CheckResult | _Quick:
         result = await runtime.fetcher.fetch(
             task.url, etag=task.etag, last_modified=task.last_modified, not_after=task.not_after
         )
+        # the check starts when its first request went out, not when it began to wait for its turn
+        started = runtime.clock() - timedelta(milliseconds=result.elapsed_ms)
+        began = time.perf_counter() - result.elapsed_ms / 1000
         if task.look is not None and isinstance(result, Page):
             rules = site_rules(runtime.config, result.final_url)
             if (

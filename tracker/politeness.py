@@ -11,8 +11,8 @@ A request asks for its turn on its host and is granted it when
 A request waiting for its turn holds nothing: no global slot is taken until it
 is sent, so one host's backlog never delays another host. Urgent requests (a
 confirming fetch, robots.txt) go before the others of their host. Among the
-hosts ready at one moment, the one whose next waiter has waited longest goes
-first, so hosts are served fairly whatever their backlog.
+hosts ready at one moment, the one served least recently goes first (round
+robin), so hosts are served fairly whatever their backlog.
 
 A request that cannot start before its `not_after` (its batch's end) is told
 so with `Postponed`: it is not a failure, the check stays due.
@@ -46,8 +46,11 @@ class Ledger(Protocol):
         seconds to wait when another process's turn comes first."""
 
     async def hold_back(self, host: str, seconds: float) -> None:
-        """No process may ask `host` for `seconds` (a Retry-After, or the delay after a
-        request that went out later than it was booked)."""
+        """No process may ask `host` for `seconds` (a Retry-After)."""
+
+    async def not_before(self, host: str, moment: float) -> None:
+        """No process may ask `host` before `moment` (`time.monotonic()` here): a delay
+        after a request that went out later than it was booked."""
 
 
 @dataclass(eq=False, slots=True)
@@ -100,6 +103,7 @@ class Turns:
         self._in_flight = 0
         self._timer: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     def set_delay(self, host: str, seconds: float) -> None:
         """The host's own delay (a robots.txt Crawl-delay), when longer than the default."""
@@ -116,6 +120,17 @@ class Turns:
         state.next_start = max(state.next_start, self._clock() + seconds)
         self._pump()
 
+    def postpone_all(self) -> None:
+        """Stopping: every request still waiting for its turn, and any asked later, is
+        postponed at once (what is in flight finishes)."""
+        self._stopping = True
+        for state in self._hosts.values():
+            for queue in state.queues:
+                while queue:
+                    waiter = queue.popleft()
+                    if not waiter.future.done():
+                        waiter.future.set_exception(Postponed())
+
     def sent(self, host: str) -> None:
         """The host's request has just gone out: its next turn is a delay from now, not
         from when this one was granted (a busy process may send a granted request late)."""
@@ -123,7 +138,8 @@ class Turns:
         state.last_start = self._clock()
         state.next_start = max(state.next_start, state.last_start + state.delay)
         if self.ledger is not None and state.delay > 0:  # another process's next turn counts from now too
-            task = asyncio.get_running_loop().create_task(self.ledger.hold_back(host, state.delay))
+            moment = state.last_start + state.delay
+            task = asyncio.get_running_loop().create_task(self.ledger.not_before(host, moment))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
@@ -140,6 +156,8 @@ class Turns:
     ) -> AsyncIterator[None]:
         """Wait for `host`'s turn; the request is sent inside the block.
         Raises `Postponed` when the turn cannot come before `not_after` (monotonic)."""
+        if self._stopping:
+            raise Postponed()
         state = self._host(host)
         since = self._clock()
         first = True
@@ -150,7 +168,7 @@ class Turns:
             if wait <= 0:
                 break
             first = False  # another process booked the host first: wait for its turn, at the front
-            state.next_start = max(state.next_start, self._clock() + wait)
+            state.next_start = self._clock() + wait  # this grant's own booking of the next start is void
             self._release(state)
         try:
             yield
@@ -216,10 +234,10 @@ class Turns:
             )
 
     def _choose(self, now: float) -> tuple[_Host | None, float]:
-        """The host whose turn it is (urgent first, then the longest waiting), and when
-        to look again should none be ready."""
+        """The host whose turn it is (urgent first, then the one served least recently),
+        and when to look again should none be ready."""
         best: _Host | None = None
-        best_key = (2, 0.0)
+        best_key = (2, 0.0, 0.0)
         wake = float("inf")
         for state in self._hosts.values():
             head = _live_head(state, now)
@@ -232,7 +250,7 @@ class Turns:
             if state.next_start > now:
                 wake = min(wake, state.next_start)
                 continue
-            key = (0 if head.urgent else 1, head.since)
+            key = (0 if head.urgent else 1, state.last_start, head.since)  # round robin over hosts
             if key < best_key:
                 best, best_key = state, key
         return best, wake

@@ -1,0 +1,57 @@
+"""Claiming a batch within each host's politeness budget (real SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import Tracker, make_config
+from tracker import repository
+from tracker.db import transaction
+from tracker.health import status
+from tracker.models import Article
+
+
+def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -> None:
+    tracker = Tracker(make_config(db_url))
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    try:
+        with transaction(tracker.sessions) as session:
+            for host, count in (("big.example", 50), ("small.example", 5), ("other.example:8080", 5)):
+                for n in range(count):
+                    article, _new = repository.add_article(
+                        session, f"http://{host}/news/{n}", source=None, now=now - timedelta(hours=1)
+                    )
+                    article.next_check_at = now - timedelta(minutes=n)  # the higher n, the longer overdue
+        budget = {"big.example": 10, "small.example": 3}
+        with transaction(tracker.sessions) as session:
+            ids = repository.claim_due(
+                session,
+                now=now,
+                owner="w1",
+                lease=timedelta(minutes=5),
+                limit=100,
+                per_host=lambda host: budget.get(host, 100),
+            )
+        with transaction(tracker.sessions) as session:
+            claimed = [session.get(Article, article_id) for article_id in ids]
+            by_host: dict[str, list[str]] = {}
+            for article in claimed:
+                assert article is not None and article.lease_owner == "w1"
+                by_host.setdefault(article.host, []).append(article.url.rsplit("/", 1)[1])
+            assert by_host == {
+                "big.example": [str(n) for n in range(49, 39, -1)],
+                "small.example": ["4", "3", "2"],
+                "other.example:8080": ["4", "3", "2", "1", "0"],
+            }
+            hosts_in_order = [article.host for article in claimed if article is not None]
+            assert len(set(hosts_in_order[:3])) == 3, "hosts are taken in turn, not one after another"
+            # a second worker gets what the first left, never the same articles
+            second = repository.claim_due(
+                session, now=now, owner="w2", lease=timedelta(minutes=5), limit=100, per_host=lambda _h: 100
+            )
+            assert not set(second) & set(ids) and len(second) == 60 - len(ids)
+            report = status(session, now)
+        behind = {row["host"]: row for row in report["hosts_behind"]}
+        assert behind["big.example"]["due"] == 50 and behind["big.example"]["behind_seconds"] == 49 * 60
+    finally:
+        tracker.close()
