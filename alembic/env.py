@@ -6,8 +6,8 @@ import os
 import sqlalchemy as sa
 from alembic import context
 
-from tracker.db import create_engine
-from tracker.models import Base
+from tracker.store.db import create_engine
+from tracker.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

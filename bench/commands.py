@@ -22,10 +22,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tracker import db
-from tracker.diff import compare
-from tracker.models import Article, Revision, Source, Version
-from tracker.normalize import make_content
+from tracker.core.diff import compare
+from tracker.core.normalize import make_content
+from tracker.store import db
+from tracker.store.models import Article, Revision, Source, Version
 
 OUT = Path(__file__).resolve().parent / "out"
 ARTICLES = 20_000

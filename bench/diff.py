@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from difflib import SequenceMatcher
 
-from tracker.diff import compare, diff_paragraphs, diff_words
-from tracker.normalize import make_content
+from tracker.core.diff import compare, diff_paragraphs, diff_words
+from tracker.core.normalize import make_content
 
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 VOCABULARY = (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import trafilatura
 
-from tracker.extract import extract
+from tracker.extraction.extract import extract
 
 PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "readability" / "test" / "test-pages"
 

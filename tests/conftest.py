@@ -3,7 +3,9 @@
 Databases: every test that takes `db_url` runs on SQLite, and on PostgreSQL
 when one answers at TRACKER_TEST_POSTGRES_URL (default: the local server,
 database `test`). With TRACKER_REQUIRE_POSTGRES=1 (as in CI) a missing
-PostgreSQL fails the run instead of skipping.
+PostgreSQL fails the run instead of skipping. The golden tests read
+../shared/corpus; with TRACKER_REQUIRE_CORPUS=1 (as in CI) a missing corpus
+fails the run too.
 """
 
 from __future__ import annotations
@@ -21,15 +23,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.site import NewsSite
-from tracker import db
 from tracker.config import Config, config_from_mapping
 from tracker.daemon import run_once, runtime_for
+from tracker.store import db
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+REQUIRE_CORPUS = os.environ.get("TRACKER_REQUIRE_CORPUS") == "1"
+
+
+def needs_corpus(folder: Path) -> pytest.MarkDecorator:
+    """For a module of golden tests over `folder` of ../shared/corpus: skipped, saying so,
+    when it is missing; with TRACKER_REQUIRE_CORPUS=1 (as in CI) a missing corpus fails."""
+    if not folder.is_dir() and REQUIRE_CORPUS:
+        pytest.fail(f"corpus not found at {folder} and TRACKER_REQUIRE_CORPUS=1", pytrace=False)
+    return pytest.mark.skipif(not folder.is_dir(), reason=f"corpus not found at {folder}: SKIPPED")
 
 
 def _postgres_problem() -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.newsroom import Newsroom, fields_order
-from tracker.models import Article, ArticleStatus, ArticleUrl, Revision, Version
+from tracker.store.models import Article, ArticleStatus, ArticleUrl, Revision, Version
 
 _TOKEN = re.compile(r"\w+")
 

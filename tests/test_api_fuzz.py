@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.histories import build_history
 from tests.site import NewsSite
-from tracker import db
 from tracker.config import load_config
+from tracker.store import db
 from tracker.web import create_app
 
 TOKEN = "a-long-enough-fuzzing-token"

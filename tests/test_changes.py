@@ -8,8 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from tests.site import INTERSTITIALS, NewsSite
-from tracker import history
-from tracker.models import Article, ArticleStatus, ArticleUrl, Check, Event, Revision, Version, VolatileText
+from tracker.read import history
+from tracker.store.models import (
+    Article,
+    ArticleStatus,
+    ArticleUrl,
+    Check,
+    Event,
+    Revision,
+    Version,
+    VolatileText,
+)
 
 
 def rows(tracker, model, *where):  # type: ignore[no-untyped-def]

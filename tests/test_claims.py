@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker, make_config
-from tracker import repository
-from tracker.db import transaction
-from tracker.health import status
-from tracker.models import Article
+from tracker.read.health import status
+from tracker.store import repository
+from tracker.store.db import transaction
+from tracker.store.models import Article
 
 
 def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -> None:

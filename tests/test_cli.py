@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 from tests.site import NewsSite
-from tracker import db
 from tracker.cli import main
+from tracker.store import db
 
 EXPORT_KEYS = {
     "id",

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tracker.config import ScheduleConfig, parse_duration
-from tracker.diff import compare, diff_words
+from tracker.core.diff import compare, diff_words
+from tracker.core.normalize import clean_text, make_content
+from tracker.core.policy import next_check_at
+from tracker.core.urls import normalize_url
 from tracker.errors import FetchError
-from tracker.normalize import clean_text, make_content
-from tracker.policy import next_check_at
-from tracker.urls import normalize_url
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.diff import compare, diff_paragraphs
-from tracker.normalize import make_content
+from tracker.core.diff import compare, diff_paragraphs
+from tracker.core.normalize import make_content
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BODY = (

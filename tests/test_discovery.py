@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.site import NewsSite, Request, Response
-from tracker.models import Article, SourceEndpoint, Version
+from tracker.store.models import Article, SourceEndpoint, Version
 
 
 def test_sitemap_index_gzipped_child_and_news_sitemap(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 
 from tests.site import NewsSite
-from tracker.extract import _with_dropped_headings, _with_repeats, extract
+from tracker.extraction.extract import _with_dropped_headings, _with_repeats, extract
 
 
 def blocks_of(html: str) -> list[tuple[str, str, object]]:

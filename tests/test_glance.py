@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.site import NewsSite, Story
-from tracker import glance
-from tracker.extract import SiteRules, extract
-from tracker.models import Article, Check, Outcome, Version
+from tracker.extraction import glance
+from tracker.extraction.extract import SiteRules, extract
+from tracker.store.models import Article, Check, Outcome, Version
 
 
 def learned(site: NewsSite, story: Story) -> tuple[glance.Look, str]:
@@ -126,25 +126,20 @@ def test_first_versions_on_a_calm_host_skip_most_confirming_fetches(
 
 
 def test_a_host_whose_fetches_disagree_is_never_calm() -> None:
-    from tracker.pipeline import CALM_AFTER, _confirm_first, _note_calm, _Task
+    from tracker.core.confirm import CalmHosts
 
-    class Run:  # what _confirm_first reads of a Runtime
-        def __init__(self) -> None:
-            self.calm: dict[str, int | None] = {}
-
-    run = Run()
-    first = _Task(1, "https://news.example/a-1", None, None, None)
+    calm = CalmHosts()
+    host = "news.example"
 
     def decide() -> bool:
-        confirmed = _confirm_first(run, first)  # type: ignore[arg-type]
+        confirmed = calm.confirm_first(host)
         if confirmed:
-            _note_calm(run, first, True)  # type: ignore[arg-type]
+            calm.note(host, True)
         return confirmed
 
-    assert all(decide() for _ in range(CALM_AFTER))
+    assert all(decide() for _ in range(calm.after))
     decisions = [decide() for _ in range(30)]
     assert decisions.count(True) == 3  # one in ten still confirmed
-    _note_calm(run, first, False)  # two fetches of a page disagreed
+    calm.note(host, False)  # two fetches of a page disagreed
     assert all(decide() for _ in range(50))
-    later = _Task(1, "https://news.example/a-1", None, None, "a-hash")  # not a first version
-    assert _confirm_first(Run(), later)  # type: ignore[arg-type]
+    assert CalmHosts().confirm_first(host)  # a new run starts from nothing known

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
-from tracker.listings import parse_feed, parse_sitemap, parse_url_list
+from tests.conftest import CORPUS, needs_corpus
+from tracker.extraction.listings import parse_feed, parse_sitemap, parse_url_list
 
 FEEDS = CORPUS / "feeds"
 # Fragments the feedjira suite keeps to test single entries: not whole feeds.
@@ -21,7 +21,7 @@ FRAGMENTS = {
     "TenderLovemakingFirstEntry.xml",
     "AtomEscapedHTMLInPreTag.xml",
 }
-pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"corpus not found at {FEEDS}")
+pytestmark = needs_corpus(FEEDS)
 
 
 def feed_files() -> list[Path]:

@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tracker import db
-from tracker.models import SEARCH_INDEX_OBJECTS, Base
+from tracker.store import db
+from tracker.store.models import SEARCH_INDEX_OBJECTS, Base
 
 
 def _modelled(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.site import NewsSite
-from tracker.models import Webhook
 from tracker.notify import Notifier
+from tracker.store.models import Webhook
 
 SECRET = "shared-secret"
 

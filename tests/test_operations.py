@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import Tracker
 from tests.site import NewsSite, Response
-from tracker import db
+from tracker.core.normalize import content_of
 from tracker.daemon import run_once, runtime_for
 from tracker.discovery import poll_sources
-from tracker.health import status
-from tracker.models import Article, Check, Version
-from tracker.normalize import content_of
+from tracker.read.health import status
+from tracker.store import db
+from tracker.store.models import Article, Check, Version
 
 FAST = {"tick": "1s", "steps": [{"age": "30d", "every": "1s"}], "retire_after": "60d"}
 

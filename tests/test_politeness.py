@@ -31,7 +31,7 @@ from tests.conftest import Tracker, make_config
 from tests.newsroom import Newsroom
 from tests.site import NewsSite, Response
 from tracker.daemon import check_due, run_once, runtime_for
-from tracker.models import Article, Check
+from tracker.store.models import Article, Check
 
 DELAY = 0.05
 SCALED = {"per_host_delay": f"{int(DELAY * 1000)}ms", "timeout": "1s", "per_host_concurrency": 2}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.site import NewsSite, Response
 from tracker.config import config_from_mapping
 from tracker.errors import ConfigError
-from tracker.models import Version
+from tracker.store.models import Version
 
 ODD_PAGE = """<html><head><title>Odd layout | Odd</title></head><body>
 <div class="c1"><p>Navigation home world sport business culture opinion weather</p></div>

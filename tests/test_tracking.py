@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.site import NewsSite, Response
-from tracker.models import Article, Check, Outcome, Revision, Version
+from tracker.store.models import Article, Check, Outcome, Revision, Version
 
 
 def versions(tracker, url: str) -> list[Version]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Turns (tracker.politeness) on a real event loop and clock, with small delays."""
+"""Turns (tracker.fetch.politeness) on a real event loop and clock, with small delays."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tracker.politeness import Postponed, Turns
+from tracker.fetch.politeness import Postponed, Turns
 
 
 async def ask(turns: Turns, host: str, log: list[tuple[str, float]], not_after: float | None = None) -> None:

@@ -22,8 +22,8 @@ from lxml import html as lxml_html
 
 from tests.histories import HOSTILE, build_history
 from tests.site import NewsSite
-from tracker import db
 from tracker.config import load_config
+from tracker.store import db
 from tracker.web import CSP, create_app
 
 TOKEN = "a-long-enough-test-token"
@@ -243,7 +243,7 @@ def test_openapi_schema_lists_every_json_endpoint(client: TestClient) -> None:
 
 def test_search_on_each_database(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]
     """FTS5 on SQLite, full-text search on PostgreSQL: the same answers through the API."""
-    from tracker.search import search
+    from tracker.read.search import search
 
     stories = [site.add_story(t, paragraphs=3) for t in ("jsonld", "meta")]
     stories[0].paragraphs[1] = "The harbour authority's <b>ferry</b> timetable changed overnight."

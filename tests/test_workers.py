@@ -29,8 +29,8 @@ from tests.newsroom import Newsroom
 from tests.site import NewsSite
 from tests.test_politeness import JITTER, gaps
 from tracker.daemon import runtime_for
-from tracker.models import Article, Revision, Version
 from tracker.pipeline import check_articles
+from tracker.store.models import Article, Revision, Version
 
 
 def fresh(postgres_database: str) -> str:

@@ -26,14 +26,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import db, repository
-from tracker.analysis import die_with_parent
 from tracker.config import Config
-from tracker.db import transaction
 from tracker.discovery import poll_sources
+from tracker.extraction.worker import die_with_parent
 from tracker.fetch import Fetcher
-from tracker.ledger import ledger_for
 from tracker.pipeline import LEASE, CheckResult, Deferred, Runtime, check_articles
+from tracker.store import db, repository
+from tracker.store.db import transaction
+from tracker.store.ledger import ledger_for
 
 log = logging.getLogger(__name__)
 

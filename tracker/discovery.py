@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import repository
-from tracker.db import transaction
+from tracker.extraction.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
 from tracker.fetch import FetchFailure, NotModified, Page
-from tracker.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
-from tracker.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
 from tracker.pipeline import Runtime
+from tracker.store import repository
+from tracker.store.db import transaction
+from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
 
 log = logging.getLogger(__name__)
 

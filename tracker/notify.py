@@ -35,12 +35,12 @@ import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.changes import ChangeFilter, ReportItem, report_items_after
 from tracker.config import ChangeFilterConfig, Config
-from tracker.db import transaction
-from tracker.feeds import entry_id
-from tracker.history import iso
-from tracker.models import Delivery, Revision, Webhook
+from tracker.read.atom import entry_id
+from tracker.read.history import iso
+from tracker.read.revisions import ChangeFilter, ReportItem, report_items_after
+from tracker.store.db import transaction
+from tracker.store.models import Delivery, Revision, Webhook
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The quick look: where an article's body lives on its page and the page's fingerprint,
-so an unchanged page is recognised without extracting it again (tracker.glance).
+so an unchanged page is recognised without extracting it again (tracker.extraction.glance).
 
 Revision ID: 0004
 Revises: 0003

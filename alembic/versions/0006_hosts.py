@@ -1,6 +1,6 @@
 """Politeness at scale: each article's host, so that a batch claims per host no more
 checks than the host can answer in time; and each host's next allowed start, so that
-several daemons on one database together keep its delay (tracker.politeness).
+several daemons on one database together keep its delay (tracker.fetch.politeness).
 
 Revision ID: 0006
 Revises: 0005
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tracker.urls import host_of
+from tracker.core.urls import host_of
 
 revision: str = "0006"
 down_revision: str | None = "0005"

@@ -1,0 +1,277 @@
+"""Commands that set up, run and feed tracker: init, run, add, check, serve, status."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+# Commands that fetch or render import what they need when they run: `history` and
+from tracker.cli.common import (
+    App,
+    echo_json,
+    json_option,
+    main,
+    pass_app,
+    run_async,
+    setup_logging,
+    utc_now,
+)
+from tracker.config import Config
+from tracker.core.urls import normalize_url
+from tracker.read import history
+from tracker.store import db, repository
+
+
+@main.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database, or upgrade it to the current schema."""
+    revision = db.upgrade(app.engine)
+    with db.transaction(db.session_factory(app.engine)) as session:
+        repository.sync_sources(session, app.config.sources, utc_now())
+    click.echo(f"database {db.redact(app.config.database.url)} at schema {revision}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one cycle, then exit.")
+@click.option("--all", "every_active", is_flag=True, help="With --once: check every active article.")
+@pass_app
+def run(app: App, once: bool, every_active: bool) -> None:
+    """Run the daemon until SIGINT/SIGTERM (or one cycle with --once).
+
+    \b
+    Example:
+      tracker run --once --all
+    """
+    setup_logging(app)
+    sessions = app.sessions
+    with db.single_writer(app.engine):
+        if once:
+            outcomes = run_async(_run_once(app.config, sessions, every_active))
+            click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
+            return
+        run_async(_run_daemon(app.config, sessions))
+
+
+async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
+    from tracker.daemon import extraction_processes, run_once, runtime_for
+
+    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
+        return await run_once(runtime, every_active=every_active)
+
+
+async def _run_daemon(config: Config, sessions: sessionmaker[Session]) -> None:
+    import asyncio
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    from tracker.daemon import extraction_processes, run_forever, runtime_for
+
+    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
+        await run_forever(runtime, stop)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--source", default=repository.MANUAL_SOURCE, show_default=True, help="Source to file the articles under."
+)
+@json_option
+@pass_app
+def add(app: App, urls: tuple[str, ...], source: str, as_json: bool) -> None:
+    """Track article URLs by hand; they are checked on the next cycle.
+
+    \b
+    Example:
+      tracker add https://example.org/world/story-123
+    """
+    normalized = [normalize_url(url) for url in urls]
+    now = utc_now()
+    rows = []
+    with app.transaction() as session:
+        source_row = repository.source_named(session, source, now)
+        for url in normalized:
+            article, created = repository.add_article(session, url, source=source_row, now=now)
+            rows.append({"id": article.id, "url": article.url, "added": created})
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['url']}\t{'added' if row['added'] else 'already tracked'}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Store nothing; print what was extracted.")
+@json_option
+@pass_app
+def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
+    """Check one article now (it is tracked if it was not).
+
+    \b
+    Example:
+      tracker check https://example.org/world/story-123 --dry-run
+    """
+    if dry_run:
+        result = run_async(_dry_run(app.config, normalize_url(url)))
+        echo_json(result) if as_json else _print_dry_run(result)
+        return
+    url = normalize_url(url)
+    with app.transaction() as session:
+        article, _created = repository.add_article(session, url, source=None, now=utc_now())
+        article_id = article.id
+    results = run_async(_check_now(app.config, app.sessions, article_id))
+    result = results[0]
+    data = {
+        "id": result.article_id,
+        "url": result.url,
+        "outcome": result.outcome.value,
+        "version": result.version_number,
+        "changed": list(result.changed),
+        "error_kind": result.error_kind,
+        "message": result.message,
+    }
+    if as_json:
+        echo_json(data)
+    else:
+        detail = result.message or (f"version {result.version_number}" if result.version_number else "")
+        changed = f" (changed: {', '.join(result.changed)})" if result.changed else ""
+        click.echo(f"{result.outcome.value}: {detail}{changed}")
+
+
+async def _check_now(config: Config, sessions: sessionmaker[Session], article_id: int) -> Any:
+    from tracker.daemon import runtime_for
+    from tracker.pipeline import check_articles
+
+    async with runtime_for(config, sessions, utc_now) as runtime:
+        return await check_articles(runtime, [article_id])
+
+
+async def _dry_run(config: Config, url: str) -> dict[str, Any]:
+    from tracker.extraction.worker import analyze
+    from tracker.fetch import Fetcher, Page
+    from tracker.pipeline import site_rules
+
+    async with Fetcher(config.fetch) as fetcher:
+        fetched = await fetcher.fetch(url)
+    if not isinstance(fetched, Page):
+        return {
+            "url": url,
+            "outcome": "error",
+            "error_kind": getattr(fetched, "kind", "not_modified"),
+            "message": getattr(fetched, "message", ""),
+            "http_status": fetched.status,
+        }
+    analysis = analyze(fetched.html(), fetched.final_url, site_rules(config, fetched.final_url))
+    content = analysis.extraction.content()
+    return {
+        "url": url,
+        "final_url": fetched.final_url,
+        "http_status": fetched.status,
+        "outcome": "soft_error" if analysis.problem else "ok",
+        "problem": analysis.problem,
+        "canonical_url": analysis.extraction.canonical_url,
+        "headline": content.headline,
+        "byline": content.byline,
+        "published_at": history.iso(content.published_at),
+        "updated_at": history.iso(content.updated_at),
+        "body": content.body_text,
+        "content_hash": content.content_hash,
+    }
+
+
+def _print_dry_run(result: dict[str, Any]) -> None:
+    for key in (
+        "url",
+        "final_url",
+        "http_status",
+        "outcome",
+        "problem",
+        "error_kind",
+        "message",
+        "canonical_url",
+        "headline",
+        "byline",
+        "published_at",
+        "updated_at",
+    ):
+        if result.get(key) is not None:
+            click.echo(f"{key}: {result[key]}")
+    if result.get("body"):
+        click.echo("\n" + result["body"])
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: web.port, 8000).")
+@pass_app
+def serve(app: App, host: str | None, port: int | None) -> None:
+    """Serve the history in a browser, as JSON under /api/, and as Atom feeds.
+
+    Pages need no JavaScript; the OpenAPI schema is at /openapi.json. Adding
+    articles over HTTP needs `web.token` in the config (off without it).
+
+    \b
+    Example:
+      tracker serve --port 8000
+    """
+    import uvicorn
+
+    from tracker.web import create_app
+
+    web = app.config.web
+    application = create_app(app.config, app.sessions)
+    uvicorn.run(application, host=host or web.host, port=port or web.port, log_level=app.config.logging.level)
+
+
+@main.command()
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Health: articles by state, checks due now, the last hour's outcomes, per host how
+    far behind its due checks are, and per source the share of checks that got the
+    article in the last day (warned when it drops).
+
+    \b
+    Example:
+      tracker status
+    """
+    from tracker.read.health import status as health
+
+    with app.transaction() as session:
+        report = health(session, utc_now())
+    if as_json:
+        echo_json(report)
+        return
+    articles = ", ".join(f"{state} {count}" for state, count in report["articles"].items())
+    click.echo(f"articles: {articles}; due now {report['due_now']}")
+    outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
+    click.echo(f"checks in the last hour: {outcomes}")
+    behind = report["hosts_behind"]
+    for row in behind[:HOSTS_SHOWN]:
+        click.echo(f"  {row['host']:<32} {row['due']:>6} due, the oldest {_ago(row['behind_seconds'])} late")
+    if len(behind) > HOSTS_SHOWN:
+        click.echo(
+            f"  ... and {len(behind) - HOSTS_SHOWN} more hosts with checks due (--json lists them all)"
+        )
+    for row in report["sources"]:
+        share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
+        click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
+        if row["warning"]:
+            click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
+
+
+HOSTS_SHOWN = 10
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

@@ -1,0 +1,164 @@
+"""A quick look at a page: is the article still as it was, without extracting it again?
+
+Most checks find nothing changed, and full extraction (trafilatura over the whole
+page) is most of their cost. When a check stores or confirms a version, tracker
+remembers where on the page the body lives ("places": the elements that hold
+its paragraphs, written as position-free XPaths such as
+`/html/body/main/article[@class='story']/div[@class='story-body']`) and a
+fingerprint of what extraction reads:
+
+- the fields the page declares (JSON-LD, meta, microdata, `<time>`, byline
+  elements, `<h1>`, `<title>`), read by the same code extraction uses;
+- the text blocks inside the places, in order, without furniture lines and
+  without the host's learned volatile text.
+
+The next check parses the page with lxml alone and computes the fingerprint
+again: the same, the article is unchanged. Anything else, including a page
+that declares no byline or no date (extraction would then lean on
+trafilatura's own metadata) or a site with `keep` rules, takes the full path.
+A place that moved, a new box outside the places: the fingerprint cannot see
+those, so every few checks (`schedule.full_extraction_every`) the full path
+runs anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from tracker.core.confirm import is_volatile
+from tracker.core.normalize import clean_text, is_chrome_line
+from tracker.extraction.declared import declared_fields
+from tracker.extraction.extract import SiteRules, drop_elements, parse_html
+
+_UNSEEN = frozenset(("script", "style", "noscript", "template", "svg"))
+_BLOCKS = frozenset(
+    (
+        "p", "div", "section", "article", "aside", "header", "footer", "main", "figure",
+        "figcaption", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table",
+        "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary",
+    )
+)  # fmt: skip
+_PARAGRAPHS = frozenset(
+    ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption")
+)
+_MAX_PLACES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """Where the body lives on a page, and the page's fingerprint."""
+
+    places: tuple[str, ...]
+    fingerprint: str
+
+
+def learn(
+    html: str, paragraphs: tuple[str, ...], volatile: frozenset[str], rules: SiteRules | None = None
+) -> Look | None:
+    """The look of a page whose extraction gave `paragraphs` (what the version holds)."""
+    tree = _tree(html, rules)
+    if tree is None or not paragraphs:
+        return None
+    places = _places(tree, frozenset(paragraphs))
+    if not places:
+        return None
+    fingerprint = _fingerprint(tree, places, volatile)
+    return Look(places, fingerprint) if fingerprint else None
+
+
+def fingerprint(
+    html: str, places: tuple[str, ...], volatile: frozenset[str], rules: SiteRules | None = None
+) -> str | None:
+    """The page's fingerprint over `places`; None when a quick look cannot vouch for it."""
+    tree = _tree(html, rules)
+    return _fingerprint(tree, places, volatile) if tree is not None else None
+
+
+def _tree(html: str, rules: SiteRules | None) -> lxml.html.HtmlElement | None:
+    if rules is not None and rules.keep:
+        return None
+    tree = parse_html(html)
+    if tree is not None and rules is not None:
+        drop_elements(tree, rules.drop)
+    return tree
+
+
+def _fingerprint(
+    tree: lxml.html.HtmlElement, places: tuple[str, ...], volatile: frozenset[str]
+) -> str | None:
+    declared = declared_fields(tree)
+    title = clean_text(tree.findtext(".//title"))
+    # without a declared byline or date, extraction would ask trafilatura's metadata
+    if not (declared.byline and declared.published_at and (declared.headline or declared.h1 or title)):
+        return None
+    try:
+        found = tree.xpath(" | ".join(places))
+    except etree.XPathError:
+        return None
+    if not found:
+        return None
+    digest = hashlib.sha256(repr(declared).encode())
+    digest.update(title.encode())
+    for place in found:
+        units: list[str] = []
+        _units(place, units)
+        for unit in units:
+            if not is_chrome_line(unit) and not is_volatile(unit, volatile):
+                digest.update(b"\x1f" + unit.encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _units(element: lxml.html.HtmlElement, out: list[str]) -> None:
+    """The text blocks of `element` as a reader sees them: each block element's own
+    text with its inline children, after the blocks nested in it."""
+    parts = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _UNSEEN:
+            if tag in _BLOCKS:
+                _units(child, out)
+            else:
+                parts.append(child.text_content())
+        parts.append(child.tail or "")
+    text = clean_text("".join(parts))
+    if text:
+        out.append(text)
+
+
+def _places(tree: lxml.html.HtmlElement, paragraphs: frozenset[str]) -> tuple[str, ...]:
+    """XPaths of the parents of the elements holding the paragraphs, most used first.
+    Paragraph-like elements are read first; containers (whose text is long, and costly
+    to gather for a whole page) only when those do not account for most paragraphs."""
+    counts: dict[str, int] = {}
+    found: set[str] = set()
+    for tags in (_PARAGRAPHS, _BLOCKS - _PARAGRAPHS):
+        for element in tree.iter(*tags):
+            parent = element.getparent()
+            text = clean_text(element.text_content())
+            if parent is None or text not in paragraphs:
+                continue
+            found.add(text)
+            path = _path(parent)
+            counts[path] = counts.get(path, 0) + 1
+        if len(found) * 2 >= len(paragraphs):
+            break
+    ranked = sorted(counts, key=counts.__getitem__, reverse=True)
+    return tuple(ranked[:_MAX_PLACES])
+
+
+def _path(element: lxml.html.HtmlElement) -> str:
+    steps = []
+    for node in [*reversed(list(element.iterancestors())), element]:
+        ident, classes = node.get("id"), node.get("class")
+        if ident and "'" not in ident:
+            steps.append(f"{node.tag}[@id='{ident}']")
+        elif classes and "'" not in classes:
+            steps.append(f"{node.tag}[@class='{classes}']")
+        else:
+            steps.append(str(node.tag))
+    return "/" + "/".join(steps)

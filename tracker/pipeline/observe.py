@@ -1,0 +1,148 @@
+"""Steps 1 and 4 (their network half), observe: what the site showed, as a value.
+
+The first fetch (conditional when a version exists), its quick look or its
+extraction, and the confirming fetches a difference asks for: a second fetch at
+once, and a third to arbitrate when those two disagree. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tracker.core.confirm import without_volatile
+from tracker.extraction import glance
+from tracker.extraction.identity import site_of
+from tracker.extraction.worker import Analysis
+from tracker.fetch import FetchResult, Page
+from tracker.pipeline.plan import Plan, know_baseline
+from tracker.pipeline.runtime import Runtime, site_rules
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One fetch of a page and, when it was a page, what it holds."""
+
+    result: FetchResult
+    analysis: Analysis | None = None
+
+    @property
+    def good(self) -> bool:
+        return isinstance(self.result, Page) and self.analysis is not None and not self.analysis.problem
+
+
+@dataclass(frozen=True, slots=True)
+class Quick:
+    """A check the quick look found unchanged, to be written with the rest of its batch
+    (what it keeps of the page is small: a batch may hold many)."""
+
+    plan: Plan
+    final_url: str
+    status: int
+    size: int
+    etag: str | None
+    last_modified: str | None
+    started: datetime
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Everything one check saw: the first fetch and the confirmations, and its times."""
+
+    plan: Plan
+    first: Fetched
+    started: datetime
+    began: float  # time.perf_counter() when the first request went out
+    confirmations: tuple[Fetched, ...] = field(default=())
+
+
+async def fetch_first(runtime: Runtime, plan: Plan) -> tuple[FetchResult, datetime, float]:
+    """Step 1: the first fetch, and when its request went out (the wait for the host's
+    turn is not part of the check). Raises `Postponed` when the turn did not come."""
+    result = await runtime.fetcher.fetch(
+        plan.url, etag=plan.etag, last_modified=plan.last_modified, not_after=plan.not_after
+    )
+    started = runtime.clock() - timedelta(milliseconds=result.elapsed_ms)
+    return result, started, time.perf_counter() - result.elapsed_ms / 1000
+
+
+def quick_look(
+    runtime: Runtime, plan: Plan, result: FetchResult, started: datetime, began: float
+) -> Quick | None:
+    """Step 1, the quick look: the page's fingerprint is the one kept at the last version."""
+    if plan.look is None or not isinstance(result, Page):
+        return None
+    rules = site_rules(runtime.config, result.final_url)
+    if glance.fingerprint(result.html(), plan.look.places, plan.volatile, rules) != plan.look.fingerprint:
+        return None
+    duration = int((time.perf_counter() - began) * 1000)
+    return Quick(
+        plan,
+        result.final_url,
+        result.status,
+        result.size,
+        result.etag,
+        result.last_modified,
+        started,
+        duration,
+    )
+
+
+async def observe(
+    runtime: Runtime, plan: Plan, result: FetchResult, started: datetime, began: float
+) -> Observation:
+    """Steps 1 and 4: extract the first fetch; on a difference, confirm it."""
+    first = await analyzed(runtime, result, plan.volatile)
+    know_baseline(runtime.sessions, plan)
+    confirmations: list[Fetched] = []
+    if needs_confirmation(plan, first) and (
+        not plan.first_version or runtime.calm.confirm_first(site_of(plan.url))
+    ):
+        confirmations.append(await confirming_fetch(runtime, plan, first))
+        if disagree(plan, first, confirmations[0]):
+            confirmations.append(
+                await analyzed(runtime, await runtime.fetcher.fetch(plan.url, urgent=True), plan.volatile)
+            )
+        if plan.first_version:
+            agreed = confirmations[0].good and not disagree(plan, first, confirmations[0])
+            runtime.calm.note(site_of(plan.url), agreed)
+    return Observation(plan, first, started, began, tuple(confirmations))
+
+
+async def analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str]) -> Fetched:
+    """The fetch with its page analyzed and, where one can be taken, its quick look."""
+    if isinstance(result, Page):
+        return Fetched(result, await runtime.analyze(result.html(), result.final_url, volatile))
+    return Fetched(result)
+
+
+async def confirming_fetch(runtime: Runtime, plan: Plan, first: Fetched) -> Fetched:
+    """The second fetch. When the first fetch's quick look shows it the same page, it is
+    not extracted again: it would give the first fetch's extraction."""
+    result = await runtime.fetcher.fetch(plan.url, urgent=True)
+    look = first.analysis.look if first.analysis else None
+    if isinstance(result, Page) and look and first.good:
+        rules = site_rules(runtime.config, result.final_url)
+        if glance.fingerprint(result.html(), look.places, plan.volatile, rules) == look.fingerprint:
+            return Fetched(result, first.analysis)
+    return await analyzed(runtime, result, plan.volatile)
+
+
+def needs_confirmation(plan: Plan, first: Fetched) -> bool:
+    return first.good and content_hash(first, plan.volatile) != plan.latest_hash
+
+
+def disagree(plan: Plan, first: Fetched, second: Fetched) -> bool:
+    return (
+        first.good
+        and second.good
+        and content_hash(first, plan.volatile) != content_hash(second, plan.volatile)
+    )
+
+
+def content_hash(fetched: Fetched, volatile: frozenset[str]) -> str | None:
+    if fetched.analysis is None:
+        return None
+    return without_volatile(fetched.analysis.extraction.content(), volatile).content_hash

@@ -1,0 +1,104 @@
+"""Is tracker working? Articles by state, checks due, recent outcomes, per host how far
+behind its due checks are (politeness bounds how fast a host is worked through), and per
+source the share of checks that got the article, with a warning when it drops
+(a redesign that breaks extraction shows up here first)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, func, select
+from sqlalchemy.orm import Session
+
+from tracker.store.models import Article, ArticleStatus, Check, Outcome, Source
+
+GOOD = (Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
+WARN_BELOW = 0.8
+WARN_DROP = 0.2
+MIN_CHECKS = 5
+
+
+def status(session: Session, now: datetime) -> dict[str, Any]:
+    by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
+    due = session.scalar(
+        select(func.count()).where(
+            Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)), Article.next_check_at <= now
+        )
+    )
+    last_hour = dict(
+        session.execute(
+            select(Check.outcome, func.count())
+            .where(Check.started_at >= now - timedelta(hours=1))
+            .group_by(Check.outcome)
+        ).all()
+    )
+    return {
+        "at": now.isoformat(),
+        "articles": {state.value: by_status.get(state.value, 0) for state in ArticleStatus},
+        "due_now": due or 0,
+        "checks_last_hour": {outcome.value: last_hour.get(outcome.value, 0) for outcome in Outcome},
+        "hosts_behind": _backlog(session, now),
+        "sources": _sources(session, now),
+    }
+
+
+def _backlog(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Per host with checks due: how many, and how long the oldest has waited (the most
+    behind first). A host asked once a second works through 3,600 checks an hour."""
+    rows = session.execute(
+        select(Article.host, func.count(), func.min(Article.next_check_at))
+        .where(Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)), Article.next_check_at <= now)
+        .group_by(Article.host)
+        .order_by(func.min(Article.next_check_at))
+    ).all()
+    return [
+        {"host": host, "due": int(count), "behind_seconds": int((now - oldest).total_seconds())}
+        for host, count, oldest in rows
+        if oldest is not None
+    ]
+
+
+def _sources(session: Session, now: datetime) -> list[dict[str, Any]]:
+    day = _shares(session, now - timedelta(days=1), now)
+    week = _shares(session, now - timedelta(days=8), now - timedelta(days=1))
+    rows = []
+    for name in sorted(set(day) | set(week)):
+        good, total = day.get(name, (0, 0))
+        before_good, before_total = week.get(name, (0, 0))
+        share = good / total if total else None
+        before = before_good / before_total if before_total else None
+        rows.append(
+            {
+                "source": name,
+                "checks_last_day": total,
+                "good_last_day": good,
+                "good_share": share,
+                "good_share_week_before": before,
+                "warning": _warning(share, before, total),
+            }
+        )
+    return rows
+
+
+def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+    good = func.sum(Check.outcome.in_(GOOD).cast(Integer()))
+    query = (
+        select(func.coalesce(Source.name, "-"), good, func.count())
+        .select_from(Check)
+        .join(Article, Article.id == Check.article_id)
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(Check.started_at >= start, Check.started_at < end)
+        .group_by(Source.name)
+    )
+    return {name: (int(good or 0), int(total)) for name, good, total in session.execute(query)}
+
+
+def _warning(share: float | None, before: float | None, total: int) -> str | None:
+    if share is None or total < MIN_CHECKS:
+        return None
+    if before is not None and share < before - WARN_DROP:
+        return f"extraction fell from {before:.0%} to {share:.0%} of checks: has the site changed its pages?"
+    if share < WARN_BELOW:
+        return f"only {share:.0%} of checks got the article"
+    return None

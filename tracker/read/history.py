@@ -1,0 +1,222 @@
+"""The read side: an article's history, diffs between versions, the export.
+
+The export is a contract (README, "Export format"): one JSON object an article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.core.normalize import content_of
+from tracker.errors import NotFoundError
+from tracker.read.revisions import REVISION_SUMMARY
+from tracker.store import repository
+from tracker.store.models import Article, Event, Revision, Source, Version
+
+if TYPE_CHECKING:
+    from tracker.core.diff import Changes
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def article_summary(session: Session, article: Article) -> dict[str, Any]:
+    versions = session.scalar(select(func.count()).where(Version.article_id == article.id)) or 0
+    return {
+        "id": article.id,
+        "url": article.url,
+        "source": article.source.name if article.source else None,
+        "status": article.status,
+        "first_seen_at": iso(article.first_seen_at),
+        "last_checked_at": iso(article.last_checked_at),
+        "last_changed_at": iso(article.last_changed_at),
+        "next_check_at": iso(article.next_check_at),
+        "versions": versions,
+    }
+
+
+def list_articles(
+    session: Session, *, changed_since: datetime | None = None, source: str | None = None
+) -> list[Article]:
+    query = select(Article).order_by(Article.id)
+    if changed_since is not None:
+        query = query.where(Article.last_changed_at >= changed_since)
+    if source:
+        query = query.join(Source, Source.id == Article.source_id).where(Source.name == source)
+    return list(session.scalars(query))
+
+
+def version_json(version: Version, *, with_body: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": version.number,
+        "fetched_at": iso(version.fetched_at),
+        "headline": version.headline,
+        "byline": version.byline,
+        "published_at": iso(version.published_at),
+        "updated_at": iso(version.updated_at),
+        "content_hash": version.content_hash,
+    }
+    if with_body:
+        data["body"] = version.body
+    return data
+
+
+def revision_json(revision: Revision) -> dict[str, Any]:
+    return {
+        "from": revision.from_number,
+        "to": revision.to_number,
+        "detected_at": iso(revision.detected_at),
+        "changed": list(revision.changed),
+        "trivial": revision.trivial,
+        "kinds": list(revision.kinds),
+        "significance": revision.significance,
+        "stats": dict(revision.stats),
+        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {"at": iso(event.at), "kind": event.kind, "detail": dict(event.detail)}
+
+
+def history(session: Session, article: Article) -> dict[str, Any]:
+    return {
+        **article_summary(session, article),
+        "aliases": repository.aliases_of(session, article.id),
+        "events": [event_json(e) for e in repository.events_of(session, article.id)],
+        "versions": [version_json(v, with_body=False) for v in repository.versions_of(session, article.id)],
+        "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
+    }
+
+
+def diff_between(
+    session: Session, article: Article, from_number: int | None, to_number: int | None
+) -> tuple[Version, Version, Changes]:
+    """The versions to compare (default: the last two) and their changes."""
+    latest = repository.latest_version(session, article.id)
+    if latest is None:
+        raise NotFoundError(f"article {article.id} has no version yet")
+    to_number = to_number or latest.number
+    from_number = from_number or max(1, to_number - 1)
+    new = repository.version_numbered(session, article.id, to_number)  # the one asked for, first
+    old = repository.version_numbered(session, article.id, from_number)
+    from tracker.core.diff import compare  # rapidfuzz: only commands that diff pay for its import
+
+    return old, new, compare(content_of(old), content_of(new))
+
+
+def export_article(session: Session, article: Article) -> dict[str, Any]:
+    """One line of the JSON Lines export (see README, "Export format")."""
+    aliases = [url for url in repository.aliases_of(session, article.id) if url != article.url]
+    versions = repository.versions_of(session, article.id)
+    canonical = next(
+        (v.extra.get("canonical_url") for v in reversed(versions) if v.extra.get("canonical_url")), None
+    )
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": canonical or article.url,
+        "aliases": aliases,
+        "source": article.source.name if article.source else None,
+        "status": article.status,
+        "first_seen_at": iso(article.first_seen_at),
+        "versions": [version_json(v) | {"body": v.body} for v in versions],
+        "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
+        "events": [event_json(e) for e in repository.events_of(session, article.id)],
+    }
+
+
+def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every article (changed since `since`, when given), in id order."""
+    query = select(Article).order_by(Article.id)
+    if since is not None:
+        query = query.where(Article.last_changed_at >= since)
+    for article in session.scalars(query.execution_options(yield_per=200)):
+        yield export_article(session, article)
+
+
+def timeline(session: Session, article: Article) -> dict[str, Any]:
+    """An article's history for a page: versions (no bodies), revisions (no diffs),
+    events and aliases, and every entry on one time line, oldest first."""
+    versions = session.execute(
+        select(Version.number, Version.fetched_at, Version.headline, Version.byline)
+        .where(Version.article_id == article.id)
+        .order_by(Version.number)
+    ).all()
+    revisions = session.execute(
+        select(*REVISION_SUMMARY).where(Revision.article_id == article.id).order_by(Revision.to_number)
+    ).all()
+    events = repository.events_of(session, article.id)
+    by_number = {r.to_number: r for r in revisions}
+    entries: list[dict[str, Any]] = []
+    for v in versions:
+        r = by_number.get(v.number)
+        entry: dict[str, Any] = {
+            "type": "version",
+            "at": iso(v.fetched_at),
+            "number": v.number,
+            "headline": v.headline,
+            "byline": v.byline,
+        }
+        if r is not None:
+            entry["revision"] = {
+                "from": r.from_number,
+                "to": r.to_number,
+                "detected_at": iso(r.detected_at),
+                "changed": list(r.changed),
+                "kinds": list(r.kinds),
+                "significance": r.significance,
+                "trivial": r.trivial,
+                "stats": dict(r.stats),
+            }
+        entries.append(entry)
+    entries.extend({"type": "event", **event_json(e)} for e in events)
+    entries.sort(key=lambda e: (e["at"] or "", 0 if e["type"] == "version" else 1))
+    latest = versions[-1] if versions else None
+    return {
+        **article_summary(session, article),
+        "headline": latest.headline if latest else None,
+        "aliases": [url for url in repository.aliases_of(session, article.id) if url != article.url],
+        "timeline": entries,
+    }
+
+
+def revision_with_neighbours(session: Session, article: Article, number: int) -> dict[str, Any]:
+    """The revision to version `number` of `article`, both its versions, and the numbers of
+    the revisions before and after it (None at either end). Raises NotFoundError."""
+    revision = session.scalar(
+        select(Revision).where(Revision.article_id == article.id, Revision.to_number == number)
+    )
+    if revision is None:
+        raise NotFoundError(f"article {article.id} has no revision to version {number}")
+    old = repository.version_numbered(session, article.id, revision.from_number)
+    new = repository.version_numbered(session, article.id, revision.to_number)
+    numbers = list(
+        session.scalars(
+            select(Revision.to_number).where(Revision.article_id == article.id).order_by(Revision.to_number)
+        )
+    )
+    index = numbers.index(number)
+    return {
+        "article": article,
+        "revision": revision,
+        "old": old,
+        "new": new,
+        "previous": numbers[index - 1] if index > 0 else None,
+        "next": numbers[index + 1] if index + 1 < len(numbers) else None,
+    }
+
+
+def latest_headline(session: Session, article_id: int) -> str | None:
+    return session.scalar(
+        select(Version.headline)
+        .where(Version.article_id == article_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    )

@@ -1,0 +1,167 @@
+"""Revisions across every article: the `changes` listing, reports and research exports.
+
+Listings are served by indexed queries on `revisions.detected_at` and never
+load a body; a report loads the two versions of each revision it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, cast, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from tracker.store.models import Article, Revision, Source, Version
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    """Which revisions: the options of `tracker changes`, `report` and `export`."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    field: str | None = None
+    kind: str | None = None
+    min_significance: float = 0.0
+    include_trivial: bool = False
+    article_id: int | None = None
+    limit: int | None = None
+    before: tuple[datetime, int] | None = None  # a cursor: older than this (detected_at, id)
+    after_id: int | None = None  # revisions stored after this one (notifications)
+
+
+def _filtered(query: Any, where: ChangeFilter) -> Any:
+    if where.since is not None:
+        query = query.where(Revision.detected_at >= where.since)
+    if where.until is not None:
+        query = query.where(Revision.detected_at < where.until)
+    if where.source:
+        query = query.where(Source.name == where.source)
+    if where.field:
+        query = query.where(cast(Revision.changed, String).like(f'%"{where.field}"%'))
+    if where.kind:
+        query = query.where(cast(Revision.kinds, String).like(f'%"{where.kind}"%'))
+    if where.min_significance:
+        query = query.where(Revision.significance >= where.min_significance)
+    if not where.include_trivial:
+        query = query.where(Revision.trivial.is_(False))
+    if where.article_id is not None:
+        query = query.where(Revision.article_id == where.article_id)
+    if where.after_id is not None:
+        query = query.where(Revision.id > where.after_id)
+    if where.before is not None:
+        query = query.where(tuple_(Revision.detected_at, Revision.id) < tuple_(*where.before))
+    return query.limit(where.limit) if where.limit else query
+
+
+# A revision without its diffs: what listings and timelines show.
+REVISION_SUMMARY = (
+    Revision.from_number,
+    Revision.to_number,
+    Revision.detected_at,
+    Revision.changed,
+    Revision.kinds,
+    Revision.significance,
+    Revision.trivial,
+    Revision.stats,
+)
+
+
+def recent_changes(session: Session, where: ChangeFilter) -> list[dict[str, Any]]:
+    """Revisions, newest first, with their article, source and new headline; no bodies."""
+    new = aliased(Version)
+    query = (
+        select(
+            Revision.id,
+            Revision.article_id,
+            *REVISION_SUMMARY,
+            Article.url,
+            Source.name,
+            new.headline,
+        )
+        .join(Article, Article.id == Revision.article_id)
+        .outerjoin(Source, Source.id == Article.source_id)
+        .join(new, and_(new.article_id == Revision.article_id, new.number == Revision.to_number))
+        .order_by(Revision.detected_at.desc(), Revision.id.desc())
+    )
+    return [
+        {
+            "revision_id": row.id,
+            "article_id": row.article_id,
+            "url": row.url,
+            "source": row.name,
+            "from": row.from_number,
+            "to": row.to_number,
+            "detected_at": row.detected_at.isoformat(),
+            "headline": row.headline,
+            "changed": list(row.changed),
+            "kinds": list(row.kinds),
+            "significance": row.significance,
+            "trivial": row.trivial,
+            "stats": dict(row.stats),
+        }
+        for row in session.execute(_filtered(query, where))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    """One revision with both versions, for a report."""
+
+    revision: Revision
+    url: str
+    source: str | None
+    old: Version
+    new: Version
+
+
+def _with_versions() -> Any:
+    """Revisions with their article's URL, source, and both versions."""
+    old, new = aliased(Version), aliased(Version)
+    return (
+        select(Revision, Article.url, Source.name, old, new)
+        .join(Article, Article.id == Revision.article_id)
+        .outerjoin(Source, Source.id == Article.source_id)
+        .join(old, and_(old.article_id == Revision.article_id, old.number == Revision.from_number))
+        .join(new, and_(new.article_id == Revision.article_id, new.number == Revision.to_number))
+    )
+
+
+def report_items(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions for a report, most significant first."""
+    query = _with_versions().order_by(
+        Revision.significance.desc(), Revision.detected_at.desc(), Revision.id.desc()
+    )
+    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+
+
+def iter_report_items(session: Session, where: ChangeFilter) -> Iterator[ReportItem]:
+    """Revisions in detection order, streamed (for exports)."""
+    query = _with_versions().order_by(Revision.detected_at, Revision.id).execution_options(yield_per=200)
+    for row in session.execute(_filtered(query, where)):
+        yield ReportItem(*row)
+
+
+def report_items_newest(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions with both versions, newest first (feeds, notifications)."""
+    query = _with_versions().order_by(Revision.detected_at.desc(), Revision.id.desc())
+    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+
+
+def report_items_after(session: Session, where: ChangeFilter) -> list[ReportItem]:
+    """Revisions with both versions in the order they were stored (notifications)."""
+    query = _with_versions().order_by(Revision.id)
+    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+
+
+def source_names(session: Session) -> list[str]:
+    """Every source's name, for a filter's choices."""
+    return list(session.scalars(select(Source.name).order_by(Source.name)))
+
+
+def has_source(session: Session, name: str) -> bool:
+    return session.scalar(select(Source.id).where(Source.name == name).limit(1)) is not None

@@ -1,0 +1,159 @@
+"""Engines, sessions and migrations.
+
+SQLite is tuned for a daemon (WAL, foreign keys, a busy timeout); PostgreSQL
+goes through psycopg 3. Migrations are Alembic's, run from `alembic/` beside
+the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
+# The newest migration in alembic/versions (a test keeps the two equal). Checking a
+# database against it is one query; Alembic itself is imported only to migrate.
+SCHEMA_REVISION = "0006"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
+    try:
+        engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        raise DatabaseError(f"cannot use database URL {redact(url)!r}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _tune_sqlite)
+    return engine
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with sessions() as session, session.begin():
+        yield session
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> str | None:
+    """Create or upgrade the schema to the newest migration; returns the revision."""
+    from alembic import command
+
+    _ensure_sqlite_directory(engine)
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as error:
+        raise DatabaseError(f"cannot upgrade {redact(str(engine.url))}: {describe_error(error)}") from None
+    return current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as error:
+        raise DatabaseError(f"cannot reach {redact(str(engine.url))}: {describe_error(error)}") from None
+
+
+def head_revision() -> str | None:
+    """The newest migration, read from alembic/versions."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def ensure_current(engine: Engine, *, upgrade_embedded: bool) -> None:
+    """Fail with a clear message unless the schema is at head; an embedded
+    (SQLite) database is upgraded in place when `upgrade_embedded` is set."""
+    if current_revision(engine) == SCHEMA_REVISION:
+        return
+    if upgrade_embedded and engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    raise DatabaseError(
+        f"database {redact(str(engine.url))} is not at the current schema: run `tracker init`"
+    )
+
+
+@contextmanager
+def single_writer(engine: Engine) -> Iterator[None]:
+    """On SQLite, hold the one writer's lock (a file beside the database) while a
+    daemon or cycle runs; a second one gets a clear error. PostgreSQL takes many."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    path = Path(database).with_name(Path(database).name + ".writer.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseError(
+                f"another tracker daemon is already writing {database}: SQLite takes one writer "
+                "(stop it, or use PostgreSQL to run several workers)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _ensure_sqlite_directory(engine: Engine) -> None:
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def describe_error(error: Exception) -> str:
+    """The first line of what the database driver said."""
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__

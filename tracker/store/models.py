@@ -1,0 +1,340 @@
+"""Tables (SQLAlchemy 2 typed ORM). The Alembic migration is the truth; a test
+checks that `upgrade head` matches these models.
+
+History rows (versions, revisions) are appended, never updated.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which keeps no offset) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: tracker stores aware UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class SourceKind(StrEnum):
+    FEED = "feed"
+    SITEMAP = "sitemap"
+    LIST = "list"
+
+
+class ArticleStatus(StrEnum):
+    ACTIVE = "active"
+    GONE = "gone"
+    RETIRED = "retired"
+
+
+class Outcome(StrEnum):
+    """What one check found."""
+
+    NEW_VERSION = "new_version"
+    UNCHANGED = "unchanged"
+    NOT_MODIFIED = "not_modified"
+    SOFT_ERROR = "soft_error"
+    ERROR = "error"
+    GONE = "gone"
+
+
+class Source(Base):
+    """A named source from config.yaml; `manual` holds articles added by hand."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+
+    endpoints: Mapped[list[SourceEndpoint]] = relationship(back_populates="source")
+
+
+class SourceEndpoint(Base):
+    """One feed, sitemap or URL list that a source is discovered from."""
+
+    __tablename__ = "source_endpoints"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    source: Mapped[Source] = relationship(back_populates="endpoints")
+
+
+class Article(Base):
+    """One story. `url` is its canonical URL; every URL that reaches it is in article_urls."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_status_next_check_at", "status", "next_check_at"),
+        Index("ix_articles_host_next_check_at", "host", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    host: Mapped[str] = mapped_column(String(255))  # tracker.core.urls.host_of(url): politeness is per host
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
+    first_seen_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.ACTIVE)
+    listed_published_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    last_checked_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    # the quick look (tracker.extraction.glance): where the body lives, the page's fingerprint,
+    # and how many checks in a row trusted it without extracting the page
+    look_places: Mapped[str | None] = mapped_column(Text)
+    look_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    quick_checks: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[Source | None] = relationship()
+    urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", order_by="ArticleUrl.id")
+
+
+class HostTurn(Base):
+    """When a host may next be asked, shared by every daemon on this database
+    (tracker.fetch.politeness: several daemons together keep the host's delay)."""
+
+    __tablename__ = "host_turns"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_start: Mapped[datetime]
+
+
+class ArticleUrl(Base):
+    """A URL that reaches an article: as discovered, a redirect target, a declared canonical."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    first_seen_at: Mapped[datetime]
+
+    article: Mapped[Article] = relationship(back_populates="urls")
+
+
+class Check(Base):
+    """One attempt to fetch an article, and its outcome."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_article_id_started_at", "article_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    duration_ms: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None]
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    bytes: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(Text)
+    version_number: Mapped[int | None]
+
+
+class Version(Base):
+    """An immutable snapshot of an article's editorial content."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    fetched_at: Mapped[datetime]
+    headline: Mapped[str | None] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Revision(Base):
+    """The change from one version of an article to the next."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "to_number"),
+        Index("ix_revisions_detected_at", "detected_at"),
+        ForeignKeyConstraint(
+            ["article_id", "from_number"],
+            ["versions.article_id", "versions.number"],
+            name="fk_revisions_from_version",
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["article_id", "to_number"],
+            ["versions.article_id", "versions.number"],
+            name="fk_revisions_to_version",
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE", name="fk_revisions_article_id_articles")
+    )
+    from_number: Mapped[int]
+    to_number: Mapped[int]
+    detected_at: Mapped[datetime]
+    changed: Mapped[list[Any]]
+    field_changes: Mapped[list[Any]]
+    body_diff: Mapped[list[Any]]
+    stats: Mapped[dict[str, Any]]
+    trivial: Mapped[bool] = mapped_column(Boolean, default=False)
+    kinds: Mapped[list[Any]] = mapped_column(default=list)
+    significance: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ArticleKey(Base):
+    """What identifies an article beyond its URLs: the canonical URL it declares, the
+    publisher's own id. A new URL whose page carries a known key is the same story."""
+
+    __tablename__ = "article_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    first_seen_at: Mapped[datetime]
+
+
+class Event(Base):
+    """Something that happened to an article besides a new version: gone, restored,
+    retired, merged (a second URL found to be the same story)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_article_id_at", "article_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class VolatileText(Base):
+    """A paragraph shape (numbers folded) seen to change between two fetches of a page
+    of this host moments apart: chrome, dropped from the host's pages before comparing."""
+
+    __tablename__ = "volatile_texts"
+    __table_args__ = (UniqueConstraint("host", "shape_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    shape_hash: Mapped[str] = mapped_column(String(64))
+    shape: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """Where a configured webhook is: the last revision it was sent, and its retry state."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    last_revision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """One POST a webhook answered with success: a revision, or a digest of many."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_webhook_id_source_at", "webhook_id", "source", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    source: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]
+    revisions: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Kept by the migrations, not by these models: the full-text index of versions
+# (an FTS5 table and its shadow tables on SQLite, a GIN index on PostgreSQL).
+SEARCH_INDEX_OBJECTS = frozenset(
+    {
+        "versions_fts",
+        "versions_fts_data",
+        "versions_fts_idx",
+        "versions_fts_docsize",
+        "versions_fts_config",
+        "ix_versions_search",
+    }
+)

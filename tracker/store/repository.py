@@ -1,0 +1,476 @@
+"""Reads and writes of tracker's tables. Every function takes a Session and never
+commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, insert, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from tracker.core.diff import Changes
+
+from tracker.config import SourceConfig
+from tracker.core.normalize import Content
+from tracker.core.urls import host_of, try_normalize_url
+from tracker.errors import NotFoundError
+from tracker.store.models import (
+    Article,
+    ArticleKey,
+    ArticleStatus,
+    ArticleUrl,
+    Check,
+    Event,
+    Outcome,
+    Revision,
+    Source,
+    SourceEndpoint,
+    SourceKind,
+    Version,
+    VolatileText,
+)
+
+MANUAL_SOURCE = "manual"
+
+
+def sync_sources(session: Session, sources: Sequence[SourceConfig], now: datetime) -> None:
+    """Make the sources and endpoints tables say what config.yaml says (endpoints no
+    longer listed are removed; their articles stay)."""
+    for config in sources:
+        source = source_named(session, config.name, now)
+        wanted = {
+            (kind, url)
+            for kind, urls in (
+                (SourceKind.FEED, config.feeds),
+                (SourceKind.SITEMAP, config.sitemaps),
+                (SourceKind.LIST, config.lists),
+            )
+            for url in urls
+        }
+        existing = {(e.kind, e.url): e for e in source.endpoints}
+        for key, endpoint in existing.items():
+            if key not in wanted:
+                session.delete(endpoint)
+        for kind, url in sorted(wanted - existing.keys()):
+            session.add(SourceEndpoint(source=source, kind=kind, url=url, next_poll_at=now))
+    session.flush()
+
+
+def source_named(session: Session, name: str, now: datetime) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, created_at=now)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def claim_endpoints(
+    session: Session, sources: Sequence[SourceConfig], now: datetime, *, every: bool = False
+) -> list[SourceEndpoint]:
+    """The endpoints due for a poll (all with `every`), each moved on to its next poll
+    time as it is claimed: on PostgreSQL rows another worker holds are skipped, so
+    one endpoint is polled by one worker at a time."""
+    query = select(SourceEndpoint).order_by(SourceEndpoint.id).with_for_update(skip_locked=True)
+    if not every:
+        query = query.where(or_(SourceEndpoint.next_poll_at.is_(None), SourceEndpoint.next_poll_at <= now))
+    endpoints = list(session.scalars(query))
+    intervals = {source.name: source.poll_interval for source in sources}
+    for endpoint in endpoints:
+        endpoint.next_poll_at = now + intervals.get(endpoint.source.name, timedelta(minutes=15))
+    return endpoints
+
+
+def find_article(session: Session, url: str) -> Article | None:
+    """The article any of whose URLs is `url` (already normalized)."""
+    return session.scalar(
+        select(Article).join(ArticleUrl, ArticleUrl.article_id == Article.id).where(ArticleUrl.url == url)
+    )
+
+
+def add_article(
+    session: Session,
+    url: str,
+    *,
+    source: Source | None,
+    now: datetime,
+    listed_published_at: datetime | None = None,
+) -> tuple[Article, bool]:
+    """The article for `url`, created (due now) when no article has that URL yet."""
+    existing = find_article(session, url)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():  # another worker may insert the same URL at this moment
+            article = Article(
+                url=url,
+                host=host_of(url),
+                source=source,
+                first_seen_at=now,
+                status=ArticleStatus.ACTIVE,
+                listed_published_at=listed_published_at,
+                next_check_at=now,
+                consecutive_failures=0,
+            )
+            session.add(article)
+            session.flush()
+            session.add(ArticleUrl(url=url, article_id=article.id, kind="discovered", first_seen_at=now))
+            session.flush()
+    except IntegrityError:
+        existing = find_article(session, url)
+        if existing is None:
+            raise
+        return existing, False
+    return article, True
+
+
+def add_alias(session: Session, article: Article, url: str, kind: str, now: datetime) -> bool:
+    """Record `url` as reaching `article` unless some article already has it."""
+    if session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == url)) is not None:
+        return False
+    session.add(ArticleUrl(url=url, article_id=article.id, kind=kind, first_seen_at=now))
+    session.flush()
+    return True
+
+
+def resolve_article(session: Session, reference: str) -> Article:
+    """An article by id or by any of its URLs; NotFoundError otherwise."""
+    reference = reference.strip()
+    if reference.isdigit():
+        article = session.get(Article, int(reference))
+    else:
+        url = try_normalize_url(reference)
+        article = find_article(session, url) if url else None
+    if article is None:
+        raise NotFoundError(f"no tracked article matches {reference!r}")
+    return article
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    per_host: Callable[[str], int] | None = None,
+    every_active: bool = False,
+    checked_before: datetime | None = None,
+) -> list[int]:
+    """Lease up to `limit` due articles to `owner`, at most `per_host(host)` of each host
+    (what the host can answer, at its pace, before the batch must end), most overdue
+    first and taken from the hosts in turn, so a host with a long backlog never crowds
+    the others out of a batch. On PostgreSQL rows another worker holds are skipped
+    (FOR UPDATE SKIP LOCKED). `every_active`: every active article not checked since
+    `checked_before`, due or not (one cycle of `run --once --all`)."""
+    due = (
+        Article.status == ArticleStatus.ACTIVE
+        if every_active
+        else Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE))
+    )
+    when = (
+        or_(Article.last_checked_at.is_(None), Article.last_checked_at < checked_before)
+        if every_active and checked_before is not None
+        else Article.next_check_at <= now
+        if not every_active
+        else true()
+    )
+    rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
+    ranked = (
+        select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
+        .where(due, when, or_(Article.lease_until.is_(None), Article.lease_until < now))
+        .subquery()
+    )
+    candidates = session.execute(
+        select(ranked.c.id, ranked.c.host, ranked.c.rank)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.rank, ranked.c.next_check_at, ranked.c.id)
+    ).all()
+    budgets: dict[str, int] = {}
+    chosen: list[int] = []
+    for article_id, host, place in candidates:
+        if host not in budgets:
+            budgets[host] = per_host(host) if per_host is not None else limit
+        if place <= budgets[host]:
+            chosen.append(article_id)
+            if len(chosen) == limit:
+                break
+    if not chosen:
+        return []
+    ids = list(
+        session.scalars(
+            select(Article.id)
+            .where(Article.id.in_(chosen))
+            .where(or_(Article.lease_until.is_(None), Article.lease_until < now))
+            .order_by(Article.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(Article).where(Article.id.in_(ids)).values(lease_owner=owner, lease_until=now + lease)
+        )
+    order = {article_id: index for index, article_id in enumerate(chosen)}
+    return sorted(ids, key=order.__getitem__)
+
+
+def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
+    """Release leases held by workers of `host` whose process is gone (a daemon killed
+    mid-cycle); leases of other machines expire on their own. Returns how many."""
+    owners = session.scalars(
+        select(Article.lease_owner).where(Article.lease_owner.like(f"{host}:%")).distinct()
+    )
+    dead = [
+        owner
+        for owner in owners
+        if owner and owner.rpartition(":")[2].isdigit() and not alive(int(owner.rpartition(":")[2]))
+    ]
+    if not dead:
+        return 0
+    result = session.execute(
+        update(Article).where(Article.lease_owner.in_(dead)).values(lease_owner=None, lease_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release(session: Session, article_ids: Iterable[int], owner: str) -> None:
+    session.execute(
+        update(Article)
+        .where(Article.id.in_(list(article_ids)))
+        .where(Article.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def latest_version_number(session: Session, article_id: int) -> int | None:
+    return session.scalar(select(func.max(Version.number)).where(Version.article_id == article_id))
+
+
+def latest_version(session: Session, article_id: int) -> Version | None:
+    return session.scalar(
+        select(Version).where(Version.article_id == article_id).order_by(Version.number.desc()).limit(1)
+    )
+
+
+def add_version(
+    session: Session,
+    article: Article,
+    content: Content,
+    *,
+    fetched_at: datetime,
+    extra: dict[str, Any],
+    raw_html: str | None,
+) -> Version:
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.article_id == article.id)) or 0
+    ) + 1
+    version = Version(
+        article_id=article.id,
+        number=number,
+        fetched_at=fetched_at,
+        headline=content.headline or None,
+        byline=content.byline or None,
+        body=content.body_text,
+        published_at=content.published_at,
+        updated_at=content.updated_at,
+        extra=extra,
+        content_hash=content.content_hash,
+        raw_html=zlib.compress(raw_html.encode("utf-8"), 6) if raw_html is not None else None,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def add_revision(
+    session: Session,
+    article_id: int,
+    from_number: int,
+    to_number: int,
+    changes: Changes,
+    detected_at: datetime,
+) -> Revision:
+    revision = Revision(
+        article_id=article_id,
+        from_number=from_number,
+        to_number=to_number,
+        detected_at=detected_at,
+        changed=list(changes.changed),
+        field_changes=list(changes.field_changes),
+        body_diff=list(changes.body_diff),
+        stats=changes.stats,
+        trivial=changes.trivial,
+        kinds=list(changes.kinds),
+        significance=changes.significance,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def record_check(session: Session, check: Check) -> None:
+    session.add(check)
+
+
+@dataclass(frozen=True, slots=True)
+class QuickCheck:
+    """An unchanged check found by the quick look: nothing but the check to write."""
+
+    article_id: int
+    version_number: int
+    started_at: datetime
+    duration_ms: int
+    final_url: str
+    http_status: int
+    bytes: int
+    etag: str | None
+    last_modified: str | None
+
+
+def record_quick_unchanged(
+    session: Session, checks: Sequence[QuickCheck], schedule: Callable[[Article], None], *, owner: str
+) -> None:
+    """Write unchanged checks together: one query for their articles, one insert for the checks."""
+    articles = {
+        a.id: a
+        for a in session.scalars(select(Article).where(Article.id.in_([c.article_id for c in checks])))
+    }
+    rows = []
+    for check in checks:
+        article = articles.get(check.article_id)
+        if article is None:
+            continue  # deleted meanwhile
+        article.etag, article.last_modified = check.etag, check.last_modified
+        article.consecutive_failures = 0
+        article.quick_checks += 1
+        schedule(article)
+        if article.lease_owner == owner:
+            article.lease_owner, article.lease_until = None, None
+        row = asdict(check)
+        del row["etag"], row["last_modified"]
+        rows.append(row | {"outcome": Outcome.UNCHANGED.value})
+    if rows:
+        session.execute(insert(Check), rows)
+
+
+def versions_of(session: Session, article_id: int) -> list[Version]:
+    return list(
+        session.scalars(select(Version).where(Version.article_id == article_id).order_by(Version.number))
+    )
+
+
+def revisions_of(session: Session, article_id: int) -> list[Revision]:
+    return list(
+        session.scalars(
+            select(Revision).where(Revision.article_id == article_id).order_by(Revision.to_number)
+        )
+    )
+
+
+def version_numbered(session: Session, article_id: int, number: int) -> Version:
+    version = session.scalar(
+        select(Version).where(Version.article_id == article_id, Version.number == number)
+    )
+    if version is None:
+        raise NotFoundError(f"article {article_id} has no version {number}")
+    return version
+
+
+def aliases_of(session: Session, article_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id)
+        )
+    )
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, so concurrent workers may insert the same row."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(model).values(rows).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(model).values(rows).on_conflict_do_nothing())
+    else:
+        session.execute(insert(model).prefix_with("IGNORE"), rows)
+
+
+def volatile_shapes(session: Session, host: str) -> frozenset[str]:
+    return frozenset(session.scalars(select(VolatileText.shape_hash).where(VolatileText.host == host)))
+
+
+def learn_volatile(session: Session, host: str, shapes: dict[str, str], now: datetime) -> None:
+    """Remember paragraph shapes (hash -> shape) that changed between two fetches of `host`."""
+    insert_ignoring_duplicates(
+        session,
+        VolatileText,
+        [
+            {"host": host, "shape_hash": digest, "shape": text[:2000], "first_seen_at": now}
+            for digest, text in sorted(shapes.items())  # one order: concurrent writers lock rows alike
+        ],
+    )
+
+
+def article_with_key(session: Session, keys: Iterable[str]) -> Article | None:
+    keys = list(keys)
+    if not keys:
+        return None
+    return session.scalar(
+        select(Article)
+        .join(ArticleKey, ArticleKey.article_id == Article.id)
+        .where(ArticleKey.key.in_(keys))
+        .order_by(Article.id)
+        .limit(1)
+    )
+
+
+def add_keys(session: Session, article_id: int, keys: Iterable[str], now: datetime) -> None:
+    insert_ignoring_duplicates(
+        session, ArticleKey, [{"key": key, "article_id": article_id, "first_seen_at": now} for key in keys]
+    )
+
+
+def record_event(session: Session, article_id: int, kind: str, now: datetime, **detail: Any) -> None:
+    session.add(Event(article_id=article_id, at=now, kind=kind, detail=detail))
+
+
+def events_of(session: Session, article_id: int) -> list[Event]:
+    return list(
+        session.scalars(select(Event).where(Event.article_id == article_id).order_by(Event.at, Event.id))
+    )
+
+
+def merge_into(session: Session, duplicate: Article, target: Article, now: datetime) -> None:
+    """`duplicate` (a URL found to be `target`'s story, with no versions of its own)
+    becomes part of `target`: its URLs turn into aliases and its checks move over."""
+    session.execute(
+        update(ArticleUrl)
+        .where(ArticleUrl.article_id == duplicate.id)
+        .values(article_id=target.id, kind="moved")
+    )
+    session.execute(update(Check).where(Check.article_id == duplicate.id).values(article_id=target.id))
+    session.execute(update(Event).where(Event.article_id == duplicate.id).values(article_id=target.id))
+    session.execute(delete(ArticleKey).where(ArticleKey.article_id == duplicate.id))
+    record_event(session, target.id, "merged", now, url=duplicate.url)
+    session.flush()
+    session.delete(duplicate)
+    session.flush()
+
+
+def previous_outcome(session: Session, article_id: int) -> str | None:
+    return session.scalar(
+        select(Check.outcome)
+        .where(Check.article_id == article_id)
+        .order_by(Check.started_at.desc(), Check.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,76 @@
+"""`tracker serve`: the history in a browser, as JSON, and as Atom feeds (an entry point).
+
+Pages are rendered on the server (Jinja2, autoescaped) and need no JavaScript;
+each has a JSON twin under `/api/` with the same filters, and every listing pages
+with an opaque cursor. The OpenAPI schema is at `/openapi.json`. One router a
+concern (`changes`, `articles`, `search`, `sources`, `feeds`); the queries live on
+the read side (`tracker.read`); `create_app` only wires them.
+
+Safety: article text is untrusted. Templates escape it, diffs are escaped before
+they are marked up, and every response carries a Content-Security-Policy that
+allows no script at all. Writing (adding articles) needs `Authorization: Bearer
+<web.token>`; without a configured token, writing over HTTP is off. No endpoint
+fetches a URL a visitor gives: an added article is checked by the daemon.
+
+Rule: routers read through `tracker.read` and write through `tracker.store`;
+nothing below the entry points imports this package.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tracker.config import Config
+from tracker.read.report import environment
+from tracker.web import articles, changes, feeds, search, sources
+
+__all__ = ["CSP", "create_app"]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+CSS = Path(__file__).resolve().parents[1] / "templates" / "tracker.css"
+
+
+def create_app(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
+    """The web application over this database."""
+    app = FastAPI(
+        title="tracker",
+        summary="The change history of news articles: revisions, diffs, search, feeds.",
+        version="1",
+        docs_url=None,  # Swagger UI needs scripts the Content-Security-Policy forbids
+        redoc_url=None,
+    )
+    app.state.config, app.state.sessions, app.state.templates = config, sessions, environment()
+    app.middleware("http")(secure_headers)
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    for router in (changes.router, articles.router, search.router, sources.router, feeds.router):
+        app.include_router(router)
+    app.add_api_route("/static/tracker.css", stylesheet, include_in_schema=False)
+    return app
+
+
+async def secure_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+    response: Response = await call_next(request)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if request.url.path.startswith(("/api/", "/feeds/")):
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+    template = request.app.state.templates.get_template("error.html.j2")
+    body = template.render(status=error.status_code, detail=error.detail)
+    return HTMLResponse(body, status_code=error.status_code, headers=error.headers)
+
+
+def stylesheet() -> Response:
+    return Response(CSS.read_text(encoding="utf-8"), media_type="text/css")
