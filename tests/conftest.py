@@ -78,7 +78,11 @@ def postgres_database() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tracker.db'}"
-    url: str = request.getfixturevalue("postgres_database")
+    return emptied(request.getfixturevalue("postgres_database"))
+
+
+def emptied(url: str) -> str:
+    """The PostgreSQL database at `url` with its schema dropped and made anew."""
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))

@@ -24,22 +24,13 @@ import yaml
 from sqlalchemy import select
 
 from tests import measure
-from tests.conftest import Tracker, make_config
+from tests.conftest import Tracker, emptied, make_config
 from tests.newsroom import Newsroom
 from tests.site import NewsSite
 from tests.test_politeness import JITTER, gaps
 from tracker.daemon import runtime_for
 from tracker.pipeline import check_articles
 from tracker.store.models import Article, Revision, Version
-
-
-def fresh(postgres_database: str) -> str:
-    engine = sa.create_engine(postgres_database)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return postgres_database
 
 
 def history_problems(tracker: Tracker) -> list[str]:
@@ -74,7 +65,7 @@ def test_two_workers_checking_one_story_at_once_store_its_edit_once(
     edit, as versions 2 and 3. Two threads, each its own event loop, runtime and owner,
     check the same 40 edited stories at the same moment."""
     config = make_config(
-        fresh(postgres_database),
+        emptied(postgres_database),
         sources=[{"name": "sim", "feeds": [site.feed()]}],
         fetch={"per_host_concurrency": 40, "concurrency": 40},
     )
@@ -146,7 +137,7 @@ def test_three_workers_at_the_pace_of_one_host_record_every_edit_once(
     apart at most (the shipped 1 s, scaled), stories edited and moved (the old URL 301s to
     the new slug and the feed lists the new one) between cycles."""
     delay = 0.1
-    database = fresh(postgres_database)
+    database = emptied(postgres_database)
     newsroom = Newsroom(site, seed=41, edit_share=0.35, moves=2)
     newsroom.publish(20)
     settings = {
