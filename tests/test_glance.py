@@ -16,7 +16,7 @@ from tracker.extraction.extract import SiteRules, extract
 from tracker.store.models import Article, Check, Outcome, Version
 
 
-def learned(site: NewsSite, story: Story) -> tuple[glance.Look, str]:
+def learned(site: NewsSite, story: Story) -> tuple[glance.Glance, str]:
     url = site.url(story.path)
     html = httpx.get(url).text
     look = glance.learn(html, extract(html, url).paragraphs, frozenset())

@@ -37,8 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import ChangeFilterConfig, Config
 from tracker.read.atom import entry_id
-from tracker.read.history import iso
-from tracker.read.revisions import ChangeFilter, ReportItem, report_items_after
+from tracker.read.revisions import RevisionFilter, RevisionWithVersions, report_items_after
+from tracker.read.shapes import revision_json
 from tracker.store.db import transaction
 from tracker.store.models import Delivery, Revision, Webhook
 
@@ -82,7 +82,7 @@ def _name(kind: str, url: str, where: ChangeFilterConfig) -> str:
     return f"{kind}:{digest[:32]}"
 
 
-def revision_payload(item: ReportItem, base_url: str | None) -> dict[str, Any]:
+def revision_payload(item: RevisionWithVersions, base_url: str | None) -> dict[str, Any]:
     revision = item.revision
     payload = {
         "type": "revision",
@@ -92,15 +92,7 @@ def revision_payload(item: ReportItem, base_url: str | None) -> dict[str, Any]:
         "url": item.url,
         "source": item.source,
         "headline": item.new.headline,
-        "from": revision.from_number,
-        "to": revision.to_number,
-        "detected_at": iso(revision.detected_at),
-        "changed": list(revision.changed),
-        "kinds": list(revision.kinds),
-        "significance": revision.significance,
-        "trivial": revision.trivial,
-        "stats": dict(revision.stats),
-        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
+        **revision_json(revision),
     }
     if base_url:
         payload["link"] = (
@@ -109,7 +101,9 @@ def revision_payload(item: ReportItem, base_url: str | None) -> dict[str, Any]:
     return payload
 
 
-def digest_payload(source: str | None, items: list[ReportItem], base_url: str | None) -> dict[str, Any]:
+def digest_payload(
+    source: str | None, items: list[RevisionWithVersions], base_url: str | None
+) -> dict[str, Any]:
     summaries = []
     for item in items:
         full = revision_payload(item, base_url)
@@ -171,7 +165,7 @@ class Notifier:
                 with transaction(self.sessions) as session:
                     state = session.get(Webhook, state_id)
                     assert state is not None
-                    where = ChangeFilter(
+                    where = RevisionFilter(
                         **destination.filter.model_dump(), after_id=state.last_revision_id, limit=BATCH
                     )
                     items = report_items_after(session, where)
@@ -193,13 +187,13 @@ class Notifier:
             self._release(state_id)
 
     def _payloads(
-        self, session: Session, state_id: int, destination: Destination, items: list[ReportItem]
+        self, session: Session, state_id: int, destination: Destination, items: list[RevisionWithVersions]
     ) -> list[tuple[str | None, list[int], dict[str, Any]]]:
         """(source, revision ids, payload), ordered by their first revision: one payload per
         revision, or one digest for a source with more revisions than this hour allows."""
         base = self.config.web.base_url
         hour_ago = self.clock() - timedelta(hours=1)
-        by_source: dict[str | None, list[ReportItem]] = {}
+        by_source: dict[str | None, list[RevisionWithVersions]] = {}
         for item in items:
             by_source.setdefault(item.source, []).append(item)
         out: list[tuple[str | None, list[int], dict[str, Any]]] = []

@@ -152,9 +152,9 @@ def filter_options(function: F) -> F:
 def change_filter(
     options: dict[str, Any], *, default_since: str | None = None, limit: int | None = None
 ) -> Any:
-    from tracker.read.revisions import ChangeFilter
+    from tracker.read.revisions import RevisionFilter
 
-    return ChangeFilter(
+    return RevisionFilter(
         since=parse_since(options.get("since") or default_since),
         until=parse_since(options.get("until")),
         source=options.get("source"),
@@ -298,12 +298,12 @@ def export(app: App, output_format: str, output: Path | None, since: str | None)
 
 def _export(session: Session, output_format: str, stream: Any, since: datetime | None) -> int:
     from tracker.read.exports import sentence_pairs, write_csv
-    from tracker.read.revisions import ChangeFilter, iter_report_items
+    from tracker.read.revisions import RevisionFilter, iter_report_items
 
     if output_format == "jsonl":
         rows: Any = history.export(session, since=since)
     else:
-        items = iter_report_items(session, ChangeFilter(since=since, include_trivial=True))
+        items = iter_report_items(session, RevisionFilter(since=since, include_trivial=True))
         if output_format == "csv":
             return write_csv(items, stream)
         rows = (pair for item in items for pair in sentence_pairs(item))

@@ -21,7 +21,7 @@ from tracker.cli.common import (
 )
 from tracker.config import Config
 from tracker.core.urls import normalize_url
-from tracker.read import history
+from tracker.read.shapes import iso
 from tracker.store import db, repository
 
 
@@ -178,8 +178,8 @@ async def _dry_run(config: Config, url: str) -> dict[str, Any]:
         "canonical_url": analysis.extraction.canonical_url,
         "headline": content.headline,
         "byline": content.byline,
-        "published_at": history.iso(content.published_at),
-        "updated_at": history.iso(content.updated_at),
+        "published_at": iso(content.published_at),
+        "updated_at": iso(content.updated_at),
         "body": content.body_text,
         "content_hash": content.content_hash,
     }

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
@@ -39,11 +40,36 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 _ALNUM = re.compile(r"[\W_]+")
 
 
+WordOps = list[list[str]]
+"""`[tag, text]` pairs: `=` kept, `-` removed, `+` added; the `=` and `-` texts
+concatenate to the old text, the `=` and `+` texts to the new."""
+
+
+class FieldChange(TypedDict):
+    """One changed field other than the body."""
+
+    field: str
+    kind: str  # added, removed, changed
+    old: Any
+    new: Any
+
+
+class ParagraphOp(TypedDict, total=False):
+    """One paragraph op of a body diff (see `diff_paragraphs`): `old` and `new` are
+    `[start, end)` index ranges of paragraphs in each version."""
+
+    op: Required[str]  # equal, insert, delete, change, move, split, merge
+    old: Required[list[int]]
+    new: Required[list[int]]
+    text: Any  # insert, delete: the paragraphs (a list); move: the paragraph (a string)
+    words: WordOps  # change, split, merge; move when the paragraph also changed
+
+
 @dataclass(frozen=True, slots=True)
 class Changes:
     changed: tuple[str, ...]
-    field_changes: tuple[dict[str, Any], ...]
-    body_diff: tuple[dict[str, Any], ...]
+    field_changes: tuple[FieldChange, ...]
+    body_diff: tuple[ParagraphOp, ...]
     stats: dict[str, int]
     trivial: bool
     kinds: tuple[str, ...] = ()
@@ -67,7 +93,7 @@ def compare(old: Content, new: Content) -> Changes:
     )
 
 
-def field_changes(old: Content, new: Content) -> tuple[dict[str, Any], ...]:
+def field_changes(old: Content, new: Content) -> tuple[FieldChange, ...]:
     """Every changed field but the body, from deepdiff's report, in tracker's shape."""
     from deepdiff import DeepDiff  # 0.14 s to import: paid only when revisions are computed
 
@@ -80,7 +106,7 @@ def field_changes(old: Content, new: Content) -> tuple[dict[str, Any], ...]:
     return tuple(_field_change(name, before[name], after[name]) for name in FIELDS if name in fields)
 
 
-def _field_change(name: str, old: str | None, new: str | None) -> dict[str, Any]:
+def _field_change(name: str, old: str | None, new: str | None) -> FieldChange:
     kind = "added" if not old else "removed" if not new else "changed"
     return {"field": name, "kind": kind, "old": old, "new": new}
 
@@ -108,7 +134,7 @@ CORRECTION = re.compile(
 )
 
 
-def diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+def diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[ParagraphOp, ...]:
     """Paragraph ops in the new text's order. Each has `op` and `old`/`new` index ranges:
 
     - `equal` (`old`, `new`): unchanged paragraphs;
@@ -141,11 +167,11 @@ class _Alignment:
                 self.gaps[-1] = (self.gaps[-1][0], op.src_end, self.gaps[-1][2], op.dest_end)
             else:
                 self.gaps.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
-        self.placed: list[dict[str, Any]] = []
+        self.placed: list[ParagraphOp] = []
         self.used_old: set[int] = set()
         self.used_new: set[int] = set()
 
-    def ops(self) -> list[dict[str, Any]]:
+    def ops(self) -> list[ParagraphOp]:
         self._moves()
         for gap in self.gaps:
             self._within(gap)
@@ -176,12 +202,12 @@ class _Alignment:
                 self._move(best, j)
 
     def _move(self, i: int, j: int) -> None:
-        op: dict[str, Any] = {"op": "move", "old": [i, i + 1], "new": [j, j + 1], "text": self.new[j]}
+        op: ParagraphOp = {"op": "move", "old": [i, i + 1], "new": [j, j + 1], "text": self.new[j]}
         if self.old[i] != self.new[j]:
             op["words"] = diff_words(self.old[i], self.new[j])
         self._place(op, [i], [j])
 
-    def _place(self, op: dict[str, Any], olds: list[int], news: list[int]) -> None:
+    def _place(self, op: ParagraphOp, olds: list[int], news: list[int]) -> None:
         self.used_old.update(olds)
         self.used_new.update(news)
         self.placed.append(op)
@@ -225,9 +251,9 @@ class _Alignment:
                         {"op": "merge", "old": [a, b + 1], "new": [j, j + 1], "words": words}, [a, b], [j]
                     )
 
-    def _ordered(self) -> list[dict[str, Any]]:
+    def _ordered(self) -> list[ParagraphOp]:
         """Every op in the new text's order; a deleted paragraph stands where it was."""
-        keyed: list[tuple[float, int, dict[str, Any]]] = []
+        keyed: list[tuple[float, int, ParagraphOp]] = []
         for i1, i2, j1, j2 in self.equal:
             keyed.append((j1, 1, {"op": "equal", "old": [i1, i2], "new": [j1, j2]}))
         for op in self.placed:
@@ -283,9 +309,9 @@ def _pairs(
     return pairs
 
 
-def _grouped(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _grouped(ops: list[ParagraphOp]) -> list[ParagraphOp]:
     """Neighbouring inserts (or deletes) as one op."""
-    grouped: list[dict[str, Any]] = []
+    grouped: list[ParagraphOp] = []
     for op in ops:
         last = grouped[-1] if grouped else None
         if last and op["op"] == last["op"] == "insert" and last["new"][1] == op["new"][0]:
@@ -336,7 +362,7 @@ def _append(ops: list[list[str]], tag: str, text: str) -> None:
         ops.append([tag, text])
 
 
-def statistics(body_diff: tuple[dict[str, Any], ...]) -> dict[str, int]:
+def statistics(body_diff: Sequence[ParagraphOp]) -> dict[str, int]:
     stats = dict.fromkeys(STAT_NAMES, 0)
     for op in body_diff:
         kind = op["op"]
@@ -363,7 +389,7 @@ def _count(stats: dict[str, int], side: str, texts: list[str]) -> None:
 
 def kinds_of(
     changed: tuple[str, ...],
-    body_diff: tuple[dict[str, Any], ...] = (),
+    body_diff: Sequence[ParagraphOp] = (),
     old_headline: str = "",
     new_headline: str = "",
 ) -> tuple[str, ...]:

@@ -49,7 +49,7 @@ _MAX_PLACES = 8
 
 
 @dataclass(frozen=True, slots=True)
-class Look:
+class Glance:
     """Where the body lives on a page, and the page's fingerprint."""
 
     places: tuple[str, ...]
@@ -58,7 +58,7 @@ class Look:
 
 def learn(
     html: str, paragraphs: tuple[str, ...], volatile: frozenset[str], rules: SiteRules | None = None
-) -> Look | None:
+) -> Glance | None:
     """The look of a page whose extraction gave `paragraphs` (what the version holds)."""
     tree = _tree(html, rules)
     if tree is None or not paragraphs:
@@ -67,7 +67,7 @@ def learn(
     if not places:
         return None
     fingerprint = _fingerprint(tree, places, volatile)
-    return Look(places, fingerprint) if fingerprint else None
+    return Glance(places, fingerprint) if fingerprint else None
 
 
 def fingerprint(

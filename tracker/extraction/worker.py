@@ -24,7 +24,7 @@ class Analysis:
 
     extraction: Extraction
     problem: str | None
-    look: glance.Look | None = None
+    look: glance.Glance | None = None
 
 
 def analyze(

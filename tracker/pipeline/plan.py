@@ -29,7 +29,7 @@ class Plan:
     last_modified: str | None
     latest_hash: str | None
     volatile: frozenset[str] = field(default_factory=frozenset)
-    look: glance.Look | None = None  # set when this check may trust a quick look
+    look: glance.Glance | None = None  # set when this check may trust a quick look
     latest_number: int | None = None
     baseline_known: bool = True
     not_after: float | None = None  # the first fetch's turn must come before this (monotonic)
@@ -68,7 +68,7 @@ def plan_check(
         and article.quick_checks + 1 < full_every
         and (number := repository.latest_version_number(session, article_id)) is not None
     ):  # the last version is read only if the quick look fails
-        look = glance.Look(tuple(json.loads(article.look_places)), article.look_fingerprint)
+        look = glance.Glance(tuple(json.loads(article.look_places)), article.look_fingerprint)
         return Plan(
             article.id, article.url, article.etag, article.last_modified, None, volatile[host], look, number,
             baseline_known=False,

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tracker.read.report import environment, inline
-from tracker.read.revisions import ChangeFilter, ReportItem, report_items_newest
+from tracker.read.revisions import RevisionFilter, RevisionWithVersions, report_items_newest
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # characters XML 1.0 cannot carry at all, even escaped
@@ -34,7 +34,7 @@ def entry_id(url: str, to_number: int) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#revision-{to_number}')}"
 
 
-def atom(session: Session, where: ChangeFilter, *, title: str, base: str, self_url: str) -> bytes:
+def atom(session: Session, where: RevisionFilter, *, title: str, base: str, self_url: str) -> bytes:
     """The revisions `where` selects, newest first, as an Atom document."""
     items = report_items_newest(session, where)
     generator = FeedGenerator()
@@ -51,7 +51,7 @@ def atom(session: Session, where: ChangeFilter, *, title: str, base: str, self_u
     return document
 
 
-def _entry(generator: FeedGenerator, item: ReportItem, base: str) -> None:
+def _entry(generator: FeedGenerator, item: RevisionWithVersions, base: str) -> None:
     revision = item.revision
     headline = item.new.headline or item.old.headline or item.url
     entry = generator.add_entry(order="append")

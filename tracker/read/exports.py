@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from tracker.read.revisions import ReportItem
+from tracker.read.revisions import RevisionWithVersions
 from tracker.vocabulary import STAT_NAMES
+
+if TYPE_CHECKING:
+    from tracker.core.diff import ParagraphOp
 
 CSV_COLUMNS = (
     "revision_id",
@@ -34,7 +37,7 @@ CSV_COLUMNS = (
 SENTENCE_SIMILAR = 50.0
 
 
-def write_csv(items: Iterable[ReportItem], stream: IO[str]) -> int:
+def write_csv(items: Iterable[RevisionWithVersions], stream: IO[str]) -> int:
     """One row per revision; lists are joined with `;`. Returns the number of rows."""
     writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -63,7 +66,7 @@ def write_csv(items: Iterable[ReportItem], stream: IO[str]) -> int:
     return count
 
 
-def sentence_pairs(item: ReportItem) -> Iterator[dict[str, Any]]:
+def sentence_pairs(item: RevisionWithVersions) -> Iterator[dict[str, Any]]:
     """The sentences one revision changed (old and new), added (new only) or removed (old only)."""
     language = (item.new.extra or {}).get("language") or "en"
     base = {
@@ -84,7 +87,7 @@ def sentence_pairs(item: ReportItem) -> Iterator[dict[str, Any]]:
             yield {**base, "kind": kind, "old": old, "new": new}
 
 
-def _op_texts(op: dict[str, Any]) -> tuple[str, str]:
+def _op_texts(op: ParagraphOp) -> tuple[str, str]:
     if op["op"] == "insert":
         return "", "\n".join(op["text"])
     if op["op"] == "delete":

@@ -14,31 +14,19 @@ from sqlalchemy.orm import Session
 
 from tracker.core.normalize import content_of
 from tracker.errors import NotFoundError
+from tracker.read import shapes
 from tracker.read.revisions import REVISION_SUMMARY
+from tracker.read.shapes import ArticleSummary, event_json, iso, revision_json, revision_summary, version_json
 from tracker.store import repository
-from tracker.store.models import Article, Event, Revision, Source, Version
+from tracker.store.models import Article, Revision, Source, Version
 
 if TYPE_CHECKING:
     from tracker.core.diff import Changes
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def article_summary(session: Session, article: Article) -> dict[str, Any]:
+def article_summary(session: Session, article: Article) -> ArticleSummary:
     versions = session.scalar(select(func.count()).where(Version.article_id == article.id)) or 0
-    return {
-        "id": article.id,
-        "url": article.url,
-        "source": article.source.name if article.source else None,
-        "status": article.status,
-        "first_seen_at": iso(article.first_seen_at),
-        "last_checked_at": iso(article.last_checked_at),
-        "last_changed_at": iso(article.last_changed_at),
-        "next_check_at": iso(article.next_check_at),
-        "versions": versions,
-    }
+    return shapes.article_summary(article, versions)
 
 
 def list_articles(
@@ -50,39 +38,6 @@ def list_articles(
     if source:
         query = query.join(Source, Source.id == Article.source_id).where(Source.name == source)
     return list(session.scalars(query))
-
-
-def version_json(version: Version, *, with_body: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "number": version.number,
-        "fetched_at": iso(version.fetched_at),
-        "headline": version.headline,
-        "byline": version.byline,
-        "published_at": iso(version.published_at),
-        "updated_at": iso(version.updated_at),
-        "content_hash": version.content_hash,
-    }
-    if with_body:
-        data["body"] = version.body
-    return data
-
-
-def revision_json(revision: Revision) -> dict[str, Any]:
-    return {
-        "from": revision.from_number,
-        "to": revision.to_number,
-        "detected_at": iso(revision.detected_at),
-        "changed": list(revision.changed),
-        "trivial": revision.trivial,
-        "kinds": list(revision.kinds),
-        "significance": revision.significance,
-        "stats": dict(revision.stats),
-        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
-    }
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    return {"at": iso(event.at), "kind": event.kind, "detail": dict(event.detail)}
 
 
 def history(session: Session, article: Article) -> dict[str, Any]:
@@ -165,16 +120,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
             "byline": v.byline,
         }
         if r is not None:
-            entry["revision"] = {
-                "from": r.from_number,
-                "to": r.to_number,
-                "detected_at": iso(r.detected_at),
-                "changed": list(r.changed),
-                "kinds": list(r.kinds),
-                "significance": r.significance,
-                "trivial": r.trivial,
-                "stats": dict(r.stats),
-            }
+            entry["revision"] = revision_summary(r)
         entries.append(entry)
     entries.extend({"type": "event", **event_json(e)} for e in events)
     entries.sort(key=lambda e: (e["at"] or "", 0 if e["type"] == "version" else 1))

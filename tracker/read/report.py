@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from tracker.core.diff import Changes
+from tracker.core.diff import Changes, ParagraphOp
 from tracker.core.normalize import split_body
-from tracker.read.revisions import ReportItem
+from tracker.read.revisions import RevisionWithVersions
 from tracker.read.text import WORD_OPS, unchanged, words_html
 from tracker.store.models import Version
 
@@ -51,7 +52,7 @@ def environment() -> Environment:
     return env
 
 
-def side_by_side(body_diff: list[dict[str, Any]], old: tuple[str, ...], new: tuple[str, ...]) -> list[Row]:
+def side_by_side(body_diff: Sequence[ParagraphOp], old: tuple[str, ...], new: tuple[str, ...]) -> list[Row]:
     """The body ops as aligned rows of the old and new text, insertions and deletions marked."""
     rows = []
     for op in body_diff:
@@ -75,7 +76,7 @@ def side_by_side(body_diff: list[dict[str, Any]], old: tuple[str, ...], new: tup
     return rows
 
 
-def inline(body_diff: list[dict[str, Any]]) -> list[Markup]:
+def inline(body_diff: Sequence[ParagraphOp]) -> list[Markup]:
     """The body ops as paragraphs of track changes."""
     out = []
     for op in body_diff:
@@ -98,7 +99,7 @@ def _mark(tag: str, text: str) -> Markup:
     return Markup("<{0}>{1}</{0}>").format(Markup(tag), text)
 
 
-def _context(item: ReportItem) -> dict[str, Any]:
+def _context(item: RevisionWithVersions) -> dict[str, Any]:
     revision = item.revision
     return {
         "id": revision.id,
@@ -117,7 +118,12 @@ def _context(item: ReportItem) -> dict[str, Any]:
 
 
 def render_report(
-    items: list[ReportItem], *, title: str, generated_at: datetime, scope: str, output_format: str = "html"
+    items: list[RevisionWithVersions],
+    *,
+    title: str,
+    generated_at: datetime,
+    scope: str,
+    output_format: str = "html",
 ) -> str:
     template = environment().get_template("report.md.j2" if output_format == "markdown" else "report.html.j2")
     return template.render(
@@ -143,7 +149,7 @@ def render_diff_page(old: Version, new: Version, changes: Changes, title: str) -
     )
 
 
-def markdown_ops(body_diff: list[dict[str, Any]]) -> list[str]:
+def markdown_ops(body_diff: Sequence[ParagraphOp]) -> list[str]:
     """The body ops as Markdown blocks: removed text ~~struck~~, added text **bold**."""
     blocks: list[str] = []
     for op in body_diff:

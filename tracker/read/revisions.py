@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import String, and_, cast, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
+from tracker.read.shapes import revision_summary
 from tracker.store.models import Article, Revision, Source, Version
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeFilter:
+class RevisionFilter:
     """Which revisions: the options of `tracker changes`, `report` and `export`."""
 
     since: datetime | None = None
@@ -34,7 +35,7 @@ class ChangeFilter:
     after_id: int | None = None  # revisions stored after this one (notifications)
 
 
-def _filtered(query: Any, where: ChangeFilter) -> Any:
+def _filtered(query: Any, where: RevisionFilter) -> Any:
     if where.since is not None:
         query = query.where(Revision.detected_at >= where.since)
     if where.until is not None:
@@ -71,7 +72,7 @@ REVISION_SUMMARY = (
 )
 
 
-def recent_changes(session: Session, where: ChangeFilter) -> list[dict[str, Any]]:
+def recent_changes(session: Session, where: RevisionFilter) -> list[dict[str, Any]]:
     """Revisions, newest first, with their article, source and new headline; no bodies."""
     new = aliased(Version)
     query = (
@@ -94,22 +95,15 @@ def recent_changes(session: Session, where: ChangeFilter) -> list[dict[str, Any]
             "article_id": row.article_id,
             "url": row.url,
             "source": row.name,
-            "from": row.from_number,
-            "to": row.to_number,
-            "detected_at": row.detected_at.isoformat(),
             "headline": row.headline,
-            "changed": list(row.changed),
-            "kinds": list(row.kinds),
-            "significance": row.significance,
-            "trivial": row.trivial,
-            "stats": dict(row.stats),
+            **revision_summary(row),
         }
         for row in session.execute(_filtered(query, where))
     ]
 
 
 @dataclass(frozen=True, slots=True)
-class ReportItem:
+class RevisionWithVersions:
     """One revision with both versions, for a report."""
 
     revision: Revision
@@ -131,31 +125,31 @@ def _with_versions() -> Any:
     )
 
 
-def report_items(session: Session, where: ChangeFilter) -> list[ReportItem]:
+def report_items(session: Session, where: RevisionFilter) -> list[RevisionWithVersions]:
     """Revisions for a report, most significant first."""
     query = _with_versions().order_by(
         Revision.significance.desc(), Revision.detected_at.desc(), Revision.id.desc()
     )
-    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+    return [RevisionWithVersions(*row) for row in session.execute(_filtered(query, where))]
 
 
-def iter_report_items(session: Session, where: ChangeFilter) -> Iterator[ReportItem]:
+def iter_report_items(session: Session, where: RevisionFilter) -> Iterator[RevisionWithVersions]:
     """Revisions in detection order, streamed (for exports)."""
     query = _with_versions().order_by(Revision.detected_at, Revision.id).execution_options(yield_per=200)
     for row in session.execute(_filtered(query, where)):
-        yield ReportItem(*row)
+        yield RevisionWithVersions(*row)
 
 
-def report_items_newest(session: Session, where: ChangeFilter) -> list[ReportItem]:
+def report_items_newest(session: Session, where: RevisionFilter) -> list[RevisionWithVersions]:
     """Revisions with both versions, newest first (feeds, notifications)."""
     query = _with_versions().order_by(Revision.detected_at.desc(), Revision.id.desc())
-    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+    return [RevisionWithVersions(*row) for row in session.execute(_filtered(query, where))]
 
 
-def report_items_after(session: Session, where: ChangeFilter) -> list[ReportItem]:
+def report_items_after(session: Session, where: RevisionFilter) -> list[RevisionWithVersions]:
     """Revisions with both versions in the order they were stored (notifications)."""
     query = _with_versions().order_by(Revision.id)
-    return [ReportItem(*row) for row in session.execute(_filtered(query, where))]
+    return [RevisionWithVersions(*row) for row in session.execute(_filtered(query, where))]
 
 
 def source_names(session: Session) -> list[str]:

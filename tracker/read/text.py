@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from tracker.core.diff import Changes
+from tracker.core.diff import Changes, ParagraphOp
 from tracker.store.models import Version
 
 WORD_OPS = ("change", "replace", "split", "merge")
@@ -51,7 +51,7 @@ def diff_text(old: Version, new: Version, changes: Changes) -> Text:
     return out
 
 
-def _text_op(out: Text, op: dict[str, Any]) -> None:
+def _text_op(out: Text, op: ParagraphOp) -> None:
     kind = op["op"]
     if kind == "insert":
         for paragraph in op["text"]:
@@ -84,7 +84,7 @@ def _text_words(out: Text, words: list[list[str]]) -> None:
             out.append("{+" + text + "+}", style="green")
 
 
-def unchanged(op: dict[str, Any]) -> str:
+def unchanged(op: ParagraphOp) -> str:
     count = op["old"][1] - op["old"][0]
     return f"{count} unchanged paragraph{'s' if count != 1 else ''}"
 

@@ -298,7 +298,9 @@ class VolatileText(Base):
 
 
 class Webhook(Base):
-    """Where a configured webhook is: the last revision it was sent, and its retry state."""
+    """Where one notification destination is (a webhook or an Apprise URL: the table is
+    named for the first kind; `notify.Destination` is the word in code): the last
+    revision it was sent, its retry state and its lease."""
 
     __tablename__ = "webhooks"
 

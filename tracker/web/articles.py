@@ -13,6 +13,7 @@ from tracker.core.urls import try_normalize_url
 from tracker.errors import NotFoundError
 from tracker.read import history
 from tracker.read.report import inline, side_by_side
+from tracker.read.shapes import revision_json, version_json
 from tracker.store import repository
 from tracker.web.common import ArticleIdPath, Db, NewArticle, NumberPath, article_or_404, config_of, render
 
@@ -48,9 +49,9 @@ def api_revision(
     return {
         "article_id": article_id,
         "url": data["article"].url,
-        **history.revision_json(data["revision"]),
-        "old": history.version_json(data["old"]),
-        "new": history.version_json(data["new"]),
+        **revision_json(data["revision"]),
+        "old": version_json(data["old"]),
+        "new": version_json(data["new"]),
         "previous": data["previous"],
         "next": data["next"],
     }

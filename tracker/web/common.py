@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tracker.config import Config, parse_moment
-from tracker.read.revisions import ChangeFilter
+from tracker.read.revisions import RevisionFilter
 from tracker.store import repository
 from tracker.store.models import Article
 from tracker.vocabulary import FIELDS, KINDS
@@ -42,8 +42,8 @@ class ChangeQuery(BaseModel):
         default=None, max_length=200, description="`next_cursor` of the previous page."
     )
 
-    def filter(self, limit: int) -> ChangeFilter:
-        return ChangeFilter(
+    def filter(self, limit: int) -> RevisionFilter:
+        return RevisionFilter(
             since=_moment(self.since, "since"),
             until=_moment(self.until, "until"),
             source=_blank(self.source),
@@ -137,7 +137,7 @@ def encode_cursor(detected_at: str, revision_id: int) -> str:
     return base64.urlsafe_b64encode(f"{detected_at}|{revision_id}".encode()).decode().rstrip("=")
 
 
-def scope(where: ChangeFilter) -> str:
+def scope(where: RevisionFilter) -> str:
     parts = [
         f"{name} {value}"
         for name, value in (("source", where.source), ("field", where.field), ("kind", where.kind))

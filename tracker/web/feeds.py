@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from tracker.read import history
-from tracker.read.revisions import ChangeFilter, has_source
+from tracker.read.revisions import RevisionFilter, has_source
 from tracker.web.common import (
     ArticleIdPath,
     ChangeQuery,
@@ -23,7 +23,7 @@ from tracker.web.common import (
 router = APIRouter()
 
 
-def feed(request: Request, db: Session, where: ChangeFilter, title: str) -> Response:
+def feed(request: Request, db: Session, where: RevisionFilter, title: str) -> Response:
     from tracker.read.atom import atom
 
     return Response(
@@ -42,7 +42,7 @@ def feed_changes(request: Request, db: Db, query: Annotated[ChangeQuery, Query()
 def feed_source(request: Request, db: Db, name: Annotated[str, SourcePath]) -> Response:
     if not has_source(db, name):
         raise HTTPException(404, f"no source {name!r}")
-    return feed(request, db, ChangeFilter(source=name, limit=page_size(request)), f"tracker: {name}")
+    return feed(request, db, RevisionFilter(source=name, limit=page_size(request)), f"tracker: {name}")
 
 
 @router.get(
@@ -50,5 +50,5 @@ def feed_source(request: Request, db: Db, name: Annotated[str, SourcePath]) -> R
 )
 def feed_article(request: Request, db: Db, article_id: Annotated[int, ArticleIdPath]) -> Response:
     article = article_or_404(db, article_id)
-    where = ChangeFilter(article_id=article.id, include_trivial=True, limit=page_size(request))
+    where = RevisionFilter(article_id=article.id, include_trivial=True, limit=page_size(request))
     return feed(request, db, where, f"tracker: {history.latest_headline(db, article.id) or article.url}")

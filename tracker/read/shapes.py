@@ -1,0 +1,160 @@
+"""The JSON shapes of the read side, each written once.
+
+The CLI's `--json`, the web API, Atom entries, notifications and the JSON Lines
+export all serialize these (README, "Export format", is their contract):
+
+- `ArticleSummary`: an article's row (`tracker articles --json`, the head of
+  `history` and of an article's timeline);
+- `VersionJSON`: one version, with or without its body;
+- `RevisionSummary`: what a listing shows of a revision (no diff);
+- `RevisionJSON`: a revision with its diff (`fields`: `FieldChange`s, `body`:
+  `ParagraphOp`s, see `tracker.core.diff`);
+- `EventJSON`: gone, restored, retired, merged.
+
+A builder takes anything with the fields (a row of the table, or a row of a
+query that selects them), so listings need not load whole rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict
+
+if TYPE_CHECKING:  # the diff module brings rapidfuzz: listings start without it
+    from tracker.core.diff import FieldChange, ParagraphOp
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+class RevisionLike(Protocol):
+    @property
+    def from_number(self) -> int: ...
+    @property
+    def to_number(self) -> int: ...
+    @property
+    def detected_at(self) -> datetime: ...
+    @property
+    def changed(self) -> Any: ...
+    @property
+    def kinds(self) -> Any: ...
+    @property
+    def significance(self) -> float: ...
+    @property
+    def trivial(self) -> bool: ...
+    @property
+    def stats(self) -> Any: ...
+
+
+class RevisionLikeWithDiff(RevisionLike, Protocol):
+    @property
+    def field_changes(self) -> Any: ...
+    @property
+    def body_diff(self) -> Any: ...
+
+
+RevisionSummary = TypedDict(
+    "RevisionSummary",
+    {
+        "from": int,
+        "to": int,
+        "detected_at": str | None,
+        "changed": list[str],
+        "kinds": list[str],
+        "significance": float,
+        "trivial": bool,
+        "stats": dict[str, int],
+    },
+)
+
+
+class RevisionDiff(TypedDict):
+    fields: list[FieldChange]
+    body: list[ParagraphOp]
+
+
+class RevisionJSON(RevisionSummary):
+    diff: RevisionDiff
+
+
+class VersionJSON(TypedDict):
+    number: int
+    fetched_at: str | None
+    headline: str | None
+    byline: str | None
+    published_at: str | None
+    updated_at: str | None
+    content_hash: str
+    body: NotRequired[str]
+
+
+class EventJSON(TypedDict):
+    at: str | None
+    kind: str
+    detail: dict[str, Any]
+
+
+class ArticleSummary(TypedDict):
+    id: int
+    url: str
+    source: str | None
+    status: str
+    first_seen_at: str | None
+    last_checked_at: str | None
+    last_changed_at: str | None
+    next_check_at: str | None
+    versions: int
+
+
+def revision_summary(revision: RevisionLike) -> RevisionSummary:
+    return {
+        "from": revision.from_number,
+        "to": revision.to_number,
+        "detected_at": iso(revision.detected_at),
+        "changed": list(revision.changed),
+        "kinds": list(revision.kinds),
+        "significance": revision.significance,
+        "trivial": revision.trivial,
+        "stats": dict(revision.stats),
+    }
+
+
+def revision_json(revision: RevisionLikeWithDiff) -> RevisionJSON:
+    return {
+        **revision_summary(revision),
+        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
+    }
+
+
+def version_json(version: Any, *, with_body: bool = True) -> VersionJSON:
+    data: VersionJSON = {
+        "number": version.number,
+        "fetched_at": iso(version.fetched_at),
+        "headline": version.headline,
+        "byline": version.byline,
+        "published_at": iso(version.published_at),
+        "updated_at": iso(version.updated_at),
+        "content_hash": version.content_hash,
+    }
+    if with_body:
+        data["body"] = version.body
+    return data
+
+
+def event_json(event: Any) -> EventJSON:
+    return {"at": iso(event.at), "kind": event.kind, "detail": dict(event.detail)}
+
+
+def article_summary(article: Any, versions: int) -> ArticleSummary:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "source": article.source.name if article.source else None,
+        "status": article.status,
+        "first_seen_at": iso(article.first_seen_at),
+        "last_checked_at": iso(article.last_checked_at),
+        "last_changed_at": iso(article.last_changed_at),
+        "next_check_at": iso(article.next_check_at),
+        "versions": versions,
+    }
