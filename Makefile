@@ -36,6 +36,7 @@ bench: install-dev
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/commands.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/politeness.py
 	$(BIN)/python bench/web.py
 
 clean:

@@ -44,7 +44,7 @@ def serve(hosts: int, stories: int, commands: Any, replies: Any) -> None:
     """The sites, in their own process: answers 'counts' (requests per host, pages and all)
     and 'edit' (a third of the stories get a new paragraph)."""
     sys.path.insert(0, str(ROOT))
-    from tests.site import NewsSite, paragraph
+    from tests.support.site import NewsSite, paragraph
 
     sites = [NewsSite(seed=n, host=f"127.0.1.{n + 1}") for n in range(hosts)]
     feeds = []

@@ -36,8 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.newsroom import Newsroom, snapshot  # noqa: E402
-from tests.site import NewsSite  # noqa: E402
+from tests.support.newsroom import Newsroom, snapshot  # noqa: E402
+from tests.support.site import NewsSite  # noqa: E402
 
 
 def start(config: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -49,7 +49,7 @@ print(changed)
 
 def serve(articles: int, padding: int, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     sys.path.insert(0, str(ROOT))
-    from tests.site import TEMPLATES, NewsSite
+    from tests.support.site import TEMPLATES, NewsSite
 
     site = NewsSite(padding=padding)
     for n in range(articles):

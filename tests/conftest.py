@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.site import NewsSite
+from tests.support.site import NewsSite
 from tracker.config import Config, config_from_mapping
 from tracker.daemon import run_once, runtime_for
 from tracker.store import db

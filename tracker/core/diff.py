@@ -26,43 +26,18 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Required, TypedDict
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from tracker.core.normalize import Content
+from tracker.core.ops import FieldChange, ParagraphOp, WordOps  # noqa: F401  (the stored shape)
 from tracker.vocabulary import FIELDS, STAT_NAMES
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _WORDS_ONLY = re.compile(r"\w+")
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 _ALNUM = re.compile(r"[\W_]+")
-
-
-WordOps = list[list[str]]
-"""`[tag, text]` pairs: `=` kept, `-` removed, `+` added; the `=` and `-` texts
-concatenate to the old text, the `=` and `+` texts to the new."""
-
-
-class FieldChange(TypedDict):
-    """One changed field other than the body."""
-
-    field: str
-    kind: str  # added, removed, changed
-    old: Any
-    new: Any
-
-
-class ParagraphOp(TypedDict, total=False):
-    """One paragraph op of a body diff (see `diff_paragraphs`): `old` and `new` are
-    `[start, end)` index ranges of paragraphs in each version."""
-
-    op: Required[str]  # equal, insert, delete, change, move, split, merge
-    old: Required[list[int]]
-    new: Required[list[int]]
-    text: Any  # insert, delete: the paragraphs (a list); move: the paragraph (a string)
-    words: WordOps  # change, split, merge; move when the paragraph also changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# control characters (C0 but white space, DEL, C1) never belong to a text; kept, they would
+# reach terminals (`tracker history`) as escape sequences
+_INVISIBLE |= {
+    code: " " if chr(code).isspace() else None  # a vertical tab or NEL still parts two words
+    for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+}
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 _RELATIVE_TIME = (
@@ -48,7 +54,8 @@ _CHROME_LINE = re.compile(
 
 
 def clean_text(text: str | None) -> str:
-    """NFC, invisible characters dropped, every run of white space one space, trimmed."""
+    """NFC, invisible and control characters dropped, every run of white space one
+    space, trimmed."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)

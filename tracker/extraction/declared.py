@@ -182,10 +182,6 @@ class Declared:
         )
 
 
-def declared_fields(tree: lxml.html.HtmlElement) -> Declared:
-    return Declared.read(tree)
-
-
 def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     """The first JSON-LD object whose @type is an article type, or {}."""
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):

@@ -17,6 +17,7 @@ Extraction is CPU work and pure: no network, no database.
 from __future__ import annotations
 
 import functools
+import re
 from configparser import ConfigParser
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,12 +142,21 @@ def _trafilatura_config() -> ConfigParser:
     return config
 
 
+# C0 controls (but tab, newline, carriage return) and DEL: no page means them, and libxml2
+# drops the rest of the document at the first one it meets
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """The page's tree, without comments (React writes `<p>text<!-- -->more</p>`: the
+    text after the comment belongs to the paragraph) and without control characters."""
     if not html or not html.strip():
         return None
+    html = _CONTROLS.sub("", html)
     try:
         tree = lxml.html.document_fromstring(
-            html.encode("utf-8", "surrogatepass"), parser=lxml.html.HTMLParser(encoding="utf-8")
+            html.encode("utf-8", "surrogatepass"),
+            parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True),
         )
     except (etree.ParserError, ValueError):
         return None

@@ -31,7 +31,7 @@ from lxml import etree
 
 from tracker.core.confirm import is_volatile
 from tracker.core.normalize import clean_text, is_chrome_line
-from tracker.extraction.declared import declared_fields
+from tracker.extraction.declared import Declared
 from tracker.extraction.extract import SiteRules, drop_elements, parse_html
 
 _UNSEEN = frozenset(("script", "style", "noscript", "template", "svg"))
@@ -90,7 +90,7 @@ def _tree(html: str, rules: SiteRules | None) -> lxml.html.HtmlElement | None:
 def _fingerprint(
     tree: lxml.html.HtmlElement, places: tuple[str, ...], volatile: frozenset[str]
 ) -> str | None:
-    declared = declared_fields(tree)
+    declared = Declared.read(tree)
     title = clean_text(tree.findtext(".//title"))
     # without a declared byline or date, extraction would ask trafilatura's metadata
     if not (declared.byline and declared.published_at and (declared.headline or declared.h1 or title)):

@@ -23,6 +23,7 @@ _INTERSTITIAL = re.compile(
     re.IGNORECASE,
 )
 _CLOSED = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 MIN_BODY_WORDS_BESIDE_MARKER = 150
 COLLAPSE_RATIO = 0.3
 COLLAPSE_MIN_WORDS = 80
@@ -30,9 +31,12 @@ COLLAPSE_MIN_WORDS = 80
 
 def truncated(html: str) -> bool:
     """A document that never closes its body or html element was cut off in transit
-    (a server that drops the connection without a Content-Length gives no other sign)."""
-    tail = html[-4096:].encode("utf-8", "replace")
-    return "<html" in html[:4096].lower() and not _CLOSED.search(tail)
+    (a server that drops the connection without a Content-Length gives no other sign).
+    Judged on the document's structure, not its last bytes: some publishers append
+    kilobytes of scripts after `</html>`; a closing tag inside a script does not count."""
+    if "<html" not in html[:4096].lower():
+        return False
+    return not _CLOSED.search(_SCRIPT.sub("", html).encode("utf-8", "replace"))
 
 
 def collapsed(words_now: int, words_before: int) -> bool:

@@ -16,7 +16,7 @@ from tracker.read.revisions import RevisionWithVersions
 from tracker.vocabulary import STAT_NAMES
 
 if TYPE_CHECKING:
-    from tracker.core.diff import ParagraphOp
+    from tracker.core.ops import ParagraphOp
 
 CSV_COLUMNS = (
     "revision_id",

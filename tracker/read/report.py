@@ -18,8 +18,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from tracker.core.diff import Changes, ParagraphOp
+from tracker.core.diff import Changes
 from tracker.core.normalize import split_body
+from tracker.core.ops import ParagraphOp
 from tracker.read.revisions import RevisionWithVersions
 from tracker.read.text import WORD_OPS, unchanged, words_html
 from tracker.store.models import Version

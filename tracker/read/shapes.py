@@ -18,10 +18,9 @@ query that selects them), so listings need not load whole rows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
-if TYPE_CHECKING:  # the diff module brings rapidfuzz: listings start without it
-    from tracker.core.diff import FieldChange, ParagraphOp
+from tracker.core.ops import FieldChange, ParagraphOp
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
-from tracker.core.diff import Changes, ParagraphOp
+from tracker.core.diff import Changes
+from tracker.core.ops import ParagraphOp
 from tracker.store.models import Version
 
 WORD_OPS = ("change", "replace", "split", "merge")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,8 @@ from tracker.store.models import HostTurn
 
 log = logging.getLogger(__name__)
 
+HOLD = 1.0  # seconds a booking holds the host beyond its delay until its request has gone out
+
 
 class DatabaseLedger:
     """`tracker.fetch.politeness.Ledger` over the `host_turns` table."""
@@ -30,6 +32,7 @@ class DatabaseLedger:
     def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
         self._failing = False
+        self._held: dict[str, datetime] = {}  # per host, the hold this process booked last
 
     async def book(self, host: str, delay: float) -> float:
         return await asyncio.to_thread(self._book, host, delay)
@@ -38,19 +41,34 @@ class DatabaseLedger:
         await asyncio.to_thread(self._hold_back, host, seconds)
 
     async def not_before(self, host: str, moment: float) -> None:
-        # how long is left is read in the thread, just before the statement: a thread that
-        # ran late must not push the host's next start later than a delay after the request
-        await asyncio.to_thread(lambda: self._hold_back(host, moment - time.monotonic()))
+        await asyncio.to_thread(self._release, host, moment)
 
     def _book(self, host: str, delay: float) -> float:
         try:
             with transaction(self._sessions) as session:
-                wait = book_host_turn(session, host, delay)
+                held = book_host_turn(session, host, delay + max(HOLD, delay))
+                if held is None:
+                    return min(seconds_until_next(session, host), max(0.05, delay / 2))
         except OperationalError as error:
             self._fail(error)
             return 0.0
         self._failing = False
-        return wait
+        self._held[host] = held
+        return 0.0
+
+    def _release(self, host: str, moment: float) -> None:
+        """The request went out: the host's next start is `moment` (monotonic here), unless
+        another process has booked the host since (then its booking stands)."""
+        held = self._held.pop(host, None)
+        if held is None:
+            return
+        try:
+            with transaction(self._sessions) as session:
+                # how long is left is read here, just before the statement: a thread that ran late
+                # must not push the next start later than a delay after the request
+                release_host_turn(session, host, held, max(0.0, moment - time.monotonic()))
+        except OperationalError as error:
+            self._fail(error)
 
     def _hold_back(self, host: str, seconds: float) -> None:
         if seconds <= 0:
@@ -75,25 +93,39 @@ def ledger_for(sessions: sessionmaker[Session]) -> DatabaseLedger | None:
     return None
 
 
-def book_host_turn(session: Session, host: str, delay: float) -> float:
-    """Book a request to `host` now, the next one `delay` seconds later, and return 0;
-    or return how many seconds remain before the host's booked next start. PostgreSQL
-    only: its clock is the one every daemon shares."""
+def book_host_turn(session: Session, host: str, hold: float) -> datetime | None:
+    """Hold `host` for `hold` seconds from now when its next start has come, and return the
+    hold's end (the token to release it with); None when another process's turn comes
+    first. PostgreSQL only: its clock is the one every daemon shares."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
     now = func.clock_timestamp()
-    statement = pg_insert(HostTurn).values(host=host, next_start=now + timedelta(seconds=delay))
+    statement = pg_insert(HostTurn).values(host=host, next_start=now + timedelta(seconds=hold))
     booking = statement.on_conflict_do_update(
         index_elements=[HostTurn.host],
         set_={"next_start": statement.excluded.next_start},
         where=HostTurn.next_start <= now,
-    ).returning(HostTurn.host)
-    if session.execute(booking).first() is not None:
-        return 0.0
+    ).returning(HostTurn.next_start)
+    return session.execute(booking).scalar()
+
+
+def seconds_until_next(session: Session, host: str) -> float:
     left = session.scalar(
-        select(func.extract("epoch", HostTurn.next_start - now)).where(HostTurn.host == host)
+        select(func.extract("epoch", HostTurn.next_start - func.clock_timestamp())).where(
+            HostTurn.host == host
+        )
     )
     return max(0.001, float(left or 0))
+
+
+def release_host_turn(session: Session, host: str, held: datetime, seconds: float) -> None:
+    """End this process's hold: the next start is `seconds` from now, if the hold is still
+    the host's booking."""
+    session.execute(
+        update(HostTurn)
+        .where(HostTurn.host == host, HostTurn.next_start == held)
+        .values(next_start=func.clock_timestamp() + timedelta(seconds=seconds))
+    )
 
 
 def hold_host_back(session: Session, host: str, seconds: float) -> None:

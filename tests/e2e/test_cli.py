@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.site import NewsSite
+from tests.support.site import NewsSite
 from tracker.cli import main
 from tracker.store import db
 

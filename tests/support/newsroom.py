@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from tests.site import INTERSTITIALS, TEMPLATES, NewsSite, Story, paragraph, sentence
+from tests.support.site import INTERSTITIALS, TEMPLATES, NewsSite, Story, paragraph, sentence
 
 EDITS = (
     "headline",

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.site import NewsSite
+from tests.support.site import NewsSite
 from tracker.notify import Notifier
 from tracker.store.models import Webhook
 
@@ -190,7 +190,7 @@ def test_a_filter_sends_only_matching_revisions(
 def test_the_daemon_notifies_and_a_dead_endpoint_never_holds_up_checks(
     site: NewsSite, tmp_path: Path, receiver: Receiver
 ) -> None:
-    from tests.test_operations import daemon, settings, stop
+    from tests.e2e.test_operations import daemon, settings, stop
 
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

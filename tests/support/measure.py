@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.newsroom import Newsroom, fields_order
+from tests.support.newsroom import Newsroom, fields_order
 from tracker.store.models import Article, ArticleStatus, ArticleUrl, Revision, Version
 
 _TOKEN = re.compile(r"\w+")

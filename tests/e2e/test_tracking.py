@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from tests.site import NewsSite, Response
+from tests.support.site import NewsSite, Response
 from tracker.store.models import Article, Check, Outcome, Revision, Version
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.site import NewsSite, Request, Response
+from tests.support.site import NewsSite, Request, Response
 from tracker.store.models import Article, SourceEndpoint, Version
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.site import NewsSite, Story
+from tests.support.site import NewsSite, Story
 from tracker.extraction import glance
 from tracker.extraction.extract import SiteRules, extract
 from tracker.store.models import Article, Check, Outcome, Version

@@ -187,3 +187,10 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+def test_control_characters_never_reach_stored_text() -> None:
+    from tracker.core.normalize import clean_text
+
+    assert clean_text("Ana\x1b[31m Lima\x07\x00 and\x85 Ben\x7f") == "Ana[31m Lima and Ben"
+    assert clean_text("tab\tand\nnewline") == "tab and newline"

@@ -23,11 +23,10 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import select
 
-from tests import measure
 from tests.conftest import Tracker, emptied, make_config
-from tests.newsroom import Newsroom
-from tests.site import NewsSite
-from tests.test_politeness import JITTER, gaps
+from tests.support import measure
+from tests.support.newsroom import Newsroom
+from tests.support.site import JITTER, NewsSite, gaps
 from tracker.daemon import runtime_for
 from tracker.pipeline import check_articles
 from tracker.store.models import Article, Revision, Version

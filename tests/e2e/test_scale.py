@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.site import TEMPLATES, NewsSite
+from tests.support.site import TEMPLATES, NewsSite
 
 ARTICLES = 300
 

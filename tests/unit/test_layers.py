@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1] / "tracker"
+ROOT = Path(__file__).resolve().parents[2] / "tracker"
 LEAVES = {"tracker.errors", "tracker.config", "tracker.vocabulary", "tracker"}
 IO_LIBRARIES = {"httpx", "sqlalchemy", "click", "fastapi", "apscheduler", "uvicorn", "psycopg"}
 LAYERS = {  # package -> (rank, the packages of its rank it must not import)
@@ -51,7 +51,7 @@ def layer_of(module: str) -> str:
     package = module.split(".")[1]
     if package not in LAYERS:
         raise AssertionError(
-            f"{module} belongs to no layer: put it in a folder or name it in tests/test_layers.py"
+            f"{module} belongs to no layer: put it in a folder or name it in tests/unit/test_layers.py"
         )
     return package
 

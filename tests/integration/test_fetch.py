@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.site import NewsSite, Request, Response
+from tests.support.site import NewsSite, Request, Response
 from tracker.config import FetchConfig
 from tracker.fetch import Fetcher, FetchFailure, FetchResult, NotModified, Page
 

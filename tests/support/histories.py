@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from tests.site import NewsSite, Story
+from tests.support.site import NewsSite, Story
 from tracker.cli import main
 
 HOSTILE = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"

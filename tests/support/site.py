@@ -623,3 +623,12 @@ SNEAKY = """<!doctype html>
 </div></div>
 <div class="col-side"><b>Popular</b><ul>{others}</ul></div></div></body></html>
 """
+
+
+JITTER = 0.01  # a request granted on time may reach the server a few ms late or early (a new connection)
+
+
+def gaps(site: NewsSite) -> list[float]:
+    """Between the requests the site received, in order of arrival."""
+    times = sorted(at for at, _path in site.requests)
+    return [later - earlier for earlier, later in itertools.pairwise(times)]

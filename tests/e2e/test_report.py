@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from tests.histories import HOSTILE, build_history, tracker
-from tests.site import NewsSite
+from tests.support.histories import HOSTILE, build_history, tracker
+from tests.support.site import NewsSite
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, NewsSite, list]]:  # type: ignore[type-arg]
-    """Three stories and a day of edits (tests/histories.py). Built once: the tests only read it."""
+    """Three stories and a day of edits (tests/support/histories.py). Built once: the tests only read it."""
     site = NewsSite().start()
     config, stories = build_history(tmp_path_factory.mktemp("report"), site)
     yield config, site, stories

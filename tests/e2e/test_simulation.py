@@ -8,9 +8,9 @@ changes. Run with -s to see the figures.
 
 from __future__ import annotations
 
-from tests import measure
-from tests.newsroom import Newsroom
-from tests.site import UNSEEN, NewsSite
+from tests.support import measure
+from tests.support.newsroom import Newsroom
+from tests.support.site import UNSEEN, NewsSite
 
 
 def test_clean_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]

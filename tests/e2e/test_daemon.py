@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from tests.site import NewsSite
+from tests.support.site import NewsSite
 
 
 def start_daemon(tmp_path: Path, settings: dict[str, object]) -> subprocess.Popen[str]:

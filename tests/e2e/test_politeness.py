@@ -12,7 +12,6 @@ timeout, and every edit must still be recorded once. Linux routes all of
 from __future__ import annotations
 
 import asyncio
-import itertools
 import signal
 import subprocess
 import sys
@@ -26,10 +25,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from tests import measure
 from tests.conftest import Tracker, make_config
-from tests.newsroom import Newsroom
-from tests.site import NewsSite, Response
+from tests.support import measure
+from tests.support.newsroom import Newsroom
+from tests.support.site import JITTER, NewsSite, Response, gaps
 from tracker.daemon import check_due, run_once, runtime_for
 from tracker.store.models import Article, Check
 
@@ -42,15 +41,6 @@ def timeouts(tracker: Tracker) -> int:
         return int(
             session.scalar(select(func.count()).select_from(Check).where(Check.error_kind == "timeout"))
         )
-
-
-JITTER = 0.01  # a request granted on time may reach the server a few ms late or early (a new connection)
-
-
-def gaps(site: NewsSite) -> list[float]:
-    """Between the requests the site received, in order of arrival."""
-    times = sorted(at for at, _path in site.requests)
-    return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
 def test_a_host_queue_many_times_its_timeout_loses_no_check(

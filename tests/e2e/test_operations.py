@@ -22,7 +22,7 @@ import yaml
 from sqlalchemy import func, select
 
 from tests.conftest import Tracker
-from tests.site import NewsSite, Response
+from tests.support.site import NewsSite, Response
 from tracker.core.normalize import content_of
 from tracker.daemon import run_once, runtime_for
 from tracker.discovery import poll_sources

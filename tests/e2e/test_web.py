@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
-from tests.histories import HOSTILE, build_history
-from tests.site import NewsSite
+from tests.support.histories import HOSTILE, build_history
+from tests.support.site import NewsSite
 from tracker.config import load_config
 from tracker.store import db
 from tracker.web import CSP, create_app
@@ -268,7 +268,7 @@ def test_search_on_each_database(site: NewsSite, make_tracker, db_url: str) -> N
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[1] / "build"))
+SCREENSHOTS = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[2] / "build"))
 
 
 @contextmanager

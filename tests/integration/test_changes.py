@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.site import INTERSTITIALS, NewsSite
+from tests.support.site import INTERSTITIALS, NewsSite
 from tracker.read import history
 from tracker.store.models import (
     Article,

@@ -10,8 +10,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.histories import build_history
-from tests.site import NewsSite
+from tests.support.histories import build_history
+from tests.support.site import NewsSite
 from tracker.config import load_config
 from tracker.store import db
 from tracker.web import create_app

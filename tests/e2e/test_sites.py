@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.site import NewsSite, Response
+from tests.support.site import NewsSite, Response
 from tracker.config import config_from_mapping
 from tracker.errors import ConfigError
 from tracker.store.models import Version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from tests.site import NewsSite
+from tests.support.site import NewsSite
 from tracker.extraction.extract import _with_dropped_headings, _with_repeats, extract
 
 
@@ -75,3 +75,58 @@ def test_repeated_corrections_come_out_as_the_page_has_them(site: NewsSite) -> N
         story.paragraphs += [fig, date, fig, date, fig, fig]
         found = extract(site.render(story), site.base + story.path)
         assert found.paragraphs[-6:] == (fig, date, fig, date, fig, fig), template
+
+
+ARTICLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Floods close the river road - The Daily</title>
+<meta property="og:title" content="Floods close the river road">
+<meta name="author" content="Ana Lima">
+<meta property="article:published_time" content="2026-11-30T08:15:00Z">
+</head><body><header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
+<main><article><h1>Floods close the river road</h1>
+<p>{first}</p>
+<p>The council said the road would stay shut until engineers had inspected the bridge,
+which was built in 1962.</p>
+<p>Residents of the lower village were told to move cars to higher ground before the
+evening tide arrived on Monday.</p>
+<p>Forecasters expect more rain on Tuesday, with up to 60 millimetres falling on the
+hills above the valley.</p>
+</article></main><footer>&copy; The Daily</footer></body></html>"""
+FIRST = "Heavy rain overnight flooded the river road near the old mill, the council said on Monday morning."
+
+
+def test_text_after_a_comment_inside_a_paragraph_is_kept() -> None:
+    """React pages write `<p>text<!-- -->more</p>`: what follows the comment is text too."""
+    from tracker.extraction.worker import analyze
+
+    first = "Heavy rain overnight flooded the river road <!-- -->near the old mill, the council"
+    page = ARTICLE.format(first=first + "<!-- --> said on Monday morning.")
+    analysis = analyze(page, "https://daily.example/world/2026/11/30/floods")
+    assert analysis.problem is None
+    assert analysis.extraction.paragraphs[0] == FIRST
+
+
+def test_a_control_character_in_a_paragraph_is_dropped_not_a_reason_to_refuse() -> None:
+    from tracker.extraction.worker import analyze
+
+    page = ARTICLE.format(first=FIRST.replace("river road", "river\x01 road").replace("mill", "mill\x1b"))
+    analysis = analyze(page, "https://daily.example/world/2026/11/30/floods")
+    assert analysis.problem is None
+    assert analysis.extraction.paragraphs[0] == FIRST
+    assert analysis.extraction.headline == "Floods close the river road"
+
+
+def test_scripts_after_the_closing_html_tag_are_not_a_cut_off_page() -> None:
+    """Some publishers append 8 KB and more of tracking scripts after `</html>`."""
+    from tracker.extraction.worker import analyze
+
+    push = 'window.dataLayer.push({{"event": "view", "n": {n}, "pad": "{pad}"}});'
+    tail = "".join(f"<script>{push.format(n=n, pad='x' * 200)}</script>\n" for n in range(40))
+    page = ARTICLE.format(first=FIRST) + "\n" + tail
+    assert len(tail) > 8000
+    assert analyze(page, "https://daily.example/world/2026/11/30/floods").problem is None
+    cut = ARTICLE.format(first=FIRST)[:700]
+    assert (
+        analyze(cut, "https://daily.example/world/2026/11/30/floods").problem
+        == "the page was cut off before its end"
+    )

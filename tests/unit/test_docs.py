@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from tracker.cli import main
 from tracker.config import Config
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def config_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
