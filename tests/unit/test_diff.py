@@ -211,3 +211,33 @@ def test_stats_count_words_and_paragraphs() -> None:
         "paragraphs_changed": 0,
         "paragraphs_moved": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("The storm killed 138 people.", "The storm killed 148 people."),
+        ("The minister, Anna Smith, resigned.", "The minister, Anna Smyth, resigned."),
+        ("Officials said there was a risk to the dam.", "Officials said there was no risk to the dam."),
+    ],
+    ids=["number", "name", "negation"],
+)
+def test_a_number_a_name_or_a_negation_is_never_a_typo(old: str, new: str) -> None:
+    changes = compare(content(paragraphs=(old, *BODY[1:])), content(paragraphs=(new, *BODY[1:])))
+    assert "typo" not in changes.kinds and "rewording" in changes.kinds
+
+
+def test_an_appended_paragraph_weighs_less_than_a_correction_or_a_headline_rewrite() -> None:
+    long_addition = " ".join(BODY)  # as long as the whole story
+    appended = compare(content(), content(paragraphs=(*BODY, long_addition)))
+    headline = compare(content(), content(headline="Council rejects harbour plan"))
+    correction = compare(content(), content(paragraphs=(*BODY, "Correction: the vote was on Tuesday.")))
+    assert 0 < appended.significance < headline.significance
+    assert appended.significance < correction.significance
+
+
+def test_a_misspelt_word_opening_a_sentence_is_still_a_typo() -> None:
+    old = "The council met. Goverment officials said the plan would go ahead."
+    new = "The council met. Government officials said the plan would go ahead."
+    changes = compare(content(paragraphs=(old, *BODY[1:])), content(paragraphs=(new, *BODY[1:])))
+    assert "typo" in changes.kinds

@@ -34,6 +34,7 @@ from tracker.core.normalize import Content
 from tracker.core.ops import FieldChange, ParagraphOp, WordOps  # noqa: F401  (the stored shape)
 from tracker.vocabulary import FIELDS, STAT_NAMES
 
+ADDED_ONLY_MAX = 0.45  # the body's weight when text was only added (see `significance`)
 _WORD = re.compile(r"\w+|[^\w\s]")
 _WORDS_ONLY = re.compile(r"\w+")
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -410,12 +411,52 @@ def kinds_of(
 
 def _typo_only(words: list[list[str]]) -> bool:
     """Each run of removed words is replaced by as many words, each one or two
-    characters away from the word it replaces."""
-    for removed, added in _runs(words):
+    characters away from the word it replaces, and none of them a number, a name or
+    a negation (138 -> 148 dead, Smith -> Smyth, a risk -> no risk are news, not typos)."""
+    for before, removed, added in _runs_in_context(words):
         a, b = _WORDS_ONLY.findall(removed), _WORDS_ONLY.findall(added)
-        if len(a) != len(b) or any(Levenshtein.distance(x, y) > 2 for x, y in zip(a, b, strict=True)):
+        if len(a) != len(b):
+            return False
+        opening = not before.strip() or before.rstrip()[-1] in '.!?:"“«'  # a sentence starts here
+        if not all(
+            _typo(x, y, name=not (opening and i == 0)) for i, (x, y) in enumerate(zip(a, b, strict=True))
+        ):
             return False
     return True
+
+
+def _runs_in_context(words: list[list[str]]) -> list[tuple[str, str, str]]:
+    """(kept text before, removed, added) of each run of edits."""
+    runs: list[tuple[str, str, str]] = []
+    before = removed = added = ""
+    for tag, text in [*words, ["=", ""]]:
+        if tag == "-":
+            removed += text
+        elif tag == "+":
+            added += text
+        else:
+            if removed or added:
+                runs.append((before, removed, added))
+                removed = added = ""
+            before += text
+    return runs
+
+
+_NEGATIONS = frozenset(("no", "not", "never", "nor", "none", "nothing", "neither", "cannot", "without"))
+
+
+def _typo(old: str, new: str, *, name: bool = True) -> bool:
+    """Whether `old` -> `new` is a typo fix; `name`: a capitalised word here is a name
+    (not at the start of a sentence)."""
+    if old == new:
+        return True
+    if Levenshtein.distance(old, new) > 2:
+        return False
+    if any(c.isdigit() for c in old + new):
+        return False  # a number changed
+    if name and old[:1].isupper() and new[:1].isupper():
+        return False  # a name changed
+    return (old.casefold() in _NEGATIONS) == (new.casefold() in _NEGATIONS)
 
 
 def _runs(words: list[list[str]]) -> list[tuple[str, str]]:
@@ -449,16 +490,18 @@ def significance(
 ) -> float:
     """0 (nothing a reader would notice) to 1 (a rewrite). Components combine as
     1 - Π(1 - s): a headline rewrite 0.5 (a typo in it 0.15), a byline 0.2, the body
-    twice the share of its words touched (at most 0.9), a correction notice 0.5, a
-    published time 0.1, an updated time 0.05, a move 0.05."""
+    (twice the share of its words removed plus the share added, at most 0.9; at most
+    0.45 when text was only added, so an appended paragraph weighs less than a
+    correction notice or a headline rewrite), a correction notice 0.5, a published
+    time 0.1, an updated time 0.05, a move 0.05."""
     parts = []
     if "headline" in changed:
         parts.append(0.15 if "typo" in kinds and "rewording" not in kinds else 0.5)
     if "byline" in changed:
         parts.append(0.2)
     if "body" in changed:
-        touched = stats.get("words_added", 0) + stats.get("words_removed", 0)
-        parts.append(min(0.9, 2.0 * touched / max(words, 1)))
+        added, removed = stats.get("words_added", 0), stats.get("words_removed", 0)
+        parts.append(min(0.9 if removed else ADDED_ONLY_MAX, (2.0 * removed + added) / max(words, 1)))
         if stats.get("paragraphs_moved"):
             parts.append(0.05)
     if "correction" in kinds:
