@@ -30,11 +30,22 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("a duration such as 30s, 15m, 6h or 7d")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
+        try:
+            return timedelta(seconds=value)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{_short(value)} seconds is not a duration tracker can keep") from None
     match = _DURATION.match(str(value))
     if not match:
         raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 6h or 7d")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"{_short(value)} is longer than any duration tracker can keep") from None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_moment(value: str, now: datetime) -> datetime:
@@ -259,6 +270,8 @@ def load_config(path: Path, *, database_url: str | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(error))}") from None
+    except (ValueError, OverflowError) as error:  # a number YAML cannot hold (5,000 digits)
+        raise ConfigError(f"{path}: a value cannot be read: {_one_line(str(error))}") from None
     return config_from_mapping(raw or {}, origin=str(path), base_dir=path.parent, database_url=database_url)
 
 

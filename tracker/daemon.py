@@ -95,6 +95,7 @@ async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[s
     checks whose host's turn did not come in a batch are claimed again by the next one,
     until a batch gets no check done (hosts held back for longer than a batch)."""
     began = runtime.clock()
+    release_dead_leases(runtime)
     await poll_sources(runtime, every_endpoint=True)
     outcomes: Counter[str] = Counter()
     while True:
@@ -161,6 +162,15 @@ async def check_due(
             repository.release(session, ids, runtime.owner)
 
 
+def release_dead_leases(runtime: Runtime) -> None:
+    """Any process that starts gives back the leases of a tracker of this machine that is
+    gone (killed mid-cycle): its articles are due again now, not when the leases expire."""
+    with transaction(runtime.sessions) as session:
+        released = repository.release_dead_leases(session, socket.gethostname(), process_alive)
+    if released:
+        log.info("released %d leases of a daemon of this machine that is gone", released)
+
+
 def _progress(results: list[CheckResult]) -> bool:
     """Whether a batch got any check done (not only postponements)."""
     return any(r.outcome != Deferred.POSTPONED for r in results)
@@ -188,10 +198,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         while not stop.is_set() and _progress(results := await check_due(runtime)):
             log.info("batch checked=%d %s", len(results), _pairs(Counter(r.outcome.value for r in results)))
 
-    with transaction(runtime.sessions) as session:
-        released = repository.release_dead_leases(session, socket.gethostname(), process_alive)
-    if released:
-        log.info("released %d leases of a daemon of this machine that is gone", released)
+    release_dead_leases(runtime)
     scheduler = AsyncIOScheduler(timezone="UTC")
     first = runtime.clock()
 

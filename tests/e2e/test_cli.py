@@ -174,6 +174,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
             "sources:\n  - name: a\n    feeds: [rss.example.org/feed]\n",
             "sources.0.feeds: 'rss.example.org/feed' is not",
         ),
+        (
+            "fetch:\n  timeout: 99999999999999999999d\n",
+            "fetch.timeout: '99999999999999999999d' is longer than",
+        ),
+        ("fetch:\n  timeout: " + "9" * 400 + "\n", "fetch.timeout: 99999"),
+        ("schedule:\n  batch_size: " + "9" * 5000 + "\n", "a value cannot be read"),
     ],
 )
 def test_config_errors_name_the_key_without_traceback(tmp_path: Path, config_text: str, message: str) -> None:

@@ -375,3 +375,16 @@ def test_tracker_serve_serves_the_database_of_a_config(served: tuple[Path, NewsS
         _out, errors = server.communicate(timeout=15)
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the parent sees why it ended
     assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in errors
+
+
+def test_non_finite_numbers_in_a_body_are_a_422(served: tuple[Path, NewsSite, list[Any]]) -> None:
+    client = client_for(served[0], token=TOKEN)
+    good = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    for body in (
+        '{"url": NaN}',
+        '{"url": Infinity}',
+        '{"url": "https://example.org/a", "source": -Infinity}',
+    ):
+        response = client.post("/api/articles", content=body, headers=good)
+        assert response.status_code == 422, body
+        assert "detail" in response.json()

@@ -55,3 +55,31 @@ def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -
         assert behind["big.example"]["due"] == 50 and behind["big.example"]["behind_seconds"] == 49 * 60
     finally:
         tracker.close()
+
+
+def test_run_once_gives_back_the_leases_of_a_dead_tracker_of_this_machine(site, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A `run --once` killed mid-cycle leaves leases of 6 minutes or more; the next
+    `run --once` of the same machine releases them and checks those articles now."""
+    import asyncio
+    import socket
+
+    from tracker.daemon import run_once, runtime_for
+
+    for _ in range(3):
+        site.add_story()
+    tracker = Tracker(make_config(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}]))
+    try:
+        with transaction(tracker.sessions) as session:
+            now = datetime.now(UTC)
+            for story in site.stories.values():
+                article, _new = repository.add_article(session, site.url(story.path), source=None, now=now)
+                article.lease_owner = f"{socket.gethostname()}:999999999"  # no such process
+                article.lease_until = now + timedelta(minutes=6)
+
+        async def go() -> dict[str, int]:
+            async with runtime_for(tracker.config, tracker.sessions, lambda: datetime.now(UTC)) as runtime:
+                return dict(await run_once(runtime))
+
+        assert asyncio.run(go()) == {"new_version": 3}
+    finally:
+        tracker.close()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,6 +51,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
     app.state.config, app.state.sessions, app.state.templates = config, sessions, environment()
     app.middleware("http")(secure_headers)
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     for router in (changes.router, articles.router, search.router, sources.router, feeds.router):
         app.include_router(router)
     app.add_api_route("/static/tracker.css", stylesheet, include_in_schema=False)
@@ -70,6 +72,13 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
     template = request.app.state.templates.get_template("error.html.j2")
     body = template.render(status=error.status_code, detail=error.detail)
     return HTMLResponse(body, status_code=error.status_code, headers=error.headers)
+
+
+async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+    """A 422 that says where and why, without echoing the input: a body may hold what JSON
+    cannot carry back (NaN, Infinity) or far more than an error needs to repeat."""
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def stylesheet() -> Response:
