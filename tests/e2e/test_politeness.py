@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from tests.conftest import Tracker, make_config
 from tests.support import measure
 from tests.support.newsroom import Newsroom
-from tests.support.site import JITTER, NewsSite, Response, gaps
+from tests.support.site import NewsSite, Response, gaps, tolerance
 from tracker.daemon import check_due, run_once, runtime_for
 from tracker.store.models import Article, Check
 
@@ -59,7 +59,7 @@ def test_a_host_queue_many_times_its_timeout_loses_no_check(
     assert report.edits >= 90
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.split_histories == 0
-    assert min(gaps(site)) >= DELAY - JITTER, "a host asked faster than its delay"
+    assert min(gaps(site)) >= DELAY - tolerance(DELAY), "a host asked faster than its delay"
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def floor_and_span(sites: list[NewsSite], delay: float) -> tuple[float, float]:
 def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
     hosts: list[NewsSite], sqlite_url: str
 ) -> None:
-    delay = 0.4
+    delay = 0.6  # the 40 servers share this process's CPU with tracker: the pace must dominate
     for news in hosts:
         for _ in range(5):
             news.add_story()
@@ -115,7 +115,7 @@ def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
     )
     assert outcomes == {"new_version": 200}
     for news in hosts:
-        assert min(gaps(news)) >= delay - JITTER, f"{news.base} asked faster than its delay"
+        assert min(gaps(news)) >= delay - tolerance(delay), f"{news.base} asked faster than its delay"
     assert span <= 1.3 * floor + 0.5
 
 
@@ -208,7 +208,7 @@ def test_a_crawl_delay_is_obeyed_and_what_waits_stays_due(hosts: list[NewsSite],
         assert timeouts(tracker) == 0
     finally:
         tracker.close()
-    assert min(gaps(site)) >= 0.5 - JITTER, "the Crawl-delay was not kept"
+    assert min(gaps(site)) >= 0.5 - tolerance(0.5), "the Crawl-delay was not kept"
 
 
 def test_sigterm_during_a_long_queue_stops_at_once_and_leaves_the_rest_due(

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from tests.conftest import Tracker, emptied, make_config
 from tests.support import measure
 from tests.support.newsroom import Newsroom
-from tests.support.site import JITTER, NewsSite, gaps
+from tests.support.site import NewsSite, gaps, tolerance
 from tracker.daemon import runtime_for
 from tracker.pipeline import check_articles
 from tracker.store.models import Article, Revision, Version
@@ -162,4 +162,6 @@ def test_three_workers_at_the_pace_of_one_host_record_every_edit_once(
         assert report.split_histories == 0
     finally:
         workers.close()
-    assert min(gaps(site)) >= delay - JITTER, "three workers together asked the host faster than its delay"
+    assert min(gaps(site)) >= delay - tolerance(delay), (
+        "three workers together asked the host faster than its delay"
+    )

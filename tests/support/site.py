@@ -628,6 +628,12 @@ SNEAKY = """<!doctype html>
 JITTER = 0.01  # a request granted on time may reach the server a few ms late or early (a new connection)
 
 
+def tolerance(delay: float) -> float:
+    """How much closer than `delay` two requests may be seen by a server in the test's own
+    process: its threads take their time stamps when they get the GIL, a little late under load."""
+    return max(JITTER, 0.05 * delay)
+
+
 def gaps(site: NewsSite) -> list[float]:
     """Between the requests the site received, in order of arrival."""
     times = sorted(at for at, _path in site.requests)

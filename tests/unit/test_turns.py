@@ -109,6 +109,9 @@ class SharedClock:
     async def hold_back(self, host: str, seconds: float) -> None:
         self.next_start[host] = max(self.next_start.get(host, 0.0), time.monotonic() + seconds)
 
+    async def not_before(self, host: str, moment: float) -> None:
+        self.next_start[host] = max(self.next_start.get(host, 0.0), moment)
+
 
 def test_two_processes_sharing_a_ledger_keep_one_pace() -> None:
     """Together no faster than the delay, and no slower: a turn the other process booked

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -48,9 +48,10 @@ class Ledger(Protocol):
     async def hold_back(self, host: str, seconds: float) -> None:
         """No process may ask `host` for `seconds` (a Retry-After)."""
 
-    async def not_before(self, host: str, moment: float) -> None:
+    def not_before(self, host: str, moment: float) -> Awaitable[None]:
         """No process may ask `host` before `moment` (`time.monotonic()` here): a delay
-        after a request that went out later than it was booked."""
+        after the request that has just gone out. Called as the request goes out (what it
+        refers to is taken then); the work may finish later."""
 
 
 @dataclass(eq=False, slots=True)
@@ -102,7 +103,7 @@ class Turns:
         self._hosts: dict[str, _Host] = {}
         self._in_flight = 0
         self._timer: asyncio.TimerHandle | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[None]] = set()
         self._stopping = False
 
     def set_delay(self, host: str, seconds: float) -> None:
@@ -139,7 +140,7 @@ class Turns:
         state.next_start = max(state.next_start, state.last_start + state.delay)
         if self.ledger is not None and state.delay > 0:  # another process's next turn counts from now too
             moment = state.last_start + state.delay
-            task = asyncio.get_running_loop().create_task(self.ledger.not_before(host, moment))
+            task = asyncio.ensure_future(self.ledger.not_before(host, moment))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -32,34 +33,40 @@ class DatabaseLedger:
     def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
         self._failing = False
-        self._held: dict[str, datetime] = {}  # per host, the hold this process booked last
+        # the holds this process booked, by host and by the task (one fetch) that booked it
+        self._held: dict[tuple[str, int], datetime] = {}
 
     async def book(self, host: str, delay: float) -> float:
-        return await asyncio.to_thread(self._book, host, delay)
+        held, wait = await asyncio.to_thread(self._book, host, delay)
+        if held is not None:
+            self._held[(host, id(asyncio.current_task()))] = held
+        return wait
 
     async def hold_back(self, host: str, seconds: float) -> None:
         await asyncio.to_thread(self._hold_back, host, seconds)
 
-    async def not_before(self, host: str, moment: float) -> None:
-        await asyncio.to_thread(self._release, host, moment)
+    def not_before(self, host: str, moment: float) -> Awaitable[None]:
+        # called from the fetch's own task as its request goes out: the hold is that fetch's
+        # (this process may have booked the host's next turn since, for another fetch)
+        held = self._held.pop((host, id(asyncio.current_task())), None)
+        return asyncio.to_thread(self._release, host, held, moment)
 
-    def _book(self, host: str, delay: float) -> float:
+    def _book(self, host: str, delay: float) -> tuple[datetime | None, float]:
+        """(the hold, 0) when booked; (None, seconds to wait) when another turn comes first."""
         try:
             with transaction(self._sessions) as session:
                 held = book_host_turn(session, host, delay + max(HOLD, delay))
                 if held is None:
-                    return min(seconds_until_next(session, host), max(0.05, delay / 2))
+                    return None, min(seconds_until_next(session, host), max(0.05, delay / 2))
         except OperationalError as error:
             self._fail(error)
-            return 0.0
+            return None, 0.0
         self._failing = False
-        self._held[host] = held
-        return 0.0
+        return held, 0.0
 
-    def _release(self, host: str, moment: float) -> None:
+    def _release(self, host: str, held: datetime | None, moment: float) -> None:
         """The request went out: the host's next start is `moment` (monotonic here), unless
-        another process has booked the host since (then its booking stands)."""
-        held = self._held.pop(host, None)
+        another booking has taken the host since (then it stands)."""
         if held is None:
             return
         try:
