@@ -112,15 +112,6 @@ def damage(url: str) -> tuple[int, int]:
     return result
 
 
-def fresh_postgres(url: str) -> str:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -131,6 +122,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is reset) instead of SQLite")
     parser.add_argument("--workers", type=int, default=1, help="trackers at once (PostgreSQL only)")
     options = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from tests.support.databases import emptied
+
     commands: Any = multiprocessing.Queue()
     replies: Any = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(options.hosts, options.stories, commands, replies))
@@ -145,9 +139,7 @@ def main() -> None:
           f"{'all req':>8} {'timeouts':>9} {'CPU s':>6} {'repeats':>8}")  # fmt: skip
     try:
         with tempfile.TemporaryDirectory() as folder:
-            database = (
-                fresh_postgres(options.postgres) if options.postgres else f"sqlite:///{folder}/tracker.db"
-            )
+            database = emptied(options.postgres) if options.postgres else f"sqlite:///{folder}/tracker.db"
             config = Path(folder) / "config.yaml"
             config.write_text(
                 json.dumps(

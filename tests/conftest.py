@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.databases import emptied
 from tests.support.site import NewsSite
 from tracker.config import Config, config_from_mapping
 from tracker.daemon import run_once, runtime_for
@@ -79,16 +80,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tracker.db'}"
     return emptied(request.getfixturevalue("postgres_database"))
-
-
-def emptied(url: str) -> str:
-    """The PostgreSQL database at `url` with its schema dropped and made anew."""
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture

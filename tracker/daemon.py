@@ -108,7 +108,7 @@ async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[s
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class BatchPlan:
     """One batch within the politeness budget: it must end by `not_after` (monotonic), so
     each host gets no more checks than it can answer by then at its pace, and the batch's
     leases outlive its queue (a confirmation and an arbitration may follow the last turn)."""
@@ -118,7 +118,7 @@ class Plan:
     per_host: Callable[[str], int]
 
 
-def plan(runtime: Runtime) -> Plan:
+def plan_batch(runtime: Runtime) -> BatchPlan:
     schedule, fetch = runtime.config.schedule, runtime.config.fetch
     seconds = schedule.batch_time.total_seconds()
     not_after = time.monotonic() + seconds
@@ -133,7 +133,7 @@ def plan(runtime: Runtime) -> Plan:
         return max(1, int(seconds / (delay * REQUESTS_PER_CHECK)))
 
     lease = max(LEASE, schedule.batch_time + 6 * fetch.timeout + timedelta(minutes=1))
-    return Plan(not_after, lease, per_host)
+    return BatchPlan(not_after, lease, per_host)
 
 
 async def check_due(
@@ -141,7 +141,7 @@ async def check_due(
 ) -> list[CheckResult]:
     """Lease one batch of due articles, planned within each host's politeness budget,
     and check them (postponed ones come back as such: they stay due)."""
-    batch = plan(runtime)
+    batch = plan_batch(runtime)
     with transaction(runtime.sessions) as session:
         ids = repository.claim_due(
             session,

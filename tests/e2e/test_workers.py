@@ -23,8 +23,9 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import select
 
-from tests.conftest import Tracker, emptied, make_config
+from tests.conftest import Tracker, make_config
 from tests.support import measure
+from tests.support.databases import emptied
 from tests.support.newsroom import Newsroom
 from tests.support.site import NewsSite, gaps, tolerance
 from tracker.daemon import runtime_for

@@ -461,17 +461,7 @@ def _typo(old: str, new: str, *, name: bool = True) -> bool:
 
 def _runs(words: list[list[str]]) -> list[tuple[str, str]]:
     """(removed, added) text of each run of edits between kept text."""
-    runs: list[tuple[str, str]] = []
-    removed = added = ""
-    for tag, text in [*words, ["=", ""]]:
-        if tag == "-":
-            removed += text
-        elif tag == "+":
-            added += text
-        elif removed or added:
-            runs.append((removed, added))
-            removed = added = ""
-    return runs
+    return [(removed, added) for _before, removed, added in _runs_in_context(words)]
 
 
 def _replaces(words: list[list[str]]) -> bool:

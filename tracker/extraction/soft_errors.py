@@ -36,6 +36,8 @@ def truncated(html: str) -> bool:
     kilobytes of scripts after `</html>`; a closing tag inside a script does not count."""
     if "<html" not in html[:4096].lower():
         return False
+    if _CLOSED.search(html[-4096:].encode("utf-8", "replace")):
+        return False  # most pages: closed at the end, nothing more to read
     return not _CLOSED.search(_SCRIPT.sub("", html).encode("utf-8", "replace"))
 
 

@@ -79,9 +79,6 @@ class _Host:
     def pop(self) -> _Waiter:
         return (self.queues[0] or self.queues[1]).popleft()
 
-    def waiting(self) -> int:
-        return len(self.queues[0]) + len(self.queues[1])
-
 
 class Turns:
     """Per-host queues under one global limit on requests in flight (see the module doc)."""
@@ -147,9 +144,6 @@ class Turns:
     def free_at(self, host: str) -> float:
         """When `host` may next be asked (monotonic), as this process knows it."""
         return self._host(host).next_start
-
-    def waiting(self, host: str) -> int:
-        return self._host(host).waiting()
 
     @asynccontextmanager
     async def turn(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.confirm import without_volatile
+from tracker.core.normalize import Content
 from tracker.core.policy import next_check_at
 from tracker.core.urls import try_normalize_url
 from tracker.extraction.identity import identity_keys, site_of
@@ -168,7 +169,7 @@ def _soft_error(article: Article, check: Check, problem: str) -> CheckResult:
     return CheckResult(article.id, article.url, Outcome.SOFT_ERROR, error_kind="soft_error", message=problem)
 
 
-def _learn_look(article: Article, fetches: list[Fetched], content: Any, volatile: frozenset[str]) -> None:
+def _learn_look(article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]) -> None:
     """Remember the quick look (learned by the worker that extracted the page) of a fetch
     that shows exactly what is stored (none may: the fetches can disagree on a field)."""
     article.quick_checks = 0

@@ -174,13 +174,12 @@ def claim_due(
         if every_active
         else Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE))
     )
-    when = (
-        or_(Article.last_checked_at.is_(None), Article.last_checked_at < checked_before)
-        if every_active and checked_before is not None
-        else Article.next_check_at <= now
-        if not every_active
-        else true()
-    )
+    if not every_active:
+        when = Article.next_check_at <= now
+    elif checked_before is not None:
+        when = or_(Article.last_checked_at.is_(None), Article.last_checked_at < checked_before)
+    else:
+        when = true()
     rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
     ranked = (
         select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
