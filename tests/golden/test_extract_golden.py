@@ -25,14 +25,36 @@ PAGES = CORPUS / "readability" / "test" / "test-pages"
 # mean 0.868 (0.863 before the fast first pass). 2026-12-01: the expected text read as UTF-8
 # (it was read as Latin-1, which broke every curly quote into three characters): body F1
 # median 0.989, mean 0.937 for the same code; 0.988 and 0.937 with comments and control
-# characters dropped before parsing. The floors sit just below: a drop fails the suite.
-FLOORS = {"headline": 0.88, "byline": 0.83, "published": 0.96}
+# characters dropped before parsing. Later that day, the headline cascade of issue 13
+# (the `<h1>` a declared headline agrees with; site names stripped): 0.882 counting a
+# Readability title with the site's name after it as the same; the 15 left are mostly
+# pages where Readability takes `og:title` and tracker the visible `<h1>` that the
+# `<title>` or `twitter:title` agrees with (citylab-1, cnet-svg-classes, theverge,
+# videos-1), and the metadata test pages that rank Dublin Core first. The floors sit
+# just below: a drop fails the suite.
+FLOORS = {"headline": 0.87, "byline": 0.83, "published": 0.96}
 BODY_F1_FLOORS = {"median": 0.97, "mean": 0.92}
 pytestmark = needs_corpus(PAGES)
 
 
 def words(text: str | None) -> str:
     return re.sub(r"\W+", " ", clean_text(text)).strip().casefold()
+
+
+_SUFFIX = re.compile(r"^\s*(?:[|\-–—:·•»]|\[)\s*")
+
+
+def same_headline(found: str | None, expected: str) -> bool:
+    """The same headline, or Readability's with the site's name after it, which it keeps
+    from `<title>` ("Headline | eHow", "Headline [LWN.net]") and tracker drops."""
+    ours, theirs = words(found), words(expected)
+    if not ours:
+        return False
+    if ours == theirs:
+        return True
+    at = clean_text(expected).casefold().find(clean_text(found).casefold())
+    rest = clean_text(expected)[at + len(clean_text(found)) :] if at == 0 else ""
+    return bool(rest) and bool(_SUFFIX.match(rest)) and len(words(rest).split()) <= 4
 
 
 def names(text: str | None) -> set[str]:
@@ -84,7 +106,7 @@ def test_extraction_accuracy_floors(extracted: dict[str, Extraction]) -> None:
         page = PAGES / name
         expected = json.loads((page / "expected-metadata.json").read_text(encoding="utf-8"))
         if expected.get("title"):
-            scores["headline"].add(words(found.headline) == words(expected["title"]), page.name)
+            scores["headline"].add(same_headline(found.headline, expected["title"]), page.name)
         if expected.get("byline"):
             scores["byline"].add(byline_matches(found.byline, expected["byline"]), page.name)
         if expected.get("publishedTime"):

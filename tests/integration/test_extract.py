@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import lxml.html
 
 from tests.support.site import NewsSite
@@ -130,3 +132,85 @@ def test_scripts_after_the_closing_html_tag_are_not_a_cut_off_page() -> None:
         analyze(cut, "https://daily.example/world/2026/11/30/floods").problem
         == "the page was cut off before its end"
     )
+
+
+def _page(head: str, body: str) -> str:
+    paragraphs = "".join(
+        f"<p>{text} The council met on Monday to discuss the findings in detail, and again on Tuesday.</p>"
+        for text in ("Water rose fast.", "Roads were closed.", "Schools stayed shut.")
+    )
+    return f"<html><head>{head}</head><body><main><article>{body}{paragraphs}</article></main></body></html>"
+
+
+def test_the_headline_is_the_h1_a_declared_title_agrees_with_without_the_site_path() -> None:
+    page = _page(
+        "<title>DAILY NEWS | Politics | Council votes to close the river road</title>"
+        '<meta property="og:title" content="Council votes to close the river road - The Daily">'
+        '<meta property="og:site_name" content="The Daily">',
+        "<h1>Council votes to close the river road</h1>",
+    )
+    assert extract(page, "https://www.thedaily.example/politics/1234567/council").headline == (
+        "Council votes to close the river road"
+    )
+    # no <h1>: the <title>, its site name and section path dropped
+    page = _page("<title>DAILY NEWS | Politics | Council votes to close the river road</title>", "")
+    assert (
+        extract(page, "https://dailynews.example/a/1234567").headline
+        == "Council votes to close the river road"
+    )
+    # a CMS that escaped its meta twice
+    page = _page('<meta property="og:title" content="Rain &amp;#8211; and more rain">', "")
+    assert extract(page, "https://x.example/a").headline == "Rain – and more rain"
+
+
+def test_a_kicker_inside_the_h1_is_not_the_headline() -> None:
+    page = _page(
+        '<meta property="og:title" content="Remembering the victims of the flood">',
+        "<h1><span>Anniversary</span> <span>Remembering the victims of the flood</span></h1>",
+    )
+    assert extract(page, "https://x.example/a").headline == "Remembering the victims of the flood"
+
+
+def test_a_byline_only_in_markup_is_read() -> None:
+    """BBC-like: no meta, no JSON-LD author, no class; a data-component says byline."""
+    page = _page(
+        "<title>Floods close the river road</title>",
+        '<h1>Floods close the river road</h1><div data-component="byline-block">'
+        "<span>By Jane Doe and John Roe</span><span>BBC News</span></div>",
+    )
+    assert extract(page, "https://www.bbc.example/news/world-12345678").byline == "Jane Doe, John Roe"
+
+
+def test_partial_microdata_does_not_beat_the_visible_byline() -> None:
+    page = _page(
+        "<title>Floods close the river road</title>",
+        '<h1>Floods close the river road</h1><p class="byline">By <span itemprop="author">Jane Doe</span>'
+        " and John Roe</p>",
+    )
+    assert extract(page, "https://x.example/a").byline == "Jane Doe, John Roe"
+
+
+def test_the_site_is_not_an_author() -> None:
+    page = _page(
+        '<meta name="author" content="Jane Doe, The Daily">'
+        '<meta property="og:site_name" content="The Daily">',
+        "<h1>Floods close the river road</h1>",
+    )
+    assert extract(page, "https://x.example/a").byline == "Jane Doe"
+    page = _page('<meta name="author" content="thedaily.example">', '<p class="byline">By Jane Doe</p>')
+    assert extract(page, "https://x.example/a").byline == "Jane Doe"
+
+
+def test_old_templates_dates_and_local_formats() -> None:
+    from tracker.extraction.declared import parse_date
+
+    page = _page(
+        '<meta name="OriginalPublicationDate" content="2014-06-30T16:54:02+00:00">', "<h1>Floods</h1>"
+    )
+    assert extract(page, "https://x.example/a").published_at == datetime(2014, 6, 30, 16, 54, 2, tzinfo=UTC)
+    assert parse_date("10.12.2022") == datetime(2022, 12, 10, tzinfo=UTC)
+    assert parse_date("01-11-2023 10:29") == datetime(2023, 11, 1, 10, 29, tzinfo=UTC)
+    assert parse_date("19 Oct 2019 10:30 CEST") == datetime(2019, 10, 19, 8, 30, tzinfo=UTC)
+    assert parse_date("1676551869") == datetime(2023, 2, 16, 12, 51, 9, tzinfo=UTC)
+    assert parse_date("2:33 PM") is None  # no day: not today
+    assert parse_date("Oct 16") is None  # no year: not this year

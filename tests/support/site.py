@@ -476,9 +476,10 @@ class NewsSite:
                 pass
 
             def do_GET(self) -> None:
+                arrived = time.monotonic()  # before the lock: another request's page may hold it
                 path = self.path.split("?")[0]
                 with site._lock:
-                    site.requests.append((time.monotonic(), path))
+                    site.requests.append((arrived, path))
                     site.hits[path] = site.hits.get(path, 0) + 1
                 response = site._respond(Request(path, dict(self.headers.items())))
                 if response.delay:

@@ -161,3 +161,23 @@ def test_a_turn_booked_elsewhere_costs_only_the_wait_for_it() -> None:
         return log[1][1] - log[0][1]
 
     assert 0.1 - 0.005 <= asyncio.run(go()) < 0.15
+
+
+def test_a_new_turns_of_the_same_process_waits_a_delay_after_the_last_one_sent() -> None:
+    """Each cycle of `run --once` opens its own Fetcher: the next cycle's first request to
+    a host (its robots.txt) must not follow the last cycle's last one closer than the delay."""
+
+    async def send(turns: Turns, host: str) -> float:
+        async with turns.turn(host, urgent=True):
+            turns.sent(host)
+            return time.monotonic()
+
+    async def go() -> tuple[float, float, float]:
+        first = await send(Turns(concurrency=4, per_host=2, delay=0.2), "cycles.example")
+        second = await send(Turns(concurrency=4, per_host=2, delay=0.2), "cycles.example")
+        other = await send(Turns(concurrency=4, per_host=2, delay=0.2), "other.example")
+        return first, second, other - second
+
+    first, second, other = asyncio.run(go())
+    assert second - first >= 0.2
+    assert other < 0.1  # another host does not wait

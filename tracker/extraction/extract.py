@@ -32,9 +32,9 @@ from tracker.core.normalize import Content, clean_text, make_content
 from tracker.extraction.declared import (
     Declared,
     declared_canonical,
+    headline_of,
     parse_date,
     person_names,
-    visible_headline,
 )
 
 # A fast pass (trafilatura without its fallback extractors) that finds less than this
@@ -82,7 +82,7 @@ def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -
     if tree is None:
         return Extraction(None, None, (), None, None)
     declared = Declared.read(tree)
-    visible = declared.headline or visible_headline(declared, tree)
+    visible = headline_of(declared, url)
     # trafilatura's metadata pass (htmldate included: a third of a page's extraction) only
     # when the page leaves a gap; it runs before content extraction, as in trafilatura
     # itself, since that prunes the tree
@@ -185,7 +185,7 @@ def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) ->
 def _with_body(
     declared: Declared, tree: lxml.html.HtmlElement, url: str | None, paragraphs: tuple[str, ...]
 ) -> Extraction:
-    headline = declared.headline or visible_headline(declared, tree)
+    headline = headline_of(declared, url)
     return Extraction(
         headline=headline,
         byline=declared.byline,

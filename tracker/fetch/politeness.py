@@ -17,6 +17,10 @@ robin), so hosts are served fairly whatever their backlog.
 A request that cannot start before its `not_after` (its batch's end) is told
 so with `Postponed`: it is not a failure, the check stays due.
 
+Every `Turns` of one process (each cycle of `run --once --all`, each command
+that fetches, opens its own) knows when the earlier ones last sent each host a
+request, so a new cycle's first request to a host waits its delay too.
+
 Several processes on one database keep each host's next allowed start in the
 database (a `Ledger`), so that together they ask a host no faster than its
 delay: a granted turn is booked there before the request is sent, and a turn
@@ -32,6 +36,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
+
+# When this process last sent each host a request (time.monotonic()), across Turns
+_LAST_SENT: dict[str, float] = {}
 
 
 class Postponed(Exception):
@@ -135,6 +142,8 @@ class Turns:
         state = self._host(host)
         state.last_start = self._clock()
         state.next_start = max(state.next_start, state.last_start + state.delay)
+        if self._clock is time.monotonic:
+            _LAST_SENT[host] = state.last_start
         if self.ledger is not None and state.delay > 0:  # another process's next turn counts from now too
             moment = state.last_start + state.delay
             task = asyncio.ensure_future(self.ledger.not_before(host, moment))
@@ -204,6 +213,9 @@ class Turns:
         state = self._hosts.get(host)
         if state is None:
             state = self._hosts[host] = _Host(self.delay)
+            last = _LAST_SENT.get(host) if self._clock is time.monotonic else None
+            if last is not None:  # an earlier Turns of this process asked it
+                state.last_start, state.next_start = last, last + state.delay
         return state
 
     def _pump(self) -> None:
