@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -109,6 +110,41 @@ def test_a_moved_story_keeps_one_history(site: NewsSite, make_tracker, db_url: s
     assert [r.changed for r in rows(tracker, Revision)] == [["headline"]]
     assert [e.kind for e in rows(tracker, Event)] == ["merged"]
     del article
+
+
+def test_two_histories_of_one_story_are_joined_when_the_old_url_redirects(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """No id to tie them: the new URL was tracked on its own (the old one still answered
+    200 that cycle); once the old URL answers 301 to it, the two are one history, in
+    order, the page seen under both stored once, the old revision kept as it was."""
+    story = site.add_story("meta", slug="harbour-vote", headline="Harbour vote")
+    tracker = make_tracker(db_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    tracker.cycle()
+    story.paragraphs.append("The council will meet again on Friday to settle the harbour's fees.")
+    assert tracker.cycle() == {"new_version": 1}
+    [kept] = rows(tracker, Revision)
+    old_path = story.path
+    site.move(story, "harbour-vote-delayed-again")
+    story.headline = "Harbour vote delayed again"
+    del site.moved[old_path]  # one more cycle the old URL shows the old page
+    site.stories[old_path] = dataclasses.replace(story, headline="Harbour vote", slug="harbour-vote")
+    assert tracker.cycle() == {"new_version": 1, "unchanged": 1}
+    assert len(rows(tracker, Article)) == 2  # split, for now
+    del site.stories[old_path]
+    site.moved[old_path] = story.path
+    tracker.cycle()
+    [article] = rows(tracker, Article)
+    assert article.url == site.url(old_path)
+    versions = sorted(rows(tracker, Version), key=lambda v: v.number)
+    assert [v.number for v in versions] == [1, 2, 3]
+    assert [v.headline for v in versions] == ["Harbour vote", "Harbour vote", "Harbour vote delayed again"]
+    revisions = sorted(rows(tracker, Revision), key=lambda r: r.to_number)
+    assert [r.changed for r in revisions] == [["body"], ["headline"]]
+    assert revisions[0].id == kept.id and revisions[0].detected_at == kept.detected_at
+    [merged] = [e for e in rows(tracker, Event) if e.kind == "merged"]
+    assert merged.detail["url"] == site.url(story.path) and merged.detail["versions"] == 3
+    assert {u.url for u in rows(tracker, ArticleUrl)} == {site.url(old_path), site.url(story.path)}
 
 
 def test_withdrawn_story_is_marked_gone_then_restored(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import lxml.html
+import pytest
 
 from tests.support.site import NewsSite
 from tracker.extraction.extract import _with_dropped_headings, _with_repeats, extract
@@ -214,3 +215,25 @@ def test_old_templates_dates_and_local_formats() -> None:
     assert parse_date("1676551869") == datetime(2023, 2, 16, 12, 51, 9, tzinfo=UTC)
     assert parse_date("2:33 PM") is None  # no day: not today
     assert parse_date("Oct 16") is None  # no year: not this year
+
+
+@pytest.mark.parametrize(
+    ("url", "found"),
+    [
+        ("https://x.example/politics/1234567/council-votes-to-close-the-road.html", "1234567"),
+        ("https://x.example/politics/1234567/council-delays-the-vote.html", "1234567"),
+        ("https://x.example/news/world-europe-12345678", "12345678"),
+        ("https://x.example/news/story-150-a1150", "a1150"),
+        ("https://x.example/article/idUSKBN2X1234/", "iduskbn2x1234"),
+        ("https://x.example/p/5f3a9c2e1b7d/a-slug", "5f3a9c2e1b7d"),
+        ("https://x.example/2026/11/30/floods", None),  # a date is no id
+        ("https://x.example/20261130/floods", None),
+        ("https://x.example/a/election-2026", None),  # nor a year
+        ("https://x.example/news/2024elections/a-slug", None),  # nor a section named with one
+        ("https://x.example/", None),
+    ],
+)
+def test_the_id_in_a_path_wherever_it_stands(url: str, found: str | None) -> None:
+    from tracker.extraction.identity import path_id
+
+    assert path_id(url) == found

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from tests.support.newsroom import Newsroom, fields_order
 from tracker.store.models import Article, ArticleStatus, ArticleUrl, Revision, Version
@@ -76,30 +77,32 @@ class Report:
 
 
 def run(newsroom: Newsroom, tracker: Any, cycles: int) -> Report:
-    """Publish-then-check, then `cycles` rounds of newsroom activity and checks."""
+    """Publish-then-check, then `cycles` rounds of newsroom activity and checks. A version
+    belongs to the cycle it was first stored in, a revision to its newer version's: two
+    histories joined later keep the cycles their versions were seen in."""
     site = newsroom.site
     tracker.cycle()
-    recorded: dict[tuple[str, int], list[str]] = {}
-    stored_at: dict[tuple[int, int], int] = {}
-    seen_revision = seen_version = 0
+    stored_at: dict[int, int] = {}  # version id -> the cycle it was stored in
+    seen_version = 0
     for number in range(cycles + 1):
         if number:
             newsroom.cycle(number, cycles)
             tracker.cycle()
-        url_to_key = _url_keys(newsroom, site.base)
         with tracker.session() as session:
-            for version_id, article_id, version_number in session.execute(
-                select(Version.id, Version.article_id, Version.number).where(Version.id > seen_version)
-            ).all():
-                stored_at[(article_id, version_number)] = number
+            for (version_id,) in session.execute(select(Version.id).where(Version.id > seen_version)).all():
+                stored_at[version_id] = number
                 seen_version = max(seen_version, version_id)
-            rows = session.execute(
-                select(Revision.id, Revision.article_id, Revision.changed).where(Revision.id > seen_revision)
-            ).all()
-            article_key = _article_keys(session, url_to_key)
-        for revision_id, article_id, changed in rows:
-            recorded[(article_key.get(article_id, f"?{article_id}"), number)] = changed
-            seen_revision = max(seen_revision, revision_id)
+    url_to_key = _url_keys(newsroom, site.base)
+    recorded: dict[tuple[str, int], list[str]] = {}
+    with tracker.session() as session:
+        article_key = _article_keys(session, url_to_key)
+        newer = aliased(Version)
+        for article_id, changed, version_id in session.execute(
+            select(Revision.article_id, Revision.changed, newer.id).join(
+                newer, (newer.article_id == Revision.article_id) & (newer.number == Revision.to_number)
+            )
+        ).all():
+            recorded[(article_key.get(article_id, f"?{article_id}"), stored_at[version_id])] = changed
     return _report(newsroom, tracker, recorded, stored_at)
 
 
@@ -119,7 +122,7 @@ def _report(
     newsroom: Newsroom,
     tracker: Any,
     recorded: dict[tuple[str, int], list[str]],
-    stored_at: dict[tuple[int, int], int],
+    stored_at: dict[int, int],
 ) -> Report:
     report = Report(troubled=len(newsroom.troubled))
     real = {
@@ -147,7 +150,7 @@ def _report(
         report.withdrawn, report.withdrawn_gone = len(newsroom.withdrawn), len(newsroom.withdrawn & gone_keys)
         for version in session.scalars(select(Version)):
             key = article_key.get(version.article_id)
-            cycle = stored_at.get((version.article_id, version.number))
+            cycle = stored_at.get(version.id)
             if key is None or cycle is None:
                 continue
             _score(report, version, newsroom.states[(key, cycle)], (key, cycle))

@@ -54,6 +54,11 @@ class Newsroom:
     trouble_share: float = 0.0
     moves: int = 0
     withdrawals: int = 0
+    # a publisher whose slug follows the headline: a headline edit moves the story to a
+    # new URL (the old one answers 301; the feed lists the new one); with `ids`, the path
+    # is /SECTION/ID/slug.html, the id in the middle; without, the slug is all there is
+    slug_follows_headline: bool = False
+    ids: bool = False
     stories: dict[str, Story] = field(default_factory=dict)  # by first slug, which never changes
     paths: dict[str, set[str]] = field(default_factory=dict)
     truth: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
@@ -67,10 +72,19 @@ class Newsroom:
     def publish(self, count: int, templates: tuple[str, ...] = TEMPLATES) -> list[Story]:
         made = []
         for i in range(count):
-            story = self.site.add_story(templates[i % len(templates)], paragraphs=self.rng.randint(4, 9))
+            extra: dict[str, object] = {}
+            if self.slug_follows_headline:
+                extra["headline"] = headline = sentence(self.rng, 8).rstrip(".")
+                extra["slug"] = slugged(headline)
+            if self.ids:
+                extra["section"] = self.rng.choice(("politics", "world", "business", "science"))
+                extra["ident"] = str(7_300_000 + len(self.stories))
+            story = self.site.add_story(
+                templates[i % len(templates)], paragraphs=self.rng.randint(4, 9), **extra
+            )
             if self.rng.random() < 0.3:
                 story.subheadings = {self.rng.randint(1, len(story.paragraphs) - 1): sentence(self.rng, 4)}
-            key = story.slug
+            key = story.ident or story.slug
             self.stories[key] = story
             self.paths[key] = {story.path}
             self.truth[key] = {}
@@ -115,6 +129,9 @@ class Newsroom:
         for kind in self.rng.sample(EDITS, self.rng.choice((1, 1, 1, 2))):
             self._apply(story, kind, number)
         after = snapshot(story)
+        if self.slug_follows_headline and after["headline"] != before["headline"]:
+            self.site.move(story, slugged(story.headline))
+            self.paths[key].add(story.path)
         fields = tuple(name for name in FIELDS if before[name] != after[name])
         if fields:
             self.truth[key][number] = fields
@@ -142,6 +159,10 @@ class Newsroom:
             story.byline = [*story.byline[:1], rng.choice(["Sam Roe", "Ines Paz", "Tom Otieno"])]
         elif kind == "updated_at" and story.template != "time":
             story.updated_at = story.published_at + timedelta(hours=cycle, minutes=rng.randint(1, 59))
+
+
+def slugged(headline: str) -> str:
+    return "-".join(headline.lower().split()[:6])
 
 
 def fields_order(fields: tuple[str, ...]) -> list[str]:

@@ -93,9 +93,13 @@ class Story:
     updated_at: datetime | None = None
     template: str = "jsonld"
     subheadings: dict[int, str] = field(default_factory=dict)
+    section: str | None = None  # with `ident`: a path as many publishers write it,
+    ident: str | None = None  # /SECTION/ID/slug.html, the id in the middle
 
     @property
     def path(self) -> str:
+        if self.section and self.ident:
+            return f"/{self.section}/{self.ident}/{self.slug}.html"
         return f"/news/{self.slug}"
 
 
@@ -427,7 +431,7 @@ class NewsSite:
                         "headline": story.headline,
                         "author": [{"@type": "Person", "name": n} for n in story.byline],
                         "datePublished": story.published_at.isoformat(),
-                        "identifier": story.slug.rsplit("-", 1)[-1],
+                        "identifier": story.ident or story.slug.rsplit("-", 1)[-1],
                         **({"dateModified": story.updated_at.isoformat()} if story.updated_at else {}),
                     },
                 ],

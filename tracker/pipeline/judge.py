@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from tracker.core.confirm import agree, baseline, volatile_shapes, without_volatile
 from tracker.core.diff import Changes, compare
 from tracker.core.normalize import Content
+from tracker.core.urls import try_normalize_url
 from tracker.extraction.identity import identity_keys, site_of
 from tracker.extraction.soft_errors import collapsed
 from tracker.fetch import FetchFailure, NotModified, Page
@@ -49,7 +51,8 @@ class Story:
     volatile: frozenset[str]
     learned: dict[str, str] = field(default_factory=dict)
     keys: tuple[str, ...] | None = None
-    merge_into: Article | None = None
+    merge_into: Article | None = None  # the article this URL without history turned out to be
+    join_with: Article | None = None  # another history of the same story (see `_other_history`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,11 @@ def judge(session: Session, article: Article, observation: Observation) -> Verdi
     story = _story(session, article, observation)
     if isinstance(story, str):
         return SoftError(story)
+    return against(story)
+
+
+def against(story: Story) -> SoftError | Unchanged | NewVersion:
+    """Step 6: the story's content against the version it follows."""
     base = baseline(story.latest, story.volatile)
     content = story.content
     if base is not None and content.content_hash == base.content_hash:
@@ -124,7 +132,7 @@ def _story(session: Session, article: Article, observation: Observation) -> Stor
         content, learned = settled
         volatile = volatile | learned.keys()
     if latest is not None:
-        return Story(content, latest, volatile, learned)
+        return Story(content, latest, volatile, learned, join_with=_other_history(session, article, first))
     # a URL with no history yet may be a story tracked under another URL
     keys = identity_keys(first.analysis.extraction, first.result.final_url)
     owner = repository.article_with_key(session, keys)
@@ -132,6 +140,30 @@ def _story(session: Session, article: Article, observation: Observation) -> Stor
         return Story(content, None, volatile, learned, keys)
     owner = session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
     return Story(content, repository.latest_version(session, owner.id), volatile, learned, keys, owner)
+
+
+def _other_history(session: Session, article: Article, first: Fetched) -> Article | None:
+    """Another article with versions that the publisher says is this story: the URL this
+    one now redirects to (a slug changed; the feed listed the new URL meanwhile), or one
+    holding this page's identity keys (its id, its canonical URL). Locked, to be joined.
+    A redirect to a site's front page says nothing; text alike is never a reason."""
+    assert isinstance(first.result, Page)
+    assert first.analysis is not None
+    final = try_normalize_url(first.result.final_url)
+    owners = []
+    if final and final != article.url and urlsplit(final).path.strip("/"):
+        owners.append(repository.find_article(session, final))
+    owners.append(
+        repository.article_with_key(session, identity_keys(first.analysis.extraction, first.result.final_url))
+    )
+    for owner in owners:
+        if (
+            owner is not None
+            and owner.id != article.id
+            and repository.latest_version_number(session, owner.id)
+        ):
+            return session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
+    return None
 
 
 def _settle(

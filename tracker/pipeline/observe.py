@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tracker.core.confirm import without_volatile
+from tracker.core.urls import try_normalize_url
 from tracker.extraction import glance
 from tracker.extraction.identity import site_of
 from tracker.extraction.worker import Analysis
 from tracker.fetch import FetchResult, Page
 from tracker.pipeline.plan import Plan, know_baseline
 from tracker.pipeline.runtime import Runtime, site_rules
+from tracker.store import repository
+from tracker.store.db import transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def quick_look(
     runtime: Runtime, plan: Plan, result: FetchResult, started: datetime, began: float
 ) -> Quick | None:
     """Step 1, the quick look: the page's fingerprint is the one kept at the last version."""
-    if plan.look is None or not isinstance(result, Page):
+    if plan.look is None or not isinstance(result, Page) or not _reaches_its_article(runtime, plan, result):
         return None
     rules = site_rules(runtime.config, result.final_url)
     if glance.fingerprint(result.html(), plan.look.places, plan.volatile, rules) != plan.look.fingerprint:
@@ -88,6 +91,18 @@ def quick_look(
         started,
         duration,
     )
+
+
+def _reaches_its_article(runtime: Runtime, plan: Plan, page: Page) -> bool:
+    """The page came from the article's own URL or one of its aliases. A redirect
+    elsewhere (a slug changed, perhaps to a URL tracked as another article) must be
+    judged: the quick look would take it for the same page and never join the two."""
+    final = try_normalize_url(page.final_url)
+    if final is None or final == plan.url:
+        return True
+    with transaction(runtime.sessions) as session:
+        owner = repository.find_article(session, final)
+        return owner is not None and owner.id == plan.article_id
 
 
 async def observe(

@@ -9,6 +9,7 @@ transaction per article; quick unchanged checks share one per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -34,6 +35,7 @@ from tracker.pipeline.judge import (
     Unchanged,
     Unmodified,
     Verdict,
+    against,
     judge,
 )
 from tracker.pipeline.observe import Fetched, Observation, Quick
@@ -107,8 +109,23 @@ def apply(
     assert isinstance(verdict, SoftError | Unchanged | NewVersion)
     assert verdict.story is not None
     article = _the_story(session, article, verdict.story, first, now)
+    if verdict.story.join_with is not None:
+        article = _join(session, article, verdict.story.join_with, now)
+        latest = repository.latest_version(session, article.id)
+        verdict = against(dataclasses.replace(verdict.story, latest=latest, join_with=None))
     check.article_id = article.id
     return article, _page(session, config, article, check, verdict, observation, now)
+
+
+def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
+    """One history of two: the older article (the first tracked) keeps it."""
+    keep, gone = (article, other) if article.id < other.id else (other, article)
+    joined = repository.join_histories(session, keep, gone, now, why="redirect or identity")
+    log.info(
+        "%s and %s are one story: %d versions (%d repeated dropped)",
+        keep.url, gone.url, joined.versions, joined.repeated,
+    )  # fmt: skip
+    return keep
 
 
 def _page(

@@ -3,6 +3,7 @@ commits: the caller owns the transaction."""
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -464,6 +465,105 @@ def merge_into(session: Session, duplicate: Article, target: Article, now: datet
     session.flush()
     session.delete(duplicate)
     session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """What joining two histories did."""
+
+    versions: int  # in the joined history
+    repeated: int  # versions of the other history equal to their predecessor, dropped
+
+
+def join_histories(session: Session, keep: Article, other: Article, now: datetime, *, why: str) -> Joined:
+    """`other` is `keep`'s story under another URL, as the publisher says (a redirect, the
+    same declared id or canonical URL), and both have versions: one history. Their
+    versions go in the order they were fetched, renumbered; a version equal to the one
+    before it is dropped (the same page seen under both URLs); a revision between two
+    versions that stay neighbours is kept, the others are computed again; `other`'s
+    URLs, keys, checks and events move to `keep`, and a `merged` event says what
+    happened. Both rows must be locked."""
+    from tracker.core.diff import compare
+    from tracker.core.normalize import content_of
+
+    ids = (keep.id, other.id)
+    versions = list(
+        session.scalars(
+            select(Version)
+            .where(Version.article_id.in_(ids))
+            .order_by(Version.fetched_at, (Version.article_id != keep.id), Version.number)
+        )
+    )
+    kept: list[Version] = []
+    for version in versions:
+        if kept and version.content_hash == kept[-1].content_hash:
+            kept[-1].extra = {**version.extra, **kept[-1].extra}  # what it knew of its URL stays
+        else:
+            kept.append(version)
+    # a revision between two versions that stay neighbours is kept as it was (its id, its
+    # time, what was notified of it); the others are computed again
+    by_number = {(v.article_id, v.number): v.id for v in versions}
+    neighbours = {(older.id, newer.id) for older, newer in itertools.pairwise(kept)}
+    preserved: dict[tuple[int, int], dict[str, Any]] = {}
+    for revision in session.scalars(select(Revision).where(Revision.article_id.in_(ids))):
+        pair = (
+            by_number[(revision.article_id, revision.from_number)],
+            by_number[(revision.article_id, revision.to_number)],
+        )
+        if pair in neighbours:
+            preserved[pair] = {
+                column.key: getattr(revision, column.key)
+                for column in Revision.__table__.columns
+                if column.key not in ("article_id", "from_number", "to_number")
+            }
+        session.delete(revision)
+    session.flush()
+    kept_ids = {version.id for version in kept}
+    for version in versions:
+        if version.id not in kept_ids:
+            session.delete(version)
+    for version in kept:  # out of the way of (article, number) while renumbering
+        version.number = -version.id
+    session.flush()
+    for number, version in enumerate(kept, start=1):
+        version.article_id, version.number = keep.id, number
+    session.flush()
+    for older, newer in itertools.pairwise(kept):
+        numbers = {"article_id": keep.id, "from_number": older.number, "to_number": newer.number}
+        if (older.id, newer.id) in preserved:
+            session.add(Revision(**preserved[(older.id, newer.id)], **numbers))
+        else:
+            changes = compare(content_of(older), content_of(newer))
+            add_revision(session, keep.id, older.number, newer.number, changes, newer.fetched_at)
+    session.flush()
+    session.execute(
+        update(ArticleUrl).where(ArticleUrl.article_id == other.id).values(article_id=keep.id, kind="moved")
+    )
+    session.execute(update(Check).where(Check.article_id == other.id).values(article_id=keep.id))
+    session.execute(update(Event).where(Event.article_id == other.id).values(article_id=keep.id))
+    held = set(session.scalars(select(ArticleKey.key).where(ArticleKey.article_id == keep.id)))
+    for key in session.scalars(select(ArticleKey).where(ArticleKey.article_id == other.id)):
+        if key.key in held:
+            session.delete(key)
+        else:
+            key.article_id = keep.id
+    joined = Joined(len(kept), len(versions) - len(kept))
+    keep.first_seen_at = min(keep.first_seen_at, other.first_seen_at)
+    keep.last_changed_at = max((a.last_changed_at for a in (keep, other) if a.last_changed_at), default=None)
+    record_event(
+        session,
+        keep.id,
+        "merged",
+        now,
+        url=other.url,
+        why=why,
+        versions=joined.versions,
+        repeated=joined.repeated,
+    )
+    session.flush()
+    session.delete(other)
+    session.flush()
+    return joined
 
 
 def previous_outcome(session: Session, article_id: int) -> str | None:
