@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.support import measure
 from tests.support.newsroom import Newsroom
 from tests.support.site import UNSEEN, NewsSite
-from tracker.store.models import Event
+from tracker.store.models import Event, Version, VolatileText
 
 
 def test_clean_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -97,5 +97,39 @@ def test_a_publisher_whose_slug_is_all_it_has(site: NewsSite, make_tracker, sqli
     print(f"merged events {merged}")
     assert sum(len(paths) > 1 for paths in newsroom.paths.values()) >= 15
     assert report.split_histories == 0
+    assert report.precision >= 0.995 and report.recall >= 0.995
+    assert report.share(report.fields_exact, report.edits) >= 0.98
+
+
+def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
+    site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Real templates put their own lines inside the article container ("Published",
+    "Related topics"), and a redesign adds one to every page at once ("Supported by"):
+    learned per host, never recorded as an editor's change; corrections (a label editors
+    reuse on story after story) stay edits."""
+    site.furniture = [(0, "Published"), (-1, "Related topics")]
+    newsroom = Newsroom(site, seed=47, edit_share=0.3, redesign_at=3)
+    newsroom.publish(40)
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    report = measure.run(newsroom, tracker, cycles=6)
+    print("\n" + "\n".join(report.lines()), f"\ntemplate changes {report.template_changes}")
+    print(report.explain())
+    with tracker.session() as session:
+        bodies = [body for (body,) in session.execute(select(Version.body).order_by(Version.id)).all()]
+        events = session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "template_change")
+        )
+        shapes = set(session.scalars(select(VolatileText.shape)))
+    corrections = sum(body.count("Correction:") for body in bodies)
+    edited_at_the_redesign = sum(3 in edits for edits in newsroom.truth.values())
+    assert {"published", "related topics", "supported by"} <= shapes
+    assert not any(shape.startswith("correction") for shape in shapes)
+    assert corrections > 0, "the newsroom must reuse the correction label"
+    assert 1 <= report.template_changes <= 3 and events == report.template_changes
+    assert sum("Related topics" in body for body in bodies) <= 5  # the first versions before it was learned
+    # the template-only revisions, and the stories edited in the redesign's own cycle
+    # (their edit and the new line came in one version)
+    assert sum("Supported by" in body for body in bodies) <= 3 + edited_at_the_redesign
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98

@@ -34,6 +34,7 @@ class Report:
     withdrawn: int = 0
     withdrawn_gone: int = 0
     troubled: int = 0
+    template_changes: int = 0  # revisions marked as the site's template changing
     missed: list[Any] = field(default_factory=list)
     spurious: list[Any] = field(default_factory=list)
     wrong_fields: list[Any] = field(default_factory=list)
@@ -94,16 +95,22 @@ def run(newsroom: Newsroom, tracker: Any, cycles: int) -> Report:
                 seen_version = max(seen_version, version_id)
     url_to_key = _url_keys(newsroom, site.base)
     recorded: dict[tuple[str, int], list[str]] = {}
+    templates = 0
     with tracker.session() as session:
         article_key = _article_keys(session, url_to_key)
         newer = aliased(Version)
-        for article_id, changed, version_id in session.execute(
-            select(Revision.article_id, Revision.changed, newer.id).join(
+        for article_id, changed, kinds, version_id in session.execute(
+            select(Revision.article_id, Revision.changed, Revision.kinds, newer.id).join(
                 newer, (newer.article_id == Revision.article_id) & (newer.number == Revision.to_number)
             )
         ).all():
+            if "template" in kinds:  # recorded as the site's template changing, not as an edit
+                templates += 1
+                continue
             recorded[(article_key.get(article_id, f"?{article_id}"), stored_at[version_id])] = changed
-    return _report(newsroom, tracker, recorded, stored_at)
+    report = _report(newsroom, tracker, recorded, stored_at)
+    report.template_changes = templates
+    return report
 
 
 def _url_keys(newsroom: Newsroom, base: str) -> dict[str, str]:

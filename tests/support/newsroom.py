@@ -59,6 +59,9 @@ class Newsroom:
     # is /SECTION/ID/slug.html, the id in the middle; without, the slug is all there is
     slug_follows_headline: bool = False
     ids: bool = False
+    # a redesign: before this cycle, every page of the site gains `redesign_line` at once
+    redesign_at: int | None = None
+    redesign_line: str = "Supported by"
     stories: dict[str, Story] = field(default_factory=dict)  # by first slug, which never changes
     paths: dict[str, set[str]] = field(default_factory=dict)
     truth: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
@@ -99,6 +102,8 @@ class Newsroom:
         """Everything the newsroom does before tracker's `number`th check cycle."""
         keys = self.live()
         self.rng.shuffle(keys)
+        if number == self.redesign_at:
+            self.site.furniture.append((0, self.redesign_line))
         if number <= last - 3:
             for key in keys[: self.withdrawals]:
                 self.site.withdraw(self.stories[key], self.rng.choice((404, 410)))

@@ -186,6 +186,9 @@ class NewsSite:
         self.routes: dict[str, Handler] = {}
         self.flaky: dict[str, list[str]] = {}
         self.moved: dict[str, str] = {}
+        # the template's own lines inside the article container, as plain paragraphs
+        # ("Published", "Related topics"): (0, line) before the story's text, (-1, line) after
+        self.furniture: list[tuple[int, str]] = []
         self.withdrawn: dict[str, int] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path), every request
@@ -334,6 +337,7 @@ class NewsSite:
                 f'<figure class="lead"><img src="/img/{story.slug}.jpg?cb={noise.nonce}" alt=""></figure>'
             )
             body.append(f'<p class="live-readers">{noise.readers} people are reading this now</p>')
+        body.extend(f"<p>{html.escape(text)}</p>" for place, text in self.furniture if place == 0)
         for index, text in enumerate(story.paragraphs):
             if index in story.subheadings:
                 body.append(f"<h2>{html.escape(story.subheadings[index])}</h2>")
@@ -351,6 +355,7 @@ class NewsSite:
                     '<div class="newsletter-signup"><p>Get our morning briefing in your inbox every '
                     'day.</p><form><input type="email"><button>Sign up</button></form></div>'
                 )
+        body.extend(f"<p>{html.escape(text)}</p>" for place, text in self.furniture if place == -1)
         return "\n".join(body)
 
     def _sneaky(self, story: Story, noise: Noise, rng: random.Random) -> str:

@@ -93,7 +93,14 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
             return quick
         observation = await observe(runtime, plan, result, started, began)
         with transaction(runtime.sessions) as session:
-            checked = record(session, runtime.config, observation, now=runtime.clock(), owner=runtime.owner)
+            checked = record(
+                session,
+                runtime.config,
+                observation,
+                now=runtime.clock(),
+                owner=runtime.owner,
+                furniture=runtime.furniture,
+            )
     except Postponed:
         return _postponed(plan)
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check

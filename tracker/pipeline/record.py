@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.confirm import without_volatile
-from tracker.core.normalize import Content
+from tracker.core.furniture import Furniture
+from tracker.core.normalize import Content, split_body
 from tracker.core.policy import next_check_at
 from tracker.core.urls import try_normalize_url
 from tracker.extraction.identity import identity_keys, site_of
@@ -49,7 +50,13 @@ GONE_RECHECK = timedelta(days=1)
 
 
 def record(
-    session: Session, config: Config, observation: Observation, *, now: datetime, owner: str
+    session: Session,
+    config: Config,
+    observation: Observation,
+    *,
+    now: datetime,
+    owner: str,
+    furniture: Furniture | None = None,
 ) -> CheckResult:
     """Record one check's outcome, with a new version and revision when the content changed."""
     article_id = observation.plan.article_id
@@ -66,9 +73,33 @@ def record(
     )
     verdict = judge(session, article, observation)
     article, result = apply(session, config, article, check, verdict, observation, now)
+    if furniture is not None and result.outcome == Outcome.NEW_VERSION and result.version_number:
+        _template(session, furniture, article, result.version_number, now)
     finish(session, config, article, now, owner)
     repository.record_check(session, check)
     return result
+
+
+def _template(session: Session, furniture: Furniture, article: Article, number: int, now: datetime) -> None:
+    """What a new version teaches about its host's template (`tracker.core.furniture`):
+    lines on many first versions at one place, or one line every story gained at once."""
+    host = site_of(article.url)
+    if number == 1:
+        version = repository.latest_version(session, article.id)
+        if version is not None:
+            learned = furniture.first_version(host, article.id, split_body(version.body))
+            repository.learn_volatile(session, host, learned, now)
+        return
+    revision = repository.revision_to(session, article.id, number)
+    if revision is None:
+        return
+    change = furniture.revision(
+        host, article.id, revision.id, tuple(revision.changed), tuple(revision.body_diff)
+    )
+    if change is not None:
+        log.info("%s: the template %s %r", host, "gained" if change.added else "lost", change.line)
+        repository.learn_volatile(session, host, change.learned, now)
+        repository.mark_template_change(session, change.revisions, change.line, change.added, now)
 
 
 def apply(

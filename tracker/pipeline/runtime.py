@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.core.confirm import CalmHosts
+from tracker.core.furniture import Furniture
 from tracker.extraction.extract import SiteRules
 from tracker.extraction.identity import site_of
 from tracker.extraction.worker import Analysis, analyze
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Runtime:
     """Config, database sessions, the HTTP client, the clock, this worker's name, and
-    the extraction workers (`pool` makes them; None: extract in-process). `calm` is the
-    one piece of state a run keeps: which hosts' first versions need no second fetch."""
+    the extraction workers (`pool` makes them; None: extract in-process). A run keeps
+    two pieces of state: `calm`, which hosts' first versions need no second fetch, and
+    `furniture`, what it has seen of each host's template lines."""
 
     config: Config
     sessions: sessionmaker[Session]
@@ -36,6 +38,7 @@ class Runtime:
     pool: Callable[[], Executor] | None = None
     executor: Executor | None = field(default=None, init=False)
     calm: CalmHosts = field(default_factory=CalmHosts)
+    furniture: Furniture = field(default_factory=Furniture)
 
     def __post_init__(self) -> None:
         if self.pool is not None:

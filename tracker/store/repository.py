@@ -314,6 +314,25 @@ def add_revision(
     return revision
 
 
+def revision_to(session: Session, article_id: int, number: int) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(Revision.article_id == article_id, Revision.to_number == number)
+    )
+
+
+def mark_template_change(
+    session: Session, revision_ids: Sequence[int], line: str, added: bool, now: datetime
+) -> None:
+    """These revisions recorded the site's template gaining (or losing) `line`, not an
+    editor's change: kind `template`, trivial, and a `template_change` event on each."""
+    for revision in session.scalars(select(Revision).where(Revision.id.in_(list(revision_ids)))):
+        revision.trivial = True
+        revision.kinds = [*dict.fromkeys([*revision.kinds, "template"])]
+        revision.significance = 0.0
+        record_event(session, revision.article_id, "template_change", now, line=line, added=added)
+    session.flush()
+
+
 def record_check(session: Session, check: Check) -> None:
     session.add(check)
 
