@@ -8,11 +8,14 @@ changes. Run with -s to see the figures.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from tests.support import measure
 from tests.support.newsroom import Newsroom
 from tests.support.site import UNSEEN, NewsSite
+from tracker.read import health
 from tracker.store.models import Event, Version, VolatileText
 
 
@@ -131,5 +134,8 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
     # the template-only revisions, and the stories edited in the redesign's own cycle
     # (their edit and the new line came in one version)
     assert sum("Supported by" in body for body in bodies) <= 3 + edited_at_the_redesign
+    with tracker.session() as session:
+        [change] = health.status(session, datetime.now(UTC))["template_changes"]
+    assert change["line"] == "Supported by" and change["added"] and change["stories"] == events
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98

@@ -237,3 +237,38 @@ def test_the_id_in_a_path_wherever_it_stands(url: str, found: str | None) -> Non
     from tracker.extraction.identity import path_id
 
     assert path_id(url) == found
+
+
+SENTENCES = (
+    "The river road closed overnight as the water rose to its highest level in forty years.",
+    "The council met on Monday and agreed to pay for new barriers along the lower village.",
+    "Forecasters expect more rain on Tuesday, with up to sixty millimetres on the hills.",
+)
+
+
+def test_old_layouts_paragraphs_are_paragraphs() -> None:
+    """A page laid out in a table, paragraphs split by <br><br>, the first one written
+    straight into the cell: three paragraphs, not one row of cells."""
+    a, b, c = SENTENCES
+    page = (
+        "<html><head><title>Floods close the river road</title></head><body><table><tr>"
+        "<td><a href='/'>Home</a></td><td><h1>Floods close the river road</h1>"
+        f"{a}<p>{b}<br><br>{c}<br>Updated twice.</p></td></tr></table></body></html>"
+    )
+    found = extract(page, "https://x.example/news/floods").paragraphs
+    assert found == (a, b, f"{c} Updated twice.")
+
+
+def test_a_data_table_stays_a_table() -> None:
+    rows = "".join(f"<tr><td>Station {n}</td><td>{n * 3} mm</td></tr>" for n in range(1, 4))
+    page = _page("<title>Rainfall</title>", f"<h1>Rainfall</h1><table>{rows}</table>")
+    assert "Station 1 | 3 mm" in extract(page, "https://x.example/a").paragraphs
+
+
+def test_a_lede_outside_the_paragraphs_is_the_first_paragraph() -> None:
+    lede = "Floods closed the river road overnight, and the council met at once to plan repairs."
+    page = _page(
+        '<meta property="og:title" content="Floods close the river road">',
+        f'<h1>Floods close the river road</h1><div class="teaser-content">{lede}</div>',
+    )
+    assert extract(page, "https://x.example/a").paragraphs[0] == lede

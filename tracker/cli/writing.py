@@ -234,8 +234,9 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 @pass_app
 def status(app: App, as_json: bool) -> None:
     """Health: articles by state, checks due now, the last hour's outcomes, per host how
-    far behind its due checks are, and per source the share of checks that got the
-    article in the last day (warned when it drops).
+    far behind its due checks are, the lines the sites' templates gained or lost in the
+    last week, and per source the share of checks that got the article in the last day
+    (warned when it drops).
 
     \b
     Example:
@@ -258,6 +259,11 @@ def status(app: App, as_json: bool) -> None:
     if len(behind) > HOSTS_SHOWN:
         click.echo(
             f"  ... and {len(behind) - HOSTS_SHOWN} more hosts with checks due (--json lists them all)"
+        )
+    for row in report["template_changes"]:
+        change = "gained" if row["added"] else "lost"
+        click.echo(
+            f"  template: {row['host']} {change} the line {row['line']!r} (seen on {row['stories']} stories)"
         )
     for row in report["sources"]:
         share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"

@@ -1,7 +1,8 @@
 """Is tracker working? Articles by state, checks due, recent outcomes, per host how far
 behind its due checks are (politeness bounds how fast a host is worked through), and per
 source the share of checks that got the article, with a warning when it drops
-(a redesign that breaks extraction shows up here first)."""
+(a redesign that breaks extraction shows up here first); and the lines the sites'
+templates gained or lost in the last week (a redesign tracker recognised)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
-from tracker.store.models import Article, ArticleStatus, Check, Outcome, Source
+from tracker.store.models import Article, ArticleStatus, Check, Event, Outcome, Source
 
 GOOD = (Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 WARN_BELOW = 0.8
@@ -39,8 +40,30 @@ def status(session: Session, now: datetime) -> dict[str, Any]:
         "due_now": due or 0,
         "checks_last_hour": {outcome.value: last_hour.get(outcome.value, 0) for outcome in Outcome},
         "hosts_behind": _backlog(session, now),
+        "template_changes": _template_changes(session, now),
         "sources": _sources(session, now),
     }
+
+
+TEMPLATE_DAYS = 7
+
+
+def _template_changes(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Lines the sites' templates gained or lost in the last week (`template_change`
+    events, one per story that recorded it before it was learned), per host and line."""
+    found: dict[tuple[str, str, bool], dict[str, Any]] = {}
+    rows = session.execute(
+        select(Article.host, Event.detail, Event.at)
+        .join(Article, Article.id == Event.article_id)
+        .where(Event.kind == "template_change", Event.at >= now - timedelta(days=TEMPLATE_DAYS))
+        .order_by(Event.at)
+    ).all()
+    for host, detail, at in rows:
+        key = (host, str(detail.get("line")), bool(detail.get("added")))
+        row = found.setdefault(key, {"host": host, "line": key[1], "added": key[2], "stories": 0})
+        row["stories"] += 1
+        row["at"] = at.isoformat()
+    return list(found.values())
 
 
 def _backlog(session: Session, now: datetime) -> list[dict[str, Any]]:
