@@ -139,3 +139,24 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
     assert change["line"] == "Supported by" and change["added"] and change["stories"] == events
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98
+
+
+def test_a_react_publisher_with_its_byline_only_in_markup(
+    site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """BBC-like pages: the byline only in `data-component="byline-block"` markup, `<!-- -->`
+    inside every paragraph, a large script after `</html>`, "Related topics" in the
+    article: every edit once (byline edits included), every field exact."""
+    newsroom = Newsroom(site, seed=53, edit_share=0.3, templates=("react",))
+    newsroom.publish(40, templates=("react",))
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    report = measure.run(newsroom, tracker, cycles=6)
+    print("\n" + "\n".join(report.lines()))
+    print(report.explain())
+    bylines = sum("byline" in fields for edits in newsroom.truth.values() for fields in edits.values())
+    assert bylines >= 5, "the newsroom must edit bylines"
+    assert report.precision >= 0.995 and report.recall >= 0.995
+    assert report.share(report.fields_exact, report.edits) >= 0.98
+    assert report.share(report.headline_exact) == 1.0 and report.share(report.byline_exact) == 1.0
+    assert sum(report.body_f1) / len(report.body_f1) >= 0.995
+    assert report.share(report.published_exact, report.published_total) == 1.0

@@ -297,6 +297,8 @@ class NewsSite:
             return self._wordpress(story, noise, rng)
         if story.template == "sneaky":
             return self._sneaky(story, noise, rng)
+        if story.template == "react":
+            return self._react(story, noise, rng)
         return PAGE.format(
             head=self._head(story, noise.nonce),
             headline=html.escape(story.headline),
@@ -385,6 +387,45 @@ class NewsSite:
             nonce=noise.nonce,
             url=self.url(story.path),
             others=_links(noise.others, noise.links),
+        )
+
+    def _react(self, story: Story, noise: Noise, rng: random.Random) -> str:
+        """A page as a large publisher's React front end writes it (the BBC's, 2024): the
+        byline only in markup (`data-component="byline-block"`, no author in JSON-LD or
+        meta), `<!-- -->` between a paragraph's text nodes, each paragraph in its own
+        text block, "Related topics" inside the article, its state in a large script
+        after `</html>`."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": story.headline,
+            "datePublished": story.published_at.isoformat(),
+            **({"dateModified": story.updated_at.isoformat()} if story.updated_at else {}),
+            "publisher": {"@type": "NewsMediaOrganization", "name": "Sim News"},
+        }
+        names = " & ".join(story.byline) if len(story.byline) < 3 else ", ".join(story.byline)
+        blocks = []
+        for index, text in enumerate(story.paragraphs):
+            if index in story.subheadings:
+                blocks.append(
+                    f'<div data-component="subheadline-block"><h2>{html.escape(story.subheadings[index])}</h2></div>'
+                )
+            words = html.escape(text).split(" ")
+            middle = len(words) // 2
+            blocks.append(
+                f'<div data-component="text-block"><p>{" ".join(words[:middle])}<!-- --> {" ".join(words[middle:])}</p></div>'
+            )
+        state = json.dumps({"page": [sentence(rng, 12) for _ in range(60)], "nonce": noise.nonce})
+        return REACT.format(
+            headline=html.escape(story.headline),
+            ld=json.dumps(data),
+            url=self.url(story.path),
+            names=html.escape(names),
+            published=story.published_at.isoformat(),
+            minutes=noise.minutes,
+            body="\n".join(blocks),
+            topics=_links(noise.others[:3], noise.links),
+            state=state,
         )
 
     def _wordpress(self, story: Story, noise: Noise, rng: random.Random) -> str:
@@ -619,6 +660,23 @@ datetime="{published}">{published_text}</time>{updated}</span><span class="bylin
 <footer id="colophon" class="site-footer">Proudly powered by WordPress</footer></div>
 </body></html>
 """
+
+
+REACT = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
+<title>{headline} - Sim News</title><meta property="og:title" content="{headline}">
+<meta property="og:site_name" content="Sim News"><link rel="canonical" href="{url}">
+<script type="application/ld+json">{ld}</script></head>
+<body><div id="__next"><header data-testid="header"><nav><a href="/">Home</a> <a href="/news">News</a>
+<a href="/sport">Sport</a></nav></header>
+<main id="main-content" data-testid="main-content"><article>
+<header data-component="headline-block"><h1 id="main-heading">{headline}</h1></header>
+<div data-component="byline-block"><div><div><span>By {names}</span><span>Sim News</span></div></div>
+<div><time datetime="{published}">{minutes} minutes ago</time></div></div>
+{body}
+<div data-component="links-block"><h2>Related topics</h2><ul>{topics}</ul></div>
+</article></main><footer><p>Copyright 2026 Sim News.</p></footer></div></body></html>
+<script>window.__INITIAL_DATA__={state};</script>
+<script>window.__INITIAL_DATA_COPY__={state};</script>"""
 
 
 SNEAKY = """<!doctype html>

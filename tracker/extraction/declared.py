@@ -387,11 +387,14 @@ def _classed_names(tree: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> str
 def _by_text(element: lxml.html.HtmlElement) -> str:
     """A byline element's "By ..." line when one of its parts is one (`<span>By A and
     B</span><span>BBC News</span>` runs together in `text_content()`), else its text."""
-    for part in element.iterdescendants():
-        if isinstance(part.tag, str) and part.tag != "time":
-            text = _text_without_times(part)
-            if len(text) <= 120 and _BY_LINE.match(text):
-                return text
+    lines = [
+        text
+        for part in element.iterdescendants()
+        if isinstance(part.tag, str) and part.tag != "time"
+        if len(text := _text_without_times(part)) <= 120 and _BY_LINE.match(text)
+    ]
+    if lines:
+        return min(lines, key=len)  # the innermost: its siblings are not part of it
     return clean_text(" ".join(element.itertext()))
 
 

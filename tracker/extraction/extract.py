@@ -416,14 +416,14 @@ def _with_dropped_headings(
 
 
 def _with_repeats(paragraphs: tuple[str, ...], blocks: list[tuple[str, str, Any]]) -> tuple[str, ...]:
-    """A paragraph the page repeats right after itself (same parent) stays repeated:
+    """A paragraph the page repeats right after itself (side by side) stays repeated:
     trafilatura collapses such repeats as an artifact, but an editor may have made them.
     Paragraphs are matched to the page's blocks in order, so only the place that repeats
     a line gets it back, not every other place the line stands alone."""
     runs = [1] * len(blocks)  # how many blocks from here on repeat this one, under one parent
     for index in range(len(blocks) - 2, -1, -1):
         (_, text, parent), (_, following, other) = blocks[index], blocks[index + 1]
-        if text == following and parent is other:
+        if text == following and _side_by_side(parent, other):
             runs[index] = runs[index + 1] + 1
     if max(runs, default=1) == 1:
         return paragraphs
@@ -444,6 +444,22 @@ def _with_repeats(paragraphs: tuple[str, ...], blocks: list[tuple[str, str, Any]
         out.extend([text] * runs[index])
         spare, at = runs[index] - 1, index + runs[index]
     return tuple(out)
+
+
+def _side_by_side(parent: Any, other: Any) -> bool:
+    """Two blocks under one parent, or each in its own wrapper of one kind under one
+    parent (`<div data-component="text-block"><p>`, as React front ends write each
+    paragraph)."""
+    if parent is other:
+        return True
+    return (
+        parent is not None
+        and other is not None
+        and parent.tag == other.tag
+        and dict(parent.attrib) == dict(other.attrib)
+        and parent.getparent() is other.getparent()
+        and len(parent) == len(other) == 1
+    )
 
 
 def _without_headline(paragraphs: tuple[str, ...], headlines: list[str | None]) -> tuple[str, ...]:
