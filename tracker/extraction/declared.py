@@ -298,7 +298,6 @@ def _byline(
         found = (names or "").split(", ")
         return [name for name in found if name and _squashed(name) not in labels and not _DOMAIN.search(name)]
 
-    visible = people(_visible_byline(tree))
     for index, names in enumerate(declared):
         chosen = people(names)
         if chosen:
@@ -307,6 +306,7 @@ def _byline(
             if len(shown) > len(chosen) and {*map(_squashed, chosen)} <= {*map(_squashed, shown)}:
                 return ", ".join(shown)
             return ", ".join(chosen)
+    visible = people(_visible_byline(tree))  # read only when nothing is declared: it is costly
     if visible:
         return ", ".join(visible)
     return next((names for names in declared if names), None)
