@@ -276,35 +276,34 @@ _BLOCK_TAGS = frozenset(
 )
 
 
+def _is_lede(element: lxml.html.HtmlElement) -> bool:
+    return (
+        element.tag in ("div", "span")
+        and bool(_LEDE_CLASS.search(element.get("class") or ""))
+        and not any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in element)
+        and len(clean_text(element.text_content()).split()) >= 8
+    )
+
+
 def _ledes_as_paragraphs(tree: lxml.html.HtmlElement) -> None:
     """A lede in `<div class="teaser-content">` beside the story's `<p>`s is read as a
     paragraph (trafilatura keeps such a div on one capture and drops it on another, and
     the lede comes and goes as a false edit). Only a div of plain text, a sentence or more.
     So is text a container holds directly before its paragraphs (old layouts' first
     paragraph, written straight into the cell)."""
-    for element in tree.xpath("//div[@class] | //span[@class]"):
-        if not _LEDE_CLASS.search(element.get("class", "")):
-            continue
-        if any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in element):
-            continue
-        parent = element.getparent()
-        text = clean_text(element.text_content())
-        if parent is None or len(text.split()) < 8 or len(parent.findall("p")) < 2:
-            continue
-        element.tag = "p"
-        element.attrib.pop("class")  # trafilatura prunes "teaser" classes as boilerplate
     for container in {p.getparent() for p in tree.iter("p")}:
-        if container is None or container.tag in ("p", "body", "html"):
-            continue
-        if len(container.findall("p")) < 2:
+        if container is None or container.tag in ("p", "body", "html") or len(container.findall("p")) < 2:
             continue
         if len(clean_text(container.text).split()) >= 8:
             lede = lxml.html.Element("p")
             lede.text, container.text = container.text, None
             container.insert(0, lede)
-        for child in list(container):  # text after a heading or a paragraph, in no element
+        for child in list(container):
+            if _is_lede(child):
+                child.tag = "p"
+                child.attrib.pop("class")  # trafilatura prunes "teaser" classes as boilerplate
             if child.tag in _BLOCK_TAGS | _HEADINGS and len(clean_text(child.tail).split()) >= 8:
-                loose = lxml.html.Element("p")
+                loose = lxml.html.Element("p")  # text after a heading or a paragraph, in no element
                 loose.text, child.tail = child.tail, None
                 child.addnext(loose)
 
