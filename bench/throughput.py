@@ -1,19 +1,29 @@
 """Throughput: tracker against a naive sequential loop, on a local site of articles of
-about 70 KB served by another process on loopback: half inline script state, half
-markup around the story (menu, teaser cards drawn afresh per request, footer).
+about 70 KB served by another process on loopback, two kinds of page:
+
+- DOM-heavy: half inline script state, half markup around the story (menu, teaser
+  cards drawn afresh per request, footer);
+- DOM-light: one large inline script, light markup, and chrome that changes on every
+  request inside the article container (a readers counter, a lead image's nonce, a
+  related box of other headlines, a newsletter box).
 
 The baseline is what a simple tracker does: for each URL, httpx get, trafilatura
 extract, compare with the text it kept. Both run as subprocesses; CPU is their
 user + system time (tracker's extraction workers included), wall time from start
-to end. Figures: a first cycle (every article new), a cycle where nothing changed
-(quick looks, as most checks run), the same with quick looks off (every check
-extracts, as every `schedule.full_extraction_every`th check does); peak memory
-(PSS of tracker's process tree, extraction workers included, sampled 4 times a second).
+to end. Cycles: a first one (every article new), one where nothing changed (quick
+looks, as most checks run), the same with quick looks off (every check extracts, as
+every `schedule.full_extraction_every`th check does), and an edit-heavy one (60% of
+the stories edited since the last). Per cycle: articles per second of each, the
+ratio, CPU per check, tracker's page requests per story (confirming fetches
+included), peak memory (PSS of tracker's process tree, extraction workers
+included, sampled 4 times a second). Per-host politeness is off here (CPU is what is
+measured); `bench/politeness.py` measures the shipped delays.
 
 With --postgres URL, then two workers share one PostgreSQL database for a first and
-an unchanged cycle, and every article must have been checked exactly once.
+an unchanged cycle (DOM-heavy), and every article must have been checked exactly once.
 
     .venv/bin/python bench/throughput.py [--articles 1000] [--padding 70000]
+        [--workload heavy|light|both]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 """
 
@@ -47,14 +57,41 @@ print(changed)
 """
 
 
-def serve(articles: int, padding: int, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def serve(articles: int, padding: int, light: bool, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """The site, in its own process. DOM-heavy: the padding half script, half markup
+    (menu, teaser cards drawn afresh per request, footer). DOM-light: one large script
+    and light markup, with chrome that changes on every request inside the article
+    container (the `inline` template: a readers counter, a lead image with a nonce, a
+    related box of other headlines, a newsletter box). `/__edit` edits 60% of the
+    stories (a paragraph added, a headline rewritten, a word changed, in
+    turn); `/__hits` says how many requests the site has answered."""
     sys.path.insert(0, str(ROOT))
-    from tests.support.site import TEMPLATES, NewsSite
+    import random
 
-    site = NewsSite(padding=padding)
+    from tests.support.site import TEMPLATES, NewsSite, Response, sentence
+
+    site = NewsSite(padding=padding, light=light)
+    templates = ("inline",) if light else TEMPLATES[:3]
     for n in range(articles):
-        site.add_story(TEMPLATES[n % 3], paragraphs=8)
+        site.add_story(templates[n % len(templates)], paragraphs=8)
     site.feed()
+    rng = random.Random(5)
+
+    def edit(request):  # type: ignore[no-untyped-def]
+        share = 0.6
+        stories = list(site.stories.values())
+        chosen = rng.sample(stories, int(len(stories) * share))
+        for n, story in enumerate(chosen):
+            if n % 3 == 0:
+                story.paragraphs.append(sentence(rng, 14))
+            elif n % 3 == 1:
+                story.headline = sentence(rng, 8).rstrip(".")
+            else:
+                story.paragraphs[2] = story.paragraphs[2].replace(" ", " very ", 1)
+        return Response(body=str(len(chosen)).encode())
+
+    site.routes["/__edit"] = edit
+    site.routes["/__hits"] = lambda _request: Response(body=str(sum(site.hits.values())).encode())
     site.start()
     ready.put((site.base, [site.url(path) for path in site.stories]))
     time.sleep(10**6)
@@ -155,28 +192,27 @@ def two_workers(base: str, work: Path, postgres: str, n: int, b_first: Result, b
     engine.dispose()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--padding", type=int, default=70_000)
-    parser.add_argument("--skip-baseline", action="store_true", help="Only tracker (for a memory run).")
-    parser.add_argument("--postgres", help="Also run two workers on this (emptied) PostgreSQL database URL.")
-    args = parser.parse_args()
+def hits(base: str) -> int:
+    import httpx
+
+    return int(httpx.get(f"{base}/__hits").text)
+
+
+def workload(name: str, light: bool, args: argparse.Namespace) -> dict[str, float]:
+    """Every cycle of one kind of page, tracker and the baseline side by side."""
+    import httpx
+
     spawn = multiprocessing.get_context("spawn")
     ready = spawn.Queue()
-    server = spawn.Process(target=serve, args=(args.articles, args.padding, ready), daemon=True)
+    server = spawn.Process(target=serve, args=(args.articles, args.padding, light, ready), daemon=True)
     server.start()
     base, urls = ready.get(timeout=120)
-    size = len(__import__("httpx").get(urls[0]).content)
-    print(f"site: {len(urls)} articles of {size / 1024:.0f} KB on {base}")
+    size = len(httpx.get(urls[0]).content)
+    print(f"\n== {name}: {len(urls)} articles of {size / 1024:.0f} KB on {base}")
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     (work / "urls.json").write_text(json.dumps(urls))
     baseline = [sys.executable, "-c", BASELINE, str(work / "urls.json")]
-    if args.skip_baseline:
-        b_first = b_again = (float("nan"), float("nan"), 0, "-")
-    else:
-        b_first = run(baseline)
-        b_again = run([*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")])
+    again = [*baseline, str(work / "urls.json.state"), str(work / "urls.json.state")]
     configs = []
     for every in (6, 1):
         config = work / f"config-{every}.yaml"
@@ -188,36 +224,63 @@ def main() -> int:
             "concurrency: 32}\nlogging: {level: warning}\n"
         )
         configs.append([sys.executable, "-m", "tracker", "--config", str(config), "run", "--once", "--all"])
-    t_first = run(configs[0])
-    t_again = run(configs[0])
-    t_full = run(configs[1])
-    n = len(urls)
-    print(f"{'':28} {'wall s':>8} {'art/s':>8} {'CPU ms/article':>15}  result")
-    for label, (wall, cpu, _rss, out) in (
-        ("baseline, first cycle", b_first),
-        ("tracker, first cycle", t_first),
-        ("baseline, unchanged", b_again),
-        ("tracker, unchanged", t_again),
-        ("tracker, unchanged, full", t_full),
-    ):
-        print(f"{label:28} {wall:8.1f} {n / wall:8.1f} {cpu / n * 1000:15.1f}  {out}")
-    print(f"first cycle: tracker {b_first[0] / t_first[0]:.2f}x the baseline's articles per second")
-    print(
-        f"unchanged:   tracker {b_again[0] / t_again[0]:.2f}x the baseline's articles per second, "
-        f"CPU per check {t_again[1] / b_again[1]:.2f} of the baseline's"
-    )
-    print(
-        f"unchanged, every check extracted: tracker {b_again[0] / t_full[0]:.2f}x the baseline's articles "
-        f"per second, CPU per check {t_full[1] / b_again[1]:.2f} of the baseline's"
-    )
-    print(
-        "peak memory of tracker with its extraction workers (PSS): "
-        f"first cycle {t_first[2] / 1024:.0f} MiB, unchanged {t_again[2] / 1024:.0f} MiB, "
-        f"unchanged with full extraction {t_full[2] / 1024:.0f} MiB"
-    )
-    if args.postgres:
-        two_workers(base, work, args.postgres, n, b_first, b_again)
+    nan: Result = (float("nan"), float("nan"), 0, "-")
+    rows: list[tuple[str, Result, Result, float]] = []
+
+    def cycle(label: str, baseline_command: list[str] | None, tracker_command: list[str]) -> None:
+        b = nan if args.skip_baseline or baseline_command is None else run(baseline_command)
+        before = hits(base)
+        t = run(tracker_command)
+        requests = hits(base) - before - 2  # the feed, and this count
+        rows.append((label, b, t, requests / len(urls)))
+
+    cycle("first cycle", baseline, configs[0])
+    cycle("unchanged", again, configs[0])
+    cycle("unchanged, every check extracted", None, configs[1])
+    edited = int(httpx.get(f"{base}/__edit").text)
+    cycle(f"edit-heavy ({edited / len(urls):.0%} edited)", again, configs[0])
     server.terminate()
+    n = len(urls)
+    print(
+        f"{'cycle':34} {'baseline art/s':>14} {'tracker art/s':>13} {'ratio':>6} "
+        f"{'CPU ms/check b / t':>19} {'CPU ratio':>9} {'req/story':>9} {'peak MiB':>8}  result"
+    )
+    ratios = {}
+    reference = rows[1][1]  # the unchanged baseline: the "every check extracted" row compares with it
+    for label, b, t, per_story in rows:
+        b = reference if label.startswith("unchanged, every") else b
+        ratio, cpu = b[0] / t[0], t[1] / b[1]
+        ratios[label.split(" (")[0]] = ratio
+        ratios[label.split(" (")[0] + " CPU"] = cpu
+        print(
+            f"{label:34} {n / b[0]:14.1f} {n / t[0]:13.1f} {ratio:5.2f}x "
+            f"{b[1] / n * 1000:9.1f} / {t[1] / n * 1000:7.1f} {cpu:9.2f} {per_story:9.2f} "
+            f"{t[2] / 1024:8.0f}  {t[3]}"
+        )
+    if args.postgres and not light:
+        two_workers(base, work, args.postgres, n, rows[0][1], rows[1][1])
+    return ratios
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--padding", type=int, default=70_000)
+    parser.add_argument("--workload", choices=("heavy", "light", "both"), default="both")
+    parser.add_argument("--skip-baseline", action="store_true", help="Only tracker (for a memory run).")
+    parser.add_argument("--postgres", help="Also run two workers on this (emptied) PostgreSQL database URL.")
+    args = parser.parse_args()
+    results = {}
+    for name, light in (("DOM-heavy", False), ("DOM-light, chrome inside the article", True)):
+        if args.workload in ("both", "light" if light else "heavy"):
+            results[name] = workload(name, light, args)
+    print("\nratios to the naive loop (articles per second; CPU per check in brackets):")
+    for name, ratios in results.items():
+        print(
+            f"  {name}: first {ratios['first cycle']:.2f}x, unchanged {ratios['unchanged']:.2f}x "
+            f"({ratios['unchanged CPU']:.2f}), edit-heavy {ratios['edit-heavy']:.2f}x "
+            f"({ratios['edit-heavy CPU']:.2f})"
+        )
     return 0
 
 

@@ -27,7 +27,7 @@ from tests.conftest import Tracker, make_config
 from tests.support import measure
 from tests.support.databases import emptied
 from tests.support.newsroom import Newsroom
-from tests.support.site import NewsSite, gaps, tolerance
+from tests.support.site import NewsSite, too_close
 from tracker.daemon import runtime_for
 from tracker.pipeline import check_articles
 from tracker.store.models import Article, Revision, Version
@@ -163,6 +163,4 @@ def test_three_workers_at_the_pace_of_one_host_record_every_edit_once(
         assert report.split_histories == 0
     finally:
         workers.close()
-    assert min(gaps(site)) >= delay - tolerance(delay), (
-        "three workers together asked the host faster than its delay"
-    )
+    assert too_close(site, delay) == [], "three workers together asked the host faster than its delay"

@@ -178,9 +178,10 @@ class Response:
 class NewsSite:
     """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
 
-    def __init__(self, seed: int = 7, padding: int = 0, host: str = "127.0.0.1"):
+    def __init__(self, seed: int = 7, padding: int = 0, host: str = "127.0.0.1", *, light: bool = False):
         self.seed = seed
         self.padding = padding  # bytes of inline script per page, as real pages carry
+        self.light = light  # the padding all script (a DOM-light page), not half markup
         self.rng = random.Random(seed)
         self.stories: dict[str, Story] = {}
         self.routes: dict[str, Handler] = {}
@@ -324,8 +325,11 @@ class NewsSite:
             page = self.render_template(story)
         finally:
             self.padding = template
-        blob = json.dumps({"state": [sentence(rng, 12) for _ in range(self.padding // 200)]})
+        share = 100 if self.light else 200
+        blob = json.dumps({"state": [sentence(rng, 12) for _ in range(self.padding // share)]})
         page = page.replace("</head>", f"<script>window.__APP__ = {blob};</script></head>", 1)
+        if self.light:
+            return page
         return page.replace("</body>", _chrome(rng, self.padding // 2) + "</body>", 1)
 
     def render_template(self, story: Story) -> str:
@@ -706,3 +710,21 @@ def gaps(site: NewsSite) -> list[float]:
     """Between the requests the site received, in order of arrival."""
     times = sorted(at for at, _path in site.requests)
     return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+def too_close(site: NewsSite, delay: float) -> list[tuple[float, str, str]]:
+    """Requests the site received closer than `delay` (less the tolerance) after the one
+    before, as (gap, path, path). A server in the test's own process stamps a request
+    when its thread gets the GIL, up to tens of milliseconds late on a new connection
+    while the event loop is busy: a late stamp moves time from the gap before it to the
+    gap after it. A request really sent early shortens both, so a short gap counts only
+    when it and the gap before it are also short together."""
+    arrivals = sorted(site.requests)
+    slack = tolerance(delay)
+    found = []
+    for index in range(1, len(arrivals)):
+        gap = arrivals[index][0] - arrivals[index - 1][0]
+        before = arrivals[index - 1][0] - arrivals[index - 2][0] if index >= 2 else delay
+        if gap < delay - slack and gap + before < 2 * delay - slack:
+            found.append((round(gap, 4), arrivals[index - 1][1], arrivals[index][1]))
+    return found

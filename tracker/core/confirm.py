@@ -107,28 +107,27 @@ def baseline(latest: Any, volatile: frozenset[str]) -> Content | None:
 
 class CalmHosts:
     """Which first versions need a confirming fetch. Always one, except on a calm host:
-    one whose two fetches of a page have never disagreed in this run, over its last
-    `after` first versions; there one first version in `sample` is still confirmed,
-    and a disagreement ends the calm for the run."""
+    one whose last `after` first versions' two fetches agreed, counted without the
+    host's known volatile text; there one first version in `sample` is still confirmed.
+    A disagreement (something the host varies that was not known yet, learned from
+    that very disagreement) starts the count again: a host whose chrome changes on
+    every request is calm again once what it varies is learned, not never."""
 
     def __init__(self, after: int = 20, sample: int = 10):
         self.after, self.sample = after, sample
-        self._agreed: dict[str, int | None] = {}  # None: the host's fetches disagreed once
+        self._agreed: dict[str, int] = {}  # first versions in a row whose fetches agreed
 
     def confirm_first(self, host: str) -> bool:
         """Whether a host's new article's first version is fetched twice."""
         calm = self._agreed.get(host, 0)
-        if calm is None or calm < self.after or calm % self.sample == 0:
+        if calm < self.after or calm % self.sample == 0:
             return True
         self._agreed[host] = calm + 1
         return False
 
     def note(self, host: str, agreed: bool) -> None:
         """A first version's two fetches agreed (or not)."""
-        calm = self._agreed.get(host, 0)
-        if calm is not None:
-            self._agreed[host] = calm + 1 if agreed else None
+        self._agreed[host] = self._agreed.get(host, 0) + 1 if agreed else 0
 
     def is_calm(self, host: str) -> bool:
-        calm = self._agreed.get(host, 0)
-        return calm is not None and calm >= self.after
+        return self._agreed.get(host, 0) >= self.after

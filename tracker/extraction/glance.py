@@ -63,9 +63,11 @@ def learn(
     tree = _tree(html, rules)
     if tree is None or not paragraphs:
         return None
-    places = _places(tree, frozenset(paragraphs))
+    kept = frozenset(paragraphs)
+    places = _places(tree, kept)
     if not places:
         return None
+    places = (*places, *(SKIP + path for path in _boxes(tree, places, kept)))
     fingerprint = _fingerprint(tree, places, volatile)
     return Glance(places, fingerprint) if fingerprint else None
 
@@ -95,8 +97,10 @@ def _fingerprint(
     # without a declared byline or date, extraction would ask trafilatura's metadata
     if not (declared.byline and declared.published_at and (declared.headline or declared.h1 or title)):
         return None
+    skips = [place.removeprefix(SKIP) for place in places if place.startswith(SKIP)]
     try:
-        found = tree.xpath(" | ".join(places))
+        found = tree.xpath(" | ".join(place for place in places if not place.startswith(SKIP)))
+        boxes = frozenset(tree.xpath(" | ".join(skips))) if skips else frozenset()
     except etree.XPathError:
         return None
     if not found:
@@ -105,7 +109,7 @@ def _fingerprint(
     digest.update(title.encode())
     for place in found:
         units: list[str] = []
-        _units(place, units)
+        _units(place, units, boxes)
         for unit in units:
             if not is_chrome_line(unit) and not is_volatile(unit, volatile):
                 digest.update(b"\x1f" + unit.encode())
@@ -113,15 +117,19 @@ def _fingerprint(
     return digest.hexdigest()
 
 
-def _units(element: lxml.html.HtmlElement, out: list[str]) -> None:
+def _units(
+    element: lxml.html.HtmlElement, out: list[str], boxes: frozenset[etree._Element] = frozenset()
+) -> None:
     """The text blocks of `element` as a reader sees them: each block element's own
-    text with its inline children, after the blocks nested in it."""
+    text with its inline children, after the blocks nested in it (but `boxes`)."""
     parts = [element.text or ""]
     for child in element:
         tag = child.tag
-        if isinstance(tag, str) and tag not in _UNSEEN:
+        if child in boxes:
+            pass
+        elif isinstance(tag, str) and tag not in _UNSEEN:
             if tag in _BLOCKS:
-                _units(child, out)
+                _units(child, out, boxes)
             else:
                 parts.append(child.text_content())
         parts.append(child.tail or "")
@@ -149,6 +157,35 @@ def _places(tree: lxml.html.HtmlElement, paragraphs: frozenset[str]) -> tuple[st
             break
     ranked = sorted(counts, key=counts.__getitem__, reverse=True)
     return tuple(ranked[:_MAX_PLACES])
+
+
+# a box inside the places that held none of the article's text when the look was learned
+SKIP = "skip:"
+_BOX_TAGS = ("aside", "div", "section", "figure", "form", "nav", "ul", "ol", "table", "footer", "header")
+
+
+def _boxes(tree: lxml.html.HtmlElement, places: tuple[str, ...], paragraphs: frozenset[str]) -> list[str]:
+    """The boxes inside the places (a related-links aside, a newsletter form, a gallery)
+    that held none of the extracted paragraphs: their text is the page's, not the
+    article's, and may change on every request, so the fingerprint leaves them out.
+    An editor's new paragraph lands beside the article's others, which stay in."""
+    try:
+        found = tree.xpath(" | ".join(places))
+    except etree.XPathError:
+        return []
+    boxes: dict[str, bool] = {}  # path -> it held article text somewhere (then never skipped)
+    for place in found:
+        for child in place:
+            if not isinstance(child.tag, str) or child.tag not in _BOX_TAGS:
+                continue
+            units: list[str] = []
+            _units(child, units)
+            path = _path(child)
+            holds = any(unit in paragraphs for unit in units) or any(
+                clean_text(e.text_content()) in paragraphs for e in child.iter(*_PARAGRAPHS)
+            )
+            boxes[path] = boxes.get(path, False) or holds
+    return [path for path, holds in boxes.items() if not holds]
 
 
 def _path(element: lxml.html.HtmlElement) -> str:
