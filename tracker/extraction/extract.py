@@ -76,9 +76,16 @@ class SiteRules:
     keep: tuple[str, ...] = ()
 
 
-def extract(html: str, url: str | None = None, rules: SiteRules | None = None) -> Extraction:
-    """Extract the article from `html`; fields it cannot find are None or empty."""
-    tree = parse_html(html)
+def extract(
+    html: str,
+    url: str | None = None,
+    rules: SiteRules | None = None,
+    *,
+    tree: lxml.html.HtmlElement | None = None,
+) -> Extraction:
+    """Extract the article from `html` (or from its `tree`, parsed by `parse_html`, which
+    extraction prunes); fields it cannot find are None or empty."""
+    tree = parse_html(html) if tree is None else tree
     if tree is None:
         return Extraction(None, None, (), None, None)
     declared = Declared.read(tree)

@@ -57,10 +57,16 @@ class Glance:
 
 
 def learn(
-    html: str, paragraphs: tuple[str, ...], volatile: frozenset[str], rules: SiteRules | None = None
+    html: str,
+    paragraphs: tuple[str, ...],
+    volatile: frozenset[str],
+    rules: SiteRules | None = None,
+    *,
+    tree: lxml.html.HtmlElement | None = None,
 ) -> Glance | None:
-    """The look of a page whose extraction gave `paragraphs` (what the version holds)."""
-    tree = _tree(html, rules)
+    """The look of a page whose extraction gave `paragraphs` (what the version holds);
+    `tree`: the page as `parse_html` gave it, when the caller parsed it already."""
+    tree = _tree(html, rules, tree)
     if tree is None or not paragraphs:
         return None
     kept = frozenset(paragraphs)
@@ -80,10 +86,12 @@ def fingerprint(
     return _fingerprint(tree, places, volatile) if tree is not None else None
 
 
-def _tree(html: str, rules: SiteRules | None) -> lxml.html.HtmlElement | None:
+def _tree(
+    html: str, rules: SiteRules | None, tree: lxml.html.HtmlElement | None = None
+) -> lxml.html.HtmlElement | None:
     if rules is not None and rules.keep:
         return None
-    tree = parse_html(html)
+    tree = parse_html(html) if tree is None else tree
     if tree is not None and rules is not None:
         drop_elements(tree, rules.drop)
     return tree

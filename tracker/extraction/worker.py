@@ -7,13 +7,14 @@ each worker holds less memory, and starts sooner.
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 from dataclasses import dataclass
 
 from tracker.core.confirm import without_volatile
 from tracker.extraction import glance
-from tracker.extraction.extract import Extraction, SiteRules, extract
+from tracker.extraction.extract import Extraction, SiteRules, extract, parse_html
 from tracker.extraction.soft_errors import soft_error, truncated
 
 
@@ -32,14 +33,16 @@ def analyze(
 ) -> Analysis:
     """Extract and classify a page; pure CPU work, run in a process pool by the daemon.
     With the host's `volatile` text, the page's quick look is learned here too."""
-    extraction = extract(html, url, rules)
+    tree = parse_html(html)  # once: a copy, before extraction prunes it, serves the look
+    pristine = copy.deepcopy(tree) if tree is not None and volatile is not None else None
+    extraction = extract(html, url, rules, tree=tree)
     if truncated(html):
         return Analysis(extraction, "the page was cut off before its end")
     problem = soft_error(extraction, _title_of(html))
     if problem or volatile is None:
         return Analysis(extraction, problem)
     body = without_volatile(extraction.content(), volatile).body
-    return Analysis(extraction, None, glance.learn(html, body, volatile, rules))
+    return Analysis(extraction, None, glance.learn(html, body, volatile, rules, tree=pristine))
 
 
 def _title_of(html: str) -> str | None:

@@ -7,7 +7,9 @@ once, and a third to arbitrate when those two disagree. Nothing here writes.
 
 from __future__ import annotations
 
+import asyncio
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,6 +61,9 @@ class Observation:
     started: datetime
     began: float  # time.perf_counter() when the first request went out
     confirmations: tuple[Fetched, ...] = field(default=())
+    # the first page's HTML, zlib-compressed in a thread (zlib lets go of the GIL), when
+    # it may become a version and raw HTML is kept: not on the event loop's critical path
+    raw_html: bytes | None = None
 
 
 async def fetch_first(runtime: Runtime, plan: Plan) -> tuple[FetchResult, datetime, float]:
@@ -123,7 +128,16 @@ async def observe(
         if plan.first_version:
             agreed = confirmations[0].good and not disagree(plan, first, confirmations[0])
             runtime.calm.note(site_of(plan.url), agreed)
-    return Observation(plan, first, started, began, tuple(confirmations))
+    raw = None
+    if runtime.config.database.store_raw_html and first.good and (plan.first_version or confirmations):
+        assert isinstance(first.result, Page)
+        raw = await asyncio.to_thread(compressed_html, first.result)
+    return Observation(plan, first, started, began, tuple(confirmations), raw)
+
+
+def compressed_html(page: Page) -> bytes:
+    """A page's HTML as versions keep it."""
+    return zlib.compress(page.html().encode("utf-8"), 6)
 
 
 async def analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str]) -> Fetched:

@@ -39,7 +39,7 @@ from tracker.pipeline.judge import (
     against,
     judge,
 )
-from tracker.pipeline.observe import Fetched, Observation, Quick
+from tracker.pipeline.observe import Fetched, Observation, Quick, compressed_html
 from tracker.pipeline.results import CheckResult
 from tracker.store import repository
 from tracker.store.models import Article, ArticleStatus, Check, Outcome
@@ -183,7 +183,9 @@ def _page(
             return CheckResult(article.id, article.url, Outcome.UNCHANGED, story.latest.number)
     assert isinstance(verdict, NewVersion)
     _learn_look(article, fetches, story.content, story.volatile)
-    return _new_version(session, config, article, check, verdict, observation.first, now)
+    return _new_version(
+        session, config, article, check, verdict, observation.first, now, observation.raw_html
+    )
 
 
 def _the_story(session: Session, article: Article, story: Story, first: Fetched, now: datetime) -> Article:
@@ -241,6 +243,7 @@ def _new_version(
     verdict: NewVersion,
     first: Fetched,
     now: datetime,
+    observation_raw: bytes | None = None,
 ) -> CheckResult:
     page, analysis, latest = first.result, first.analysis, verdict.story.latest
     assert isinstance(page, Page)
@@ -253,7 +256,7 @@ def _new_version(
         verdict.story.content,
         fetched_at=check.started_at,
         extra=_extra(page, analysis),
-        raw_html=page.html() if config.database.store_raw_html else None,
+        raw_html=_raw_html(config, page, observation_raw),
     )
     changed: tuple[str, ...] = ()
     if latest is not None and verdict.changes is not None:
@@ -263,6 +266,14 @@ def _new_version(
     article.last_changed_at = now
     check.outcome, check.version_number = Outcome.NEW_VERSION, version.number
     return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _raw_html(config: Config, page: Page, compressed: bytes | None) -> bytes | None:
+    """The page's HTML as a version keeps it (zlib), when the config keeps it: compressed
+    already by `observe` in a thread, or now."""
+    if not config.database.store_raw_html:
+        return None
+    return compressed if compressed is not None else compressed_html(page)
 
 
 def _extra(page: Page, analysis: Analysis) -> dict[str, Any]:

@@ -4,7 +4,6 @@ commits: the caller owns the transaction."""
 from __future__ import annotations
 
 import itertools
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -265,7 +264,7 @@ def add_version(
     *,
     fetched_at: datetime,
     extra: dict[str, Any],
-    raw_html: str | None,
+    raw_html: bytes | None,
 ) -> Version:
     number = (
         session.scalar(select(func.max(Version.number)).where(Version.article_id == article.id)) or 0
@@ -281,7 +280,7 @@ def add_version(
         updated_at=content.updated_at,
         extra=extra,
         content_hash=content.content_hash,
-        raw_html=zlib.compress(raw_html.encode("utf-8"), 6) if raw_html is not None else None,
+        raw_html=raw_html,
     )
     session.add(version)
     session.flush()
