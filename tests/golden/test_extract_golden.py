@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 import pytest
 from lxml import html as lxml_html
 
 from tests.conftest import CORPUS, needs_corpus
+from tests.support.golden import Score
 from tracker.core.normalize import clean_text
 from tracker.extraction.declared import parse_date
 from tracker.extraction.extract import Extraction, extract
@@ -69,23 +69,6 @@ def byline_matches(found: str | None, expected: str) -> bool:
     ours = [words(name) for name in (found or "").split(",") if words(name)]
     theirs = words(re.sub(r"^\s*(?:written\s+)?(?:by|par)\s+", "", clean_text(expected), flags=re.I))
     return bool(ours) and (names(found) == names(expected) or theirs.startswith(" ".join(ours)))
-
-
-@dataclass
-class Score:
-    right: int = 0
-    total: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    def add(self, ok: bool, case: str) -> None:
-        self.total += 1
-        self.right += ok
-        if not ok:
-            self.misses.append(case)
-
-    @property
-    def share(self) -> float:
-        return self.right / self.total if self.total else 0.0
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,14 @@ the floors fail the suite when quality drops.
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import pytest
 
 from tests.conftest import CORPUS, needs_corpus
-from tests.golden.test_trafilatura_eval import Score, author_names, fold
+from tests.support.golden import Score, author_names, fold, page_html
 from tracker.extraction.declared import parse_date
 from tracker.extraction.extract import Extraction, extract
-from tracker.fetch import Page
 
 ROOT = CORPUS / "goose3"
 pytestmark = needs_corpus(ROOT)
@@ -47,9 +45,7 @@ def cases() -> list[tuple[str, dict, Extraction]]:
         if item.get("custom_config"):
             continue
         url = item.get("url") or "http://example.com/article.html"
-        content = gzip.decompress((ROOT / "pages" / f"{name}.html.gz").read_bytes())
-        html = Page(url=url, final_url=url, status=200, content=content, content_type="text/html").html()
-        out.append((name, item, extract(html, url)))
+        out.append((name, item, extract(page_html(ROOT / "pages" / f"{name}.html.gz", url), url)))
     return out
 
 

@@ -12,19 +12,14 @@ trafilatura; the metadata figures are ours.
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
-import unicodedata
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import pytest
 
 from tests.conftest import CORPUS, needs_corpus
-from tracker.core.normalize import clean_text
+from tests.support.golden import Score, author_names, fold, page_html
 from tracker.extraction.extract import Extraction, extract
-from tracker.fetch import Page
 
 ROOT = CORPUS / "trafilatura-eval"
 pytestmark = needs_corpus(ROOT)
@@ -39,23 +34,8 @@ pytestmark = needs_corpus(ROOT)
 FLOORS = {"title": 0.82, "author": 0.6, "date": 0.875, "with": 0.93, "without": 0.92}
 
 
-def fold(text: str | None) -> str:
-    """Casefolded words, accents and punctuation aside: how two spellings of one name or
-    title are compared."""
-    text = unicodedata.normalize("NFKD", clean_text(text))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", text.casefold()))
-
-
 def spaced(text: str) -> str:
     return " ".join(text.split())
-
-
-def author_names(text: str | list[str] | None) -> set[str]:
-    if isinstance(text, list):
-        text = "; ".join(text)
-    parts = re.split(r"\s*(?:;|,|&|\band\b|\bund\b|\|)\s*", clean_text(text))
-    return {fold(part) for part in parts if fold(part)}
 
 
 def same_day(moment: datetime | None, day: str) -> bool:
@@ -69,26 +49,8 @@ def same_day(moment: datetime | None, day: str) -> bool:
     return any((moment + timedelta(hours=hours)).date().isoformat() == day for hours in range(-12, 15))
 
 
-@dataclass
-class Score:
-    right: int = 0
-    total: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    def add(self, ok: bool, case: str) -> None:
-        self.total += 1
-        self.right += ok
-        if not ok:
-            self.misses.append(case)
-
-    @property
-    def share(self) -> float:
-        return self.right / self.total if self.total else 0.0
-
-
 def _read(name: str, url: str) -> str:
-    content = gzip.decompress((ROOT / "pages" / f"{name}.html.gz").read_bytes())
-    return Page(url=url, final_url=url, status=200, content=content, content_type="text/html").html()
+    return page_html(ROOT / "pages" / f"{name}.html.gz", url)
 
 
 @pytest.fixture(scope="module")

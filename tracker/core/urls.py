@@ -35,6 +35,12 @@ def try_normalize_url(url: str | None, base: str | None = None) -> str | None:
         return None
 
 
+def site_of(url: str) -> str:
+    """The site a URL belongs to, as identity keys and learned chrome name it: the
+    lower-case host name without `www.` (no port)."""
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
 def host_of(url: str) -> str:
     """The host that politeness is kept for: the lower-case host name, with the port
     when it is not the scheme's default (`example.org`, `127.0.1.7:8080`)."""

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 from dateutil import parser as dateparser
 
 from tracker.core.normalize import clean_text
-from tracker.core.urls import try_normalize_url
+from tracker.core.urls import site_of, try_normalize_url
 
 ARTICLE_TYPES = frozenset(
     {
@@ -152,7 +151,6 @@ _NOT_A_NAME = re.compile(
 class Declared:
     """What the page declares about its article, read without trafilatura."""
 
-    headline: str | None = None
     byline: str | None = None
     published_at: datetime | None = None
     updated_at: datetime | None = None
@@ -182,7 +180,6 @@ class Declared:
             micro.get("headline"),
         )
         return cls(
-            headline=headlines[0] if headlines else None,
             byline=_byline(
                 (
                     _people(ld.get("author")),
@@ -495,7 +492,7 @@ def _site_labels(declared: Declared, url: str | None) -> frozenset[str]:
     """What a site may call itself in a title, squashed: its declared names, its host
     ("heise.de"), the host's main label ("heise")."""
     labels = {_squashed(name) for name in declared.site_names}
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    host = site_of(url) if url else ""
     if host:
         labels.add(_squashed(host))
         parts = host.split(".")

@@ -100,10 +100,11 @@ def _tree(
 def _fingerprint(
     tree: lxml.html.HtmlElement, places: tuple[str, ...], volatile: frozenset[str]
 ) -> str | None:
-    declared = Declared.read(tree)
-    title = clean_text(tree.findtext(".//title"))
+    declared = Declared.read(tree)  # the `<title>` included
     # without a declared byline or date, extraction would ask trafilatura's metadata
-    if not (declared.byline and declared.published_at and (declared.headline or declared.h1 or title)):
+    if not (
+        declared.byline and declared.published_at and (declared.headlines or declared.h1 or declared.title)
+    ):
         return None
     skips = [place.removeprefix(SKIP) for place in places if place.startswith(SKIP)]
     try:
@@ -114,7 +115,6 @@ def _fingerprint(
     if not found:
         return None
     digest = hashlib.sha256(repr(declared).encode())
-    digest.update(title.encode())
     for place in found:
         units: list[str] = []
         _units(place, units, boxes)

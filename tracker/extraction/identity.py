@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from tracker.core.urls import site_of
 from tracker.extraction.extract import Extraction
 
 _TRAILING_ID = re.compile(
@@ -31,11 +32,6 @@ _SEGMENT_ID = re.compile(
 )
 # what looks like an id but is a date: 20261130, 2026-11-30 written without dashes
 _DATE = re.compile(r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
-
-
-def site_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
 
 
 def path_id(url: str) -> str | None:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from tracker.core.confirm import agree, baseline, volatile_shapes, without_volatile
 from tracker.core.diff import Changes, compare
 from tracker.core.normalize import Content
-from tracker.core.urls import try_normalize_url
-from tracker.extraction.identity import identity_keys, site_of
+from tracker.core.urls import site_of, try_normalize_url
+from tracker.extraction.identity import identity_keys
 from tracker.extraction.soft_errors import collapsed
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline.observe import Fetched, Observation

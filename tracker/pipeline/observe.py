@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tracker.core.confirm import without_volatile
-from tracker.core.urls import try_normalize_url
+from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction import glance
-from tracker.extraction.identity import site_of
 from tracker.extraction.worker import Analysis
 from tracker.fetch import FetchResult, Page
 from tracker.pipeline.plan import Plan, know_baseline

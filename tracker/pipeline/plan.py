@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.core.confirm import baseline
+from tracker.core.urls import site_of
 from tracker.extraction import glance
-from tracker.extraction.identity import site_of
 from tracker.store import repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus

@@ -23,8 +23,8 @@ from tracker.core.confirm import without_volatile
 from tracker.core.furniture import Furniture
 from tracker.core.normalize import Content, split_body
 from tracker.core.policy import next_check_at
-from tracker.core.urls import try_normalize_url
-from tracker.extraction.identity import identity_keys, site_of
+from tracker.core.urls import site_of, try_normalize_url
+from tracker.extraction.identity import identity_keys
 from tracker.extraction.worker import Analysis
 from tracker.fetch import FetchFailure, Page
 from tracker.pipeline.judge import (

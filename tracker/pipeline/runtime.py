@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.config import Config
 from tracker.core.confirm import CalmHosts
 from tracker.core.furniture import Furniture
+from tracker.core.urls import site_of
 from tracker.extraction.extract import SiteRules
-from tracker.extraction.identity import site_of
 from tracker.extraction.worker import Analysis, analyze
 from tracker.fetch import Fetcher
 
