@@ -23,7 +23,7 @@ With --postgres URL, then two workers share one PostgreSQL database for a first 
 an unchanged cycle (DOM-heavy), and every article must have been checked exactly once.
 
     .venv/bin/python bench/throughput.py [--articles 1000] [--padding 70000]
-        [--workload heavy|light|both]
+        [--workload heavy|light|both] [--cycles first,unchanged,full,edit] [--skip-baseline]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 """
 
@@ -234,11 +234,15 @@ def workload(name: str, light: bool, args: argparse.Namespace) -> dict[str, floa
         requests = hits(base) - before - 2  # the feed, and this count
         rows.append((label, b, t, requests / len(urls)))
 
+    wanted = args.cycles.split(",")
     cycle("first cycle", baseline, configs[0])
-    cycle("unchanged", again, configs[0])
-    cycle("unchanged, every check extracted", None, configs[1])
-    edited = int(httpx.get(f"{base}/__edit").text)
-    cycle(f"edit-heavy ({edited / len(urls):.0%} edited)", again, configs[0])
+    if "unchanged" in wanted:
+        cycle("unchanged", again, configs[0])
+    if "full" in wanted:
+        cycle("unchanged, every check extracted", None, configs[1])
+    if "edit" in wanted:
+        edited = int(httpx.get(f"{base}/__edit").text)
+        cycle(f"edit-heavy ({edited / len(urls):.0%} edited)", again, configs[0])
     server.terminate()
     n = len(urls)
     print(
@@ -246,7 +250,9 @@ def workload(name: str, light: bool, args: argparse.Namespace) -> dict[str, floa
         f"{'CPU ms/check b / t':>19} {'CPU ratio':>9} {'req/story':>9} {'peak MiB':>8}  result"
     )
     ratios = {}
-    reference = rows[1][1]  # the unchanged baseline: the "every check extracted" row compares with it
+    reference = (
+        rows[1][1] if len(rows) > 1 else rows[0][1]
+    )  # "every check extracted" compares with "unchanged"
     for label, b, t, per_story in rows:
         b = reference if label.startswith("unchanged, every") else b
         ratio, cpu = b[0] / t[0], t[1] / b[1]
@@ -268,6 +274,11 @@ def main() -> int:
     parser.add_argument("--padding", type=int, default=70_000)
     parser.add_argument("--workload", choices=("heavy", "light", "both"), default="both")
     parser.add_argument("--skip-baseline", action="store_true", help="Only tracker (for a memory run).")
+    parser.add_argument(
+        "--cycles",
+        default="first,unchanged,full,edit",
+        help="Which cycles after the first (a memory run: first).",
+    )
     parser.add_argument("--postgres", help="Also run two workers on this (emptied) PostgreSQL database URL.")
     args = parser.parse_args()
     results = {}
@@ -276,6 +287,8 @@ def main() -> int:
             results[name] = workload(name, light, args)
     print("\nratios to the naive loop (articles per second; CPU per check in brackets):")
     for name, ratios in results.items():
+        if "edit-heavy" not in ratios or "unchanged" not in ratios:
+            continue
         print(
             f"  {name}: first {ratios['first cycle']:.2f}x, unchanged {ratios['unchanged']:.2f}x "
             f"({ratios['unchanged CPU']:.2f}), edit-heavy {ratios['edit-heavy']:.2f}x "

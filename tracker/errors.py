@@ -28,5 +28,9 @@ class NotFoundError(TrackerError):
     """No article matches what the user asked for."""
 
 
+class WorkersUnavailable(TrackerError):
+    """The extraction workers cannot be started on this machine."""
+
+
 class FetchError(TrackerError):
     """A URL that cannot be fetched at all."""

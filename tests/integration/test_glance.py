@@ -163,3 +163,22 @@ def test_a_host_whose_fetches_disagree_is_calm_again_only_after_as_many_agreemen
     calm.note(host, True)
     assert not calm.is_calm(host)
     assert CalmHosts().confirm_first(host)  # a new run starts from nothing known
+
+
+def test_a_new_host_asks_no_more_confirmations_than_those_in_flight_need() -> None:
+    from tracker.core.confirm import CalmHosts
+
+    calm = CalmHosts()
+    host = "news.example"
+    assert [calm.decide(host) for _ in range(calm.after)] == [True] * calm.after
+    assert calm.decide(host) is None  # twenty under way: if they agree, the host is calm
+    for _ in range(calm.after - 1):
+        calm.note(host, True)
+    assert calm.decide(host) is None
+    calm.note(host, None)  # one confirming fetch failed: it says nothing
+    assert calm.decide(host) is True  # so one more is asked for
+    calm.note(host, True)
+    assert calm.is_calm(host)
+    assert [calm.decide(host) for _ in range(10)] == [False] * 9 + [True]  # one in ten still confirmed
+    calm.note(host, False)  # a sampled confirmation disagreed: careful again
+    assert not calm.is_calm(host) and calm.decide(host) is True

@@ -111,23 +111,47 @@ class CalmHosts:
     host's known volatile text; there one first version in `sample` is still confirmed.
     A disagreement (something the host varies that was not known yet, learned from
     that very disagreement) starts the count again: a host whose chrome changes on
-    every request is calm again once what it varies is learned, not never."""
+    every request is calm again once what it varies is learned, not never.
+
+    Confirmations still in flight count: while the host is not calm and enough of
+    them are under way to make it so, a new first version's decision waits
+    (`decide` says None) for one of them to be noted, instead of asking for one
+    more confirmation that the host may not need."""
 
     def __init__(self, after: int = 20, sample: int = 10):
         self.after, self.sample = after, sample
         self._agreed: dict[str, int] = {}  # first versions in a row whose fetches agreed
+        self._pending: dict[str, int] = {}  # confirmations decided, not noted yet
+        self._calm: dict[str, int] = {}  # first versions decided since the host is calm
+
+    def decide(self, host: str) -> bool | None:
+        """Whether a host's new article's first version is fetched twice; None: not known
+        until a confirmation in flight is noted. A True must be followed by `note`."""
+        if self._agreed.get(host, 0) >= self.after:
+            self._calm[host] = self._calm.get(host, 0) + 1
+            if self._calm[host] % self.sample:
+                return False
+        elif self._agreed.get(host, 0) + self._pending.get(host, 0) >= self.after:
+            return None
+        self._pending[host] = self._pending.get(host, 0) + 1
+        return True
 
     def confirm_first(self, host: str) -> bool:
-        """Whether a host's new article's first version is fetched twice."""
-        calm = self._agreed.get(host, 0)
-        if calm < self.after or calm % self.sample == 0:
+        """`decide` for a caller that cannot wait: a confirmation when in doubt."""
+        decision = self.decide(host)
+        if decision is None:
+            self._pending[host] += 1
             return True
-        self._agreed[host] = calm + 1
-        return False
+        return decision
 
-    def note(self, host: str, agreed: bool) -> None:
-        """A first version's two fetches agreed (or not)."""
-        self._agreed[host] = self._agreed.get(host, 0) + 1 if agreed else 0
+    def note(self, host: str, agreed: bool | None) -> None:
+        """A first version's two fetches agreed (or not; None: the confirmation was
+        not made, a failed fetch or a cancelled check, and says nothing)."""
+        self._pending[host] = max(0, self._pending.get(host, 0) - 1)
+        if agreed:
+            self._agreed[host] = self._agreed.get(host, 0) + 1
+        elif agreed is not None:
+            self._agreed[host] = self._calm[host] = 0
 
     def is_calm(self, host: str) -> bool:
         return self._agreed.get(host, 0) >= self.after

@@ -604,6 +604,9 @@ _NO_DATE = (datetime(1, 1, 1), datetime(2, 2, 2))
 _DOTTED = re.compile(r"^\s*\d{1,2}(?:\.\s?\d{1,2}\.\s?\d{2,4}|-\d{1,2}-\d{4})")
 
 
+# what machines write (JSON-LD, meta, `<time datetime>`): Python reads it at once, where
+# dateutil's two parses below cost 0.1 ms a date (most of a quick look's Declared.read)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 # a Unix time in seconds or milliseconds (ten or thirteen digits)
 _EPOCH = re.compile(r"^\s*(?:\d{10}|\d{13})\s*$")
 
@@ -621,6 +624,11 @@ def parse_date(value: Any) -> datetime | None:
             return None
     elif isinstance(value, datetime):
         moment = value
+    elif isinstance(value, str) and _ISO.match(text := value.strip()):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         dayfirst = bool(_DOTTED.match(text))

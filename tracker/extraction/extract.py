@@ -82,13 +82,15 @@ def extract(
     rules: SiteRules | None = None,
     *,
     tree: lxml.html.HtmlElement | None = None,
+    declared: Declared | None = None,
 ) -> Extraction:
     """Extract the article from `html` (or from its `tree`, parsed by `parse_html`, which
-    extraction prunes); fields it cannot find are None or empty."""
+    extraction prunes, and what that tree declares, when the caller read it already);
+    fields it cannot find are None or empty."""
     tree = parse_html(html) if tree is None else tree
     if tree is None:
         return Extraction(None, None, (), None, None)
-    declared = Declared.read(tree)
+    declared = Declared.read(tree) if declared is None else declared
     visible = headline_of(declared, url)
     # trafilatura's metadata pass (htmldate included: a third of a page's extraction) only
     # when the page leaves a gap; it runs before content extraction, as in trafilatura

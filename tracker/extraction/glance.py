@@ -63,9 +63,11 @@ def learn(
     rules: SiteRules | None = None,
     *,
     tree: lxml.html.HtmlElement | None = None,
+    declared: Declared | None = None,
 ) -> Glance | None:
     """The look of a page whose extraction gave `paragraphs` (what the version holds);
-    `tree`: the page as `parse_html` gave it, when the caller parsed it already."""
+    `tree`: the page as `parse_html` gave it, and `declared` what it declares, when the
+    caller read them already."""
     tree = _tree(html, rules, tree)
     if tree is None or not paragraphs:
         return None
@@ -74,7 +76,7 @@ def learn(
     if not places:
         return None
     places = (*places, *(SKIP + path for path in _boxes(tree, places, kept)))
-    fingerprint = _fingerprint(tree, places, volatile)
+    fingerprint = _fingerprint(tree, places, volatile, declared)
     return Glance(places, fingerprint) if fingerprint else None
 
 
@@ -98,9 +100,12 @@ def _tree(
 
 
 def _fingerprint(
-    tree: lxml.html.HtmlElement, places: tuple[str, ...], volatile: frozenset[str]
+    tree: lxml.html.HtmlElement,
+    places: tuple[str, ...],
+    volatile: frozenset[str],
+    declared: Declared | None = None,
 ) -> str | None:
-    declared = Declared.read(tree)  # the `<title>` included
+    declared = Declared.read(tree) if declared is None else declared  # the `<title>` included
     # without a declared byline or date, extraction would ask trafilatura's metadata
     if not (
         declared.byline and declared.published_at and (declared.headlines or declared.h1 or declared.title)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tracker.core.confirm import without_volatile
 from tracker.extraction import glance
+from tracker.extraction.declared import Declared
 from tracker.extraction.extract import Extraction, SiteRules, extract, parse_html
 from tracker.extraction.soft_errors import soft_error, truncated
 
@@ -35,14 +36,25 @@ def analyze(
     With the host's `volatile` text, the page's quick look is learned here too."""
     tree = parse_html(html)  # once: a copy, before extraction prunes it, serves the look
     pristine = copy.deepcopy(tree) if tree is not None and volatile is not None else None
-    extraction = extract(html, url, rules, tree=tree)
+    # what the page declares, read once for extraction and the look (site rules drop
+    # elements before the look reads it, so then the look reads its own)
+    declared = Declared.read(tree) if tree is not None else None
+    extraction = extract(html, url, rules, tree=tree, declared=declared)
     if truncated(html):
         return Analysis(extraction, "the page was cut off before its end")
     problem = soft_error(extraction, _title_of(html))
     if problem or volatile is None:
         return Analysis(extraction, problem)
     body = without_volatile(extraction.content(), volatile).body
-    return Analysis(extraction, None, glance.learn(html, body, volatile, rules, tree=pristine))
+    look = glance.learn(
+        html, body, volatile, rules, tree=pristine, declared=declared if rules is None else None
+    )
+    return Analysis(extraction, None, look)
+
+
+def ready() -> bool:
+    """A worker that runs this has started: its imports and initializer went through."""
+    return True
 
 
 def _title_of(html: str) -> str | None:

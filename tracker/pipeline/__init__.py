@@ -51,6 +51,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
 
+from tracker.errors import WorkersUnavailable
 from tracker.fetch import Postponed
 from tracker.pipeline.observe import Quick, fetch_first, observe, quick_look
 from tracker.pipeline.plan import Plan, plan_checks
@@ -103,6 +104,8 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
             )
     except Postponed:
         return _postponed(plan)
+    except WorkersUnavailable:
+        raise  # no check can be done: said once, by the caller, not recorded on every article
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
         return _internal_error(runtime, plan, started, began, error)
     _log_check(plan, checked, _ms_since(began))

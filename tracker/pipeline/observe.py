@@ -116,17 +116,22 @@ async def observe(
     first = await analyzed(runtime, result, plan.volatile)
     know_baseline(runtime.sessions, plan)
     confirmations: list[Fetched] = []
-    if needs_confirmation(plan, first) and (
-        not plan.first_version or runtime.calm.confirm_first(site_of(plan.url))
-    ):
-        confirmations.append(await confirming_fetch(runtime, plan, first))
-        if disagree(plan, first, confirmations[0]):
-            confirmations.append(
-                await analyzed(runtime, await runtime.fetcher.fetch(plan.url, urgent=True), plan.volatile)
-            )
-        if plan.first_version:
-            agreed = confirmations[0].good and not disagree(plan, first, confirmations[0])
-            runtime.calm.note(site_of(plan.url), agreed)
+    host = site_of(plan.url)
+    if needs_confirmation(plan, first) and (not plan.first_version or await runtime.confirm_first(host)):
+        agreed: bool | None = None  # None: the confirmation says nothing of the host's chrome
+        try:
+            second = await confirming_fetch(runtime, plan, first)
+            confirmations.append(second)
+            if second.good:
+                agreed = not disagree(plan, first, second) or not disagree(
+                    plan, first, second, known_volatile(runtime, host, plan.volatile)
+                )
+            if agreed is False:
+                third = await runtime.fetcher.fetch(plan.url, urgent=True)
+                confirmations.append(await analyzed(runtime, third, plan.volatile))
+        finally:
+            if plan.first_version:
+                runtime.noted(host, agreed)
     raw = None
     if runtime.config.database.store_raw_html and first.good and (plan.first_version or confirmations):
         assert isinstance(first.result, Page)
@@ -135,8 +140,10 @@ async def observe(
 
 
 def compressed_html(page: Page) -> bytes:
-    """A page's HTML as versions keep it."""
-    return zlib.compress(page.html().encode("utf-8"), 6)
+    """A page's HTML as versions keep it. Level 1: a 70 KB page in 0.5 ms instead of
+    2.3-3.1 ms at the default 6, for 19% more bytes (the readability corpus: 0.222 of
+    the HTML's size against 0.187)."""
+    return zlib.compress(page.html().encode("utf-8"), 1)
 
 
 async def analyzed(runtime: Runtime, result: FetchResult, volatile: frozenset[str]) -> Fetched:
@@ -162,12 +169,18 @@ def needs_confirmation(plan: Plan, first: Fetched) -> bool:
     return first.good and content_hash(first, plan.volatile) != plan.latest_hash
 
 
-def disagree(plan: Plan, first: Fetched, second: Fetched) -> bool:
-    return (
-        first.good
-        and second.good
-        and content_hash(first, plan.volatile) != content_hash(second, plan.volatile)
-    )
+def disagree(plan: Plan, first: Fetched, second: Fetched, volatile: frozenset[str] | None = None) -> bool:
+    """The two fetches' content differs, without the host's volatile text (the plan's,
+    or `volatile`)."""
+    volatile = plan.volatile if volatile is None else volatile
+    return first.good and second.good and content_hash(first, volatile) != content_hash(second, volatile)
+
+
+def known_volatile(runtime: Runtime, host: str, volatile: frozenset[str]) -> frozenset[str]:
+    """The host's volatile text as the database has it now: a plan's was read when its
+    batch began, and other checks of the batch may have learned more since."""
+    with transaction(runtime.sessions) as session:
+        return volatile | repository.volatile_shapes(session, host)
 
 
 def content_hash(fetched: Fetched, volatile: frozenset[str]) -> str | None:
