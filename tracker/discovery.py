@@ -29,6 +29,13 @@ from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint,
 log = logging.getLogger(__name__)
 
 MAX_CHILD_SITEMAPS = 50
+# Entries of one endpoint tracked per poll, in the order it lists them (a feed: the
+# newest first). A news feed lists tens, a news sitemap up to 1,000; a 100,000-entry
+# listing is an archive, not news: its first entries are tracked and the rest said.
+MAX_ENTRIES = 5_000
+# Entries written per transaction: the poll of a long listing commits as it goes and
+# lets the event loop run between batches (checks go on; SIGTERM stops it at once).
+ENTRIES_PER_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +75,29 @@ async def _poll(
     last_modified: str | None,
 ) -> PollResult:
     discovered, page = await _discover(runtime, kind, url, etag, last_modified)
-    now = runtime.clock()
+    listings, problem = discovered.listings, discovered.problem
+    if len(listings) > MAX_ENTRIES:
+        note = f"lists {len(listings)} entries: the first {MAX_ENTRIES} are tracked"
+        problem = f"{problem}; {note}" if problem else note
+        listings = listings[:MAX_ENTRIES]
+    new = 0
+    for start in range(0, len(listings), ENTRIES_PER_BATCH):
+        now = runtime.clock()
+        with transaction(runtime.sessions) as session:
+            endpoint = session.get(SourceEndpoint, endpoint_id)
+            if endpoint is None:
+                return PollResult(endpoint_id, url, 0, new, "endpoint removed during the poll")
+            new += _add_listings(session, endpoint.source, listings[start : start + ENTRIES_PER_BATCH], now)
+        await asyncio.sleep(0)  # a cancellation (the daemon stopping) lands here
     with transaction(runtime.sessions) as session:
         endpoint = session.get(SourceEndpoint, endpoint_id)
         if endpoint is None:
-            return PollResult(endpoint_id, url, 0, 0, "endpoint removed during the poll")
-        new = _add_listings(session, endpoint.source, discovered.listings, now)
-        _update_endpoint(endpoint, page, discovered.problem, now)
-    if discovered.problem:
-        log.warning("source %s: %s", url, discovered.problem)
+            return PollResult(endpoint_id, url, 0, new, "endpoint removed during the poll")
+        _update_endpoint(endpoint, page, problem, runtime.clock())
+    if problem:
+        log.warning("source %s: %s", url, problem)
     log.info("poll url=%s listed=%d new=%d", url, len(discovered.listings), new)
-    return PollResult(endpoint_id, url, len(discovered.listings), new, discovered.problem)
+    return PollResult(endpoint_id, url, len(discovered.listings), new, problem)
 
 
 async def _discover(
@@ -91,11 +110,14 @@ async def _discover(
         return Discovered((), problem=f"{fetched.kind}: {fetched.message}"), None
     if isinstance(fetched, NotModified):
         return Discovered(()), fetched
+    # parsed in a thread: a listing of 100,000 entries takes seconds of feedparser or lxml
     if kind == SourceKind.FEED:
-        return parse_feed(fetched.content, fetched.final_url, fetched.content_type), fetched
+        parsed = await asyncio.to_thread(parse_feed, fetched.content, fetched.final_url, fetched.content_type)
+        return parsed, fetched
     if kind == SourceKind.LIST:
-        return parse_url_list(fetched.html(), fetched.final_url), fetched
-    return await _read_sitemaps(runtime, parse_sitemap(fetched.content, fetched.final_url)), fetched
+        return await asyncio.to_thread(parse_url_list, fetched.html(), fetched.final_url), fetched
+    top = await asyncio.to_thread(parse_sitemap, fetched.content, fetched.final_url)
+    return await _read_sitemaps(runtime, top), fetched
 
 
 async def _read_sitemaps(runtime: Runtime, top: Discovered) -> Discovered:

@@ -84,3 +84,46 @@ def test_charset_is_detected_when_nothing_declares_it(site: NewsSite, make_track
     assert version is not None
     assert version.headline == "Zürich: Bürger diskutieren über die Straßenbahn"
     assert "äußerten große Sorgen" in version.body
+
+
+def test_a_huge_listing_is_tracked_in_batches_up_to_its_cap_and_a_stop_lands_between_batches(
+    site: NewsSite, make_tracker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import time
+    from datetime import UTC, datetime
+
+    from tracker.daemon import runtime_for
+    from tracker.discovery import ENTRIES_PER_BATCH, MAX_ENTRIES, poll_sources
+
+    urls = "".join(f"<url><loc>{site.url(f'/archive/{n}/story-a{n}')}</loc></url>" for n in range(6_000))
+    body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+    site.route("/archive.xml", lambda _r: Response(body=body, headers={"Content-Type": "application/xml"}))
+    sources = [{"name": "archive", "sitemaps": [site.url("/archive.xml")]}]
+
+    def poll(tracker, *, stop_after: float | None = None) -> tuple[list, float]:  # type: ignore[no-untyped-def]
+        async def go() -> tuple[list, float]:  # type: ignore[type-arg]
+            async with runtime_for(tracker.config, tracker.sessions, lambda: datetime.now(UTC)) as runtime:
+                task = asyncio.ensure_future(poll_sources(runtime, every_endpoint=True))
+                if stop_after is None:
+                    return await task, 0.0
+                await asyncio.sleep(stop_after)
+                asked = time.monotonic()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                return [], time.monotonic() - asked
+
+        return asyncio.run(go())
+
+    whole = make_tracker(f"sqlite:///{tmp_path / 'whole.db'}", sources=sources)
+    [result], _ = poll(whole)
+    assert result.listed == 6_000 and result.new_articles == MAX_ENTRIES
+    assert f"lists 6000 entries: the first {MAX_ENTRIES} are tracked" in (result.problem or "")
+    with whole.session() as session:
+        assert session.scalar(select(func.count(Article.id))) == MAX_ENTRIES
+    cut = make_tracker(f"sqlite:///{tmp_path / 'cut.db'}", sources=sources)
+    _, waited = poll(cut, stop_after=1.0)
+    with cut.session() as session:
+        kept = session.scalar(select(func.count(Article.id))) or 0
+    assert waited < 2.0  # the stop landed between two batches, not after the whole listing
+    assert kept % ENTRIES_PER_BATCH == 0 and kept < MAX_ENTRIES  # whole batches, committed

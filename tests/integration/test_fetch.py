@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import itertools
+import json
+import subprocess
+import sys
 import threading
 import time
+import zlib
 from typing import Any
 
 import pytest
@@ -37,9 +42,29 @@ def test_loopback_and_private_addresses_are_refused_by_default(site: NewsSite) -
         "http://192.168.1.1/x",
         "http://[::1]:8080/x",
         "http://169.254.169.254/",
+        # IPv6 forms that carry a private IPv4 address (ipaddress calls the NAT64 ones global)
+        "http://[64:ff9b::7f00:1]/x",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # the cloud metadata address behind NAT64
+        "http://[64:ff9b:1::a00:1]/x",  # local-use NAT64 of 10.0.0.1
+        "http://[2002:7f00:1::]/x",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/x",  # IPv4-compatible
+        "http://[::ffff:0:7f00:1]/x",  # IPv4-translated
+        "http://[::ffff:7f00:1]/x",  # IPv4-mapped
     ):
         refused = fetch(url, allow_private_addresses=False)
         assert isinstance(refused, FetchFailure) and refused.kind == "blocked_address", url
+
+
+def test_an_ipv6_address_carrying_a_public_ipv4_is_public() -> None:
+    import ipaddress
+
+    from tracker.fetch import embedded_ipv4, is_public
+
+    assert is_public(ipaddress.ip_address("64:ff9b::808:808"))  # NAT64 of 8.8.8.8
+    assert embedded_ipv4(ipaddress.ip_address("64:ff9b::a9fe:a9fe")) == ipaddress.ip_address(
+        "169.254.169.254"
+    )
+    assert is_public(ipaddress.ip_address("2606:4700::1111")) and not is_public(ipaddress.ip_address("::1"))
 
 
 def test_redirect_loops_and_chains_stop(site: NewsSite) -> None:
@@ -51,6 +76,23 @@ def test_redirect_loops_and_chains_stop(site: NewsSite) -> None:
         site.route(f"/hop{hop}", lambda _r, n=hop: Response(307, headers={"Location": f"/hop{n + 1}"}))
     chain = fetch(site.url("/hop0"), max_redirects=3)
     assert isinstance(chain, FetchFailure) and chain.kind == "too_many_redirects"
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://[::1",
+        "http://host:port/",
+        "https://999.999.999.999/",
+        "http://exa mple.com/x",
+        "http://:99999/",
+    ],
+)
+def test_a_redirect_to_an_invalid_url_is_an_invalid_url(site: NewsSite, location: str) -> None:
+    site.route("/moved", lambda _r: Response(302, headers={"Location": location}))
+    result = fetch(site.url("/moved"))
+    assert isinstance(result, FetchFailure) and result.kind == "invalid_url", result
+    assert {p: n for p, n in site.hits.items() if p != "/robots.txt"} == {"/moved": 1}  # nothing else asked
 
 
 def test_conditional_request_gives_not_modified(site: NewsSite) -> None:
@@ -243,3 +285,76 @@ def test_retry_after_holds_the_host_back(site: NewsSite) -> None:
     assert isinstance(results[0], FetchFailure) and results[0].status == 429 and results[0].retry_after == "1"
     assert isinstance(results[1], Page)
     assert times[1] - times[0] >= 0.99
+
+
+def _stacked_gzip_bomb(decoded: int) -> bytes:
+    """`decoded` zero bytes, gzipped twice: a couple of kilobytes on the wire."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1 << 20)
+    layer = b"".join(inner.compress(zeros) for _ in range(decoded >> 20)) + inner.flush()
+    return gzip.compress(layer, 9)
+
+
+BOMB_PROBE = r"""
+import asyncio, json, resource, sys
+from tracker.config import FetchConfig
+from tracker.fetch import Fetcher, Page
+config = FetchConfig(allow_private_addresses=True, per_host_delay=0, timeout="10s")
+async def go():
+    async with Fetcher(config) as fetcher:
+        return await asyncio.gather(*(fetcher.fetch(url) for url in sys.argv[1:]))
+results = asyncio.run(go())
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "results": [[type(r).__name__, getattr(r, "kind", None)] for r in results]}))
+"""
+
+
+def test_a_stacked_gzip_bomb_is_refused_within_the_limit_and_harms_no_other_check(site: NewsSite) -> None:
+    bomb = _stacked_gzip_bomb(1 << 30)  # 1 GiB decoded
+    assert len(bomb) < 10_000
+    headers = {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"}
+    site.route("/bomb", lambda _r: Response(body=bomb, headers=headers))
+    story = site.add_story()
+
+    def probe(*paths: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-c", BOMB_PROBE, *(site.url(p) for p in paths)],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return json.loads(done.stdout)
+
+    ordinary = probe(story.path)
+    both = probe("/bomb", story.path, "/bomb")
+    assert both["results"] == [["FetchFailure", "too_large"], ["Page", None], ["FetchFailure", "too_large"]]
+    # two bombs in flight cost at most a few times fetch.max_bytes (5 MB), not a GiB each
+    assert both["peak_kib"] - ordinary["peak_kib"] < 40 * 1024, (ordinary, both)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send it
+        ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),
+        ("identity, gzip", gzip.compress),
+    ],
+)
+def test_encoded_pages_are_decoded_by_the_bounded_decoder(site: NewsSite, encoding: str, encode: Any) -> None:
+    html = b"<html><body>" + b"<p>A paragraph of the story.</p>" * 2000 + b"</body></html>"
+    site.route("/encoded", lambda _r: Response(body=encode(html), headers={"Content-Encoding": encoding}))
+    page = fetch(site.url("/encoded"))
+    assert isinstance(page, Page) and page.content == html
+    small = fetch(site.url("/encoded"), max_bytes=len(html) - 1)
+    assert isinstance(small, FetchFailure) and small.kind == "too_large"
+
+
+def test_an_encoding_not_asked_for_or_a_broken_stream_is_a_clear_failure(site: NewsSite) -> None:
+    site.route("/br", lambda _r: Response(body=b"\x8b\x00junk", headers={"Content-Encoding": "br"}))
+    site.route("/broken", lambda _r: Response(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}))
+    br = fetch(site.url("/br"))
+    assert isinstance(br, FetchFailure) and "br was not asked for" in br.message
+    broken = fetch(site.url("/broken"))
+    assert (
+        isinstance(broken, FetchFailure) and broken.kind == "truncated" and "not valid gzip" in broken.message
+    )

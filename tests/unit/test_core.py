@@ -240,3 +240,33 @@ def test_a_one_line_change_on_many_stories_of_a_host_is_its_template() -> None:
     for n in range(5):
         assert furniture.revision("daily.example", 10 + n, 300 + n, ("body",), correction) is None  # type: ignore[arg-type]
     assert furniture.revision("daily.example", 20, 400, ("headline", "body"), insert) is None  # type: ignore[arg-type]
+
+
+def test_terminal_output_shows_control_characters_instead_of_obeying_them() -> None:
+    from tracker.cli.common import shown
+
+    assert shown("Breaking\x1b[2J\x1b]0;owned\x07 news\r\nfake row\x9b") == (
+        "Breaking\\x1b[2J\\x1b]0;owned\\x07 news\\r\\nfake row\\x9b"
+    )
+    assert shown("Café – «naïve» 東京") == "Café – «naïve» 東京"
+
+
+def test_stored_fields_are_capped_at_documented_lengths() -> None:
+    from tracker.core.normalize import BYLINE_MAX, HEADLINE_MAX, PARAGRAPH_MAX, PARAGRAPHS_MAX, make_content
+
+    huge = make_content(
+        headline="word " * 200_001,  # 1,000,005 characters
+        byline="Ana " * 1000,
+        paragraphs=["x" * 50_000, *(f"The council met on day {n} and voted again." for n in range(3000))],
+        published_at=None,
+        updated_at=None,
+    )
+    assert (
+        huge.headline is not None and len(huge.headline) <= HEADLINE_MAX and huge.headline.endswith("word…")
+    )
+    assert huge.byline is not None and len(huge.byline) <= BYLINE_MAX
+    assert len(huge.body) == PARAGRAPHS_MAX and len(huge.body[0]) == PARAGRAPH_MAX
+    plain = make_content(
+        headline="A headline", byline=None, paragraphs=["One."], published_at=None, updated_at=None
+    )
+    assert plain.headline == "A headline" and plain.body == ("One.",)

@@ -114,6 +114,24 @@ class Content:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
+# The longest field tracker keeps: a real headline is under 300 characters and a byline
+# under 200; a page claiming more is markup gone wrong or hostile (a 1,000,004-character
+# headline would be stored in every version). Longer text is cut at a word, with "…".
+HEADLINE_MAX = 1_000
+BYLINE_MAX = 500
+PARAGRAPH_MAX = 20_000
+PARAGRAPHS_MAX = 2_000
+
+
+def capped(text: str, limit: int) -> str:
+    """`text`, cut at the last space before `limit` characters (with "…") when longer."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
 def make_content(
     *,
     headline: str | None,
@@ -122,10 +140,11 @@ def make_content(
     published_at: datetime | None,
     updated_at: datetime | None,
 ) -> Content:
+    body = clean_paragraphs(paragraphs)
     return Content(
-        headline=clean_text(headline),
-        byline=clean_text(byline),
-        body=clean_paragraphs(paragraphs),
+        headline=capped(clean_text(headline), HEADLINE_MAX),
+        byline=capped(clean_text(byline), BYLINE_MAX),
+        body=tuple(capped(p, PARAGRAPH_MAX) for p in body[:PARAGRAPHS_MAX]),
         published_at=to_utc(published_at),
         updated_at=to_utc(updated_at),
     )

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ from w3lib.encoding import html_to_unicode
 
 from tracker.config import FetchConfig
 from tracker.core.urls import host_of
+from tracker.fetch.decoding import BoundedDecoder, TooLarge, Undecodable
 from tracker.fetch.politeness import Ledger, Postponed, Turns
 
 __all__ = ["FetchFailure", "FetchResult", "Fetcher", "NotModified", "Page", "Postponed"]
@@ -255,6 +257,10 @@ class Fetcher:
             except httpx.ConnectError as error:
                 return FetchFailure(url, "connect", f"cannot connect: {error}", final_url=current)
             except httpx.RemoteProtocolError as error:
+                if str(error).startswith("Invalid URL in location header"):  # httpx reads Location eagerly
+                    return FetchFailure(
+                        url, "invalid_url", f"the redirect leads nowhere: {error}", final_url=current
+                    )
                 return FetchFailure(url, "truncated", f"connection cut: {error}", final_url=current)
             except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
                 return FetchFailure(url, "invalid_url", str(error), final_url=current)
@@ -310,19 +316,34 @@ class Fetcher:
         )
 
     async def _body(self, response: httpx.Response) -> bytes | FetchFailure:
+        """The decoded body, at most `fetch.max_bytes`: declared sizes are believed when
+        they are too large, and encodings are undone here, under the same bound at every
+        layer (`tracker.fetch.decoding`), not by httpx, which would expand a stacked
+        gzip bomb in full from a single network read."""
         limit = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return FetchFailure(
                 "", "too_large", f"{declared} bytes declared, limit {limit}", size=int(declared)
             )
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
+        except Undecodable as error:
+            return FetchFailure("", "network", str(error))
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                return FetchFailure("", "too_large", f"over the limit of {limit} bytes", size=size)
-            chunks.append(chunk)
+        raw = 0
+        try:
+            async for chunk in response.aiter_raw():
+                raw += len(chunk)
+                if raw > limit:
+                    return FetchFailure("", "too_large", f"over the limit of {limit} bytes", size=raw)
+                chunks.append(decoder.feed(chunk))
+        except TooLarge:
+            return FetchFailure(
+                "", "too_large", f"decoded past the limit of {limit} bytes", size=decoder.size
+            )
+        except Undecodable as error:
+            return FetchFailure("", "truncated", str(error), size=decoder.size)
         return b"".join(chunks)
 
     async def _hold_back(self, url: str, retry_after: str | None) -> None:
@@ -375,21 +396,25 @@ class Fetcher:
 
     async def _refuse(self, url: str) -> tuple[str, str] | None:
         """(kind, message) when `url` may not be fetched, else None."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as error:  # an unclosed [IPv6, a port out of range
+            return "invalid_url", f"not a URL ({error}): {url}"
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return "invalid_url", f"not an http(s) URL: {url}"
+        if _BAD_HOST.search(parts.hostname):
+            return "invalid_url", f"not a host name: {parts.hostname!r} in {url}"
         if self.settings.allow_private_addresses:
             return None
         try:
             async with asyncio.timeout(self.settings.timeout.total_seconds()):
-                addresses = await _resolve(
-                    parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-                )
+                addresses = await _resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
         except TimeoutError:
             return "timeout", f"resolving {parts.hostname} timed out"
         if addresses is None:
             return "connect", f"cannot resolve {parts.hostname}"
-        private = [address for address in addresses if not address.is_global]
+        private = [address for address in addresses if not is_public(address)]
         if private:
             return (
                 "blocked_address",
@@ -397,6 +422,41 @@ class Fetcher:
                 "(set fetch.allow_private_addresses to allow it)",
             )
         return None
+
+
+# what no host name holds (a space, a percent sign, a control character...)
+_BAD_HOST = re.compile(r"[\x00-\x20%<>\"{}|\\^`\x7f]")
+# IPv6 forms that carry an IPv4 address, which is where the packet really goes:
+# NAT64 (RFC 6052, and the local-use prefix of RFC 8215) and the IPv4-translated
+# ::ffff:0:a.b.c.d (RFC 2765); ipaddress calls the NAT64 forms global whatever they hold
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to (IPv4-mapped, IPv4-translated,
+    IPv4-compatible, 6to4, NAT64, Teredo's client), else None."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    value = int(address)
+    if any(address in network for network in _NAT64) or value >> 32 == 0xFFFF0000:
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if value >> 32 == 0 and value > 1:  # ::a.b.c.d, the deprecated IPv4-compatible form
+        return ipaddress.IPv4Address(value)
+    return None
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether tracker may connect there without `fetch.allow_private_addresses`: a
+    global address, judged by the IPv4 address it carries when it carries one."""
+    carried = embedded_ipv4(address)
+    return carried.is_global if carried is not None else address.is_global
 
 
 async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
