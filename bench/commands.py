@@ -1,7 +1,8 @@
 """Whole-command speed on a large SQLite database, start-up included.
 
 Builds (once, under bench/out/) a database of 100,000 revisions over 30 days,
-plus one article with 500 versions, then times as subprocesses, medians of
+100,000 checks (one article in 20 failing), plus one article with 500 versions
+and 500 checks, then times as subprocesses, medians of
 --rounds: the interpreter alone, `tracker --help` (start-up: imports and
 config), `tracker history` of the 500-version article, `tracker changes
 --since 24h`, and `tracker report` of 1,000 revisions.
@@ -25,12 +26,13 @@ import sqlalchemy as sa
 from tracker.core.diff import compare
 from tracker.core.normalize import make_content
 from tracker.store import db
-from tracker.store.models import Article, Revision, Source, Version
+from tracker.store.models import Article, Check, Revision, Source, Version
 
 OUT = Path(__file__).resolve().parent / "out"
 ARTICLES = 20_000
 VERSIONS_EACH = 6  # 5 revisions each: 100,000 revisions
 LONG_HISTORY = 500
+CHECKS_EACH = 5  # 100,000 checks; one article in 20 failing (a 404, then a timeout)
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -57,6 +59,8 @@ def build(url: str) -> int:
                 sa.insert(Revision),
                 [_revision(i, n, changes, rng) for i in ids for n in range(2, count[i] + 1)],
             )
+            checks = {i: LONG_HISTORY if i == ARTICLES + 1 else CHECKS_EACH for i in ids}
+            connection.execute(sa.insert(Check), [_check(i, n) for i in ids for n in range(checks[i])])
     engine.dispose()
     return ARTICLES + 1
 
@@ -71,11 +75,29 @@ def _article(i: int) -> dict[str, object]:
     return {
         "id": i,
         "url": f"https://news.example/story-{i}",
+        "host": "news.example",
         "source_id": 1,
-        "first_seen_at": NOW,
+        "first_seen_at": NOW - timedelta(days=30),
         "status": "active",
-        "consecutive_failures": 0,
-        "next_check_at": NOW + timedelta(hours=1),
+        "consecutive_failures": 2 if i % 20 == 0 else 0,
+        "last_checked_at": NOW - timedelta(minutes=i % 600),
+        "last_changed_at": NOW - timedelta(minutes=(i * 7919) % 43200),
+        "next_check_at": NOW + timedelta(minutes=i % 900),
+    }
+
+
+def _check(i: int, n: int) -> dict[str, object]:
+    failing = i % 20 == 0 and n >= CHECKS_EACH - 2
+    return {
+        "article_id": i,
+        "started_at": NOW - timedelta(days=30) + timedelta(hours=n * 6, seconds=i % 3600),
+        "duration_ms": 120 + i % 300,
+        "outcome": ("gone" if n == CHECKS_EACH - 2 else "error") if failing else "unchanged",
+        "http_status": (404 if n == CHECKS_EACH - 2 else None) if failing else 200,
+        "error_kind": ("http_status" if n == CHECKS_EACH - 2 else "timeout") if failing else None,
+        "error_message": ("HTTP 404" if n == CHECKS_EACH - 2 else "timed out") if failing else None,
+        "bytes": 70_000,
+        "final_url": f"https://news.example/story-{i}",
     }
 
 

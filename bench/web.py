@@ -2,8 +2,8 @@
 JSON twins, medians over --rounds requests, against a static file served by the
 same server in the same run (the floor: HTTP, ASGI and uvicorn alone).
 
-Uses the database of bench/commands.py (100,000 revisions over 30 days, one
-article with 500 versions), built under bench/out/ on first use.
+Uses the database of bench/commands.py (100,000 revisions over 30 days, 100,000
+checks, one article with 500 versions and 500 checks), built under bench/out/ on first use.
 
     .venv/bin/python bench/web.py [--rounds 30] [--rebuild]
 """
@@ -75,6 +75,16 @@ def main() -> int:
                 "revision diff page": f"/articles/{long_id}/revisions/250",
                 "revision diff side by side": f"/articles/{long_id}/revisions/250?view=side",
                 "search page": "/search?q=mayor+harbour",
+                "watch list page": "/articles",
+                "watch list JSON": "/api/articles",
+                "watch list, failing, by last checked": "/api/articles?failing=true&sort=last_checked",
+                "watch list, 100th page": "/articles?cursor=4950",
+                f"article JSON with checks ({LONG_HISTORY})": f"/api/articles/{long_id}",
+                "a version in full (page)": f"/articles/{long_id}/versions/250",
+                "a version in full (JSON)": f"/api/articles/{long_id}/versions/250",
+                "compare versions 1 and 499 (page)": f"/articles/{long_id}/compare?from=1&to=499",
+                "compare versions 1 and 499 (JSON)": f"/api/articles/{long_id}/compare?from=1&to=499",
+                "sources page (30-day bars)": "/sources",
                 "Atom feed of changes": "/feeds/changes.atom",
             }
             cursor = client.get("/api/changes").json()["next_cursor"]

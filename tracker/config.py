@@ -49,8 +49,11 @@ def _short(value: object) -> str:
 
 
 def parse_moment(value: str, now: datetime) -> datetime:
-    """A duration back from `now` (`24h`, `7d`) or an ISO 8601 date or time (naive: UTC)."""
+    """A duration back from `now` (`24h`, `7d`) or an ISO 8601 date or time (naive: UTC).
+    A bare number is neither: `24` would be 24 seconds where 24 hours was meant."""
     value = value.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", value):
+        raise ValueError(f"{value!r} needs a unit: {value}h, {value}d or {value}m")
     try:
         return now - parse_duration(value)
     except (ValueError, OverflowError):
@@ -90,6 +93,13 @@ class SourceConfig(_Section):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return urls
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _not_too_often(cls, interval: timedelta) -> timedelta:
+        if interval < timedelta(seconds=60):
+            raise ValueError("at least 60s: the daemon looks at its sources once a minute")
+        return interval
 
     @field_validator("name")
     @classmethod
@@ -183,6 +193,7 @@ class WebConfig(_Section):
     token: str | None = Field(default=None, min_length=16)
     page_size: int = Field(default=50, ge=1, le=500)
     base_url: str | None = None
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
 
 
 class ChangeFilterConfig(_Section):

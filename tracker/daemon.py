@@ -28,16 +28,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.discovery import poll_sources
+from tracker.errors import DatabaseError, WorkersUnavailable
 from tracker.extraction.worker import die_with_parent
 from tracker.fetch import Fetcher
 from tracker.pipeline import LEASE, CheckResult, Deferred, Runtime, check_articles
 from tracker.store import db, repository
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
+from tracker.store.models import ArticleStatus
 
 log = logging.getLogger(__name__)
 
 POLL_TICK_SECONDS = 60
+HEARTBEAT_SECONDS = 300  # the daemon says it is alive, and how it is doing, this often
 REQUESTS_PER_CHECK = 1.5  # a first version is confirmed by a second fetch, sometimes a third
 STOP_GRACE_SECONDS = 25
 
@@ -88,12 +91,15 @@ def extraction_processes() -> int:
     return max(1, (os.cpu_count() or 1))
 
 
-async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[str]:
+async def run_once(
+    runtime: Runtime, *, every_active: bool = False, on_batch: Callable[[int], None] | None = None
+) -> Counter[str]:
     """Poll every source, then check every due article (every active one not checked
     since this cycle began, with `every_active`); returns how many checks ended with each
     outcome. Several workers share the work through claims and leases, as daemons do;
     checks whose host's turn did not come in a batch are claimed again by the next one,
-    until a batch gets no check done (hosts held back for longer than a batch)."""
+    until a batch gets no check done (hosts held back for longer than a batch).
+    `on_batch` hears how many checks each batch finished (a progress display)."""
     began = runtime.clock()
     release_dead_leases(runtime)
     await poll_sources(runtime, every_endpoint=True)
@@ -101,6 +107,8 @@ async def run_once(runtime: Runtime, *, every_active: bool = False) -> Counter[s
     while True:
         results = await check_due(runtime, every_active=every_active, checked_before=began)
         outcomes.update(r.outcome.value for r in results)
+        if on_batch is not None:
+            on_batch(sum(r.outcome != Deferred.POSTPONED for r in results))
         if not _progress(results):
             break
     log.info("cycle checked=%d %s", sum(outcomes.values()) - outcomes["postponed"], _pairs(outcomes))
@@ -180,8 +188,19 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     """The daemon: ticks until `stop` is set, then finishes what is in flight."""
     running: set[asyncio.Future[object]] = set()
 
+    engine = runtime.sessions.kw["bind"]
+    identity = db.file_identity(engine)  # the SQLite file this daemon opened
+    lost: list[str] = []
+
     async def tick(work: Callable[[], Awaitable[object]]) -> None:
         if stop.is_set():
+            return
+        if identity is not None and db.file_identity(engine) != identity:
+            # deleted or replaced: SQLite would go on writing into the unlinked file
+            lost.append(
+                f"the database file {db.sqlite_path(engine)} was deleted or replaced while the daemon ran"
+            )
+            stop.set()
             return
         task = asyncio.ensure_future(work())
         running.add(task)
@@ -189,14 +208,34 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.shield(task)  # shutting the scheduler down must not cut a check in half
         except OperationalError as error:  # locked, gone, unreachable: wait for the next tick
             log.error("database unavailable (%s); trying again at the next tick", db.describe_error(error))
+        except WorkersUnavailable as error:  # no memory or processes left, perhaps for a moment
+            log.error("%s; trying again at the next tick", error)
         except Exception:
             log.exception("tick failed; the daemon carries on")
         finally:
             running.discard(task)
 
+    since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
+
     async def check_tick() -> None:
         while not stop.is_set() and _progress(results := await check_due(runtime)):
-            log.info("batch checked=%d %s", len(results), _pairs(Counter(r.outcome.value for r in results)))
+            outcomes = Counter(r.outcome.value for r in results)
+            since_heartbeat.update(outcomes)
+            log.info("batch checked=%d %s", len(results), _pairs(outcomes))
+
+    async def heartbeat() -> None:
+        from tracker.read.health import article_counts
+
+        with transaction(runtime.sessions) as session:
+            by_status, due = article_counts(session, runtime.clock())
+        poll = scheduler.get_job("poll")
+        next_poll = poll.next_run_time.strftime("%H:%M:%S") if poll and poll.next_run_time else "-"
+        log.info(
+            "heartbeat articles=%d due_now=%d next_poll=%s last_%dm: %s",
+            by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, HEARTBEAT_SECONDS // 60,
+            _pairs(since_heartbeat) or "no checks",
+        )  # fmt: skip
+        since_heartbeat.clear()
 
     release_dead_leases(runtime)
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -211,6 +250,7 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
 
     every(POLL_TICK_SECONDS, lambda: poll_sources(runtime), "poll")
     every(runtime.config.schedule.tick.total_seconds(), check_tick, "check")
+    every(HEARTBEAT_SECONDS, heartbeat, "heartbeat")
     notifier = None
     if runtime.config.notify.webhooks or runtime.config.notify.apprise:
         from tracker.notify import Notifier
@@ -236,6 +276,9 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     scheduler.shutdown(wait=False)
     if notifier is not None:
         await notifier.aclose()
+    if lost:
+        log.error("%s: stopped (nothing more could be stored)", lost[0])
+        raise DatabaseError(f"{lost[0]}: the daemon stopped; restore the file, or `tracker init` a new one")
     log.info("tracker daemon stopped")
 
 

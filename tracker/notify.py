@@ -149,11 +149,17 @@ class Notifier:
         await self.client.aclose()
 
     async def tick(self) -> int:
-        """Deliver what is pending; the number of payloads sent."""
-        sent = 0
-        for destination in destinations(self.config):
-            sent += await self._serve(destination)
-        return sent
+        """Deliver what is pending; the number of payloads sent. Destinations are served
+        side by side: a slow or dead one delays no other."""
+        served = await asyncio.gather(
+            *(self._serve(destination) for destination in destinations(self.config)), return_exceptions=True
+        )
+        for destination, outcome in zip(destinations(self.config), served, strict=True):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome  # cancelled: the daemon is stopping
+                log.error("notify %s %s: %s", destination.kind, destination.url, outcome)
+        return sum(outcome for outcome in served if isinstance(outcome, int))
 
     async def _serve(self, destination: Destination) -> int:
         state_id = self._claim(destination)
@@ -210,6 +216,17 @@ class Notifier:
         return sorted(out, key=lambda planned: planned[1][0])
 
     async def _send(self, destination: Destination, payload: dict[str, Any]) -> None:
+        """One delivery, from connecting to the last byte of the answer within
+        `notify.timeout` (httpx's timeouts bound each read: a peer answering a byte a
+        second would hold a delivery for ever)."""
+        deadline = self.config.notify.timeout.total_seconds()
+        try:
+            async with asyncio.timeout(deadline):
+                await self._deliver(destination, payload)
+        except TimeoutError:
+            raise DeliveryFailed(f"no complete answer within {deadline:g}s") from None
+
+    async def _deliver(self, destination: Destination, payload: dict[str, Any]) -> None:
         if destination.kind == "apprise":
             await _send_apprise(destination.url, payload)
             return

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.support.site import NewsSite
+from tests.support.site import NewsSite, Response
 from tracker.cli import main
 from tracker.store import db
 
@@ -123,6 +123,80 @@ def test_add_and_check_by_hand(config_file: Path, site: NewsSite) -> None:
     result = json.loads(tracker(config_file, "check", url, "--json"))
     assert result["outcome"] == "new_version" and result["version"] == 1
     assert json.loads(tracker(config_file, "check", url, "--json"))["outcome"] == "unchanged"
+
+
+def test_checks_say_why_a_story_is_not_updating(config_file: Path, site: NewsSite) -> None:
+    site.route("/news/pulled-a77", lambda _request: Response(status=500, body=b"oops"))
+    url = site.url("/news/pulled-a77")
+    [added] = json.loads(tracker(config_file, "add", url, "--json"))
+    tracker(config_file, "run", "--once")
+    rows = json.loads(tracker(config_file, "checks", str(added["id"]), "--json"))
+    assert [(r["outcome"], r["http_status"], r["error_kind"]) for r in rows] == [
+        ("error", 500, "http_status")
+    ]
+    result = CliRunner().invoke(main, ["--config", str(config_file), "checks", added["url"]])
+    assert result.exit_code == 0 and "HTTP 500" in result.output and "1 checks; next check:" in result.output
+    text = tracker(config_file, "history", str(added["id"]))
+    assert "no version stored yet: see the checks below" in text and "last checks (next: " in text
+    history = json.loads(tracker(config_file, "history", str(added["id"]), "--json"))
+    assert history["checks_total"] == 1 and history["checks"][0]["http_status"] == 500
+    tracker(config_file, "run", "--once", "--all")
+    limited = CliRunner().invoke(
+        main, ["--config", str(config_file), "checks", str(added["id"]), "--limit", "1"]
+    )
+    assert limited.output.count(" error ") == 1 and "1 of 2 checks shown (--limit)" in limited.output
+
+
+def test_init_writes_a_commented_first_config_that_loads(tmp_path: Path) -> None:
+    from tracker.config import load_config
+
+    path = tmp_path / "mysite.yaml"
+    result = CliRunner().invoke(
+        main, ["--config", str(tmp_path / "none.yaml"), "init", "--example-config", str(path)]
+    )
+    assert result.exit_code == 0 and f"tracker --config {path} init" in result.output
+    config = load_config(path)
+    assert [s.name for s in config.sources] == ["mysite"] and config.fetch.per_host_delay.total_seconds() == 1
+    assert path.read_text().count("#") > 10  # commented
+    again = CliRunner().invoke(main, ["init", "--example-config", str(path)])
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_small_contract_points(config_file: Path, site: NewsSite, tmp_path: Path) -> None:
+    tracker(config_file, "run", "--once")
+    [first, _second] = json.loads(tracker(config_file, "articles", "--json"))
+    one = CliRunner().invoke(main, ["--config", str(config_file), "diff", str(first["id"])])
+    assert one.exit_code == 1 and "has one version: nothing to compare yet" in one.output
+    bare = CliRunner().invoke(main, ["--config", str(config_file), "changes", "--since", "24"])
+    assert bare.exit_code == 2 and "'24' needs a unit: 24h" in bare.output
+    unknown = CliRunner().invoke(main, ["--config", str(config_file), "changes", "--source", "nope"])
+    assert unknown.exit_code == 1 and "no source named 'nope' (known: sim)" in unknown.output
+    gone = site.route(
+        "/news/never-there-a5",
+        lambda _request: Response(status=404),
+    )
+    failed = CliRunner().invoke(main, ["--config", str(config_file), "check", gone])
+    assert failed.exit_code == 1 and "not tracked, its check failed" in failed.output
+    assert len(json.loads(tracker(config_file, "articles", "--json"))) == 2  # nothing kept of it
+    story = site.test_stories[0]  # type: ignore[attr-defined]
+    story.headline = "A new headline"
+    tracker(config_file, "run", "--once", "--all")
+    [row] = json.loads(tracker(config_file, "changes", "--json"))
+    assert row["previous_headline"] and row["headline"] == "A new headline"
+    assert f"{row['previous_headline']} -> A new headline" in tracker(config_file, "changes")
+    cut = CliRunner().invoke(
+        main, ["--config", str(config_file), "changes", "--limit", "1", "--include-trivial"]
+    )
+    assert cut.exit_code == 0
+    stdout = CliRunner().invoke(
+        main, ["--config", str(config_file), "report", "--output", "-", "--format", "markdown"]
+    )
+    assert stdout.exit_code == 0 and "| 1 | sim |" in stdout.output and not (Path.cwd() / "-").exists()
+    assert (
+        f"article {row['article_id']} (`tracker diff {row['article_id']} --from 1 --to 2`)" in stdout.output
+    )
+    csv_text = tracker(config_file, "export", "--format", "csv")
+    assert ",false," in csv_text and "False" not in csv_text
 
 
 def test_check_dry_run_stores_nothing(config_file: Path, site: NewsSite) -> None:

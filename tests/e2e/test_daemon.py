@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSi
     assert time.monotonic() - started < 30
     assert "tracker daemon stopped" in err
     assert "Traceback" not in err
+    assert re.search(r"heartbeat articles=\d+ due_now=\d+ next_poll=\S+ last_5m: ", err), (
+        err
+    )  # alive, and how
 
 
 def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:
@@ -95,3 +99,34 @@ def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:
             process.communicate()
     assert process.returncode == 0
     assert "feeds.invalid" in err and "cannot resolve" in err
+
+
+def test_a_deleted_database_file_stops_the_daemon_and_no_command_makes_a_new_one(
+    tmp_path: Path, site: NewsSite
+) -> None:
+    site.add_story("jsonld")
+    path = tmp_path / "watched.db"
+    database = f"sqlite:///{path}"
+    settings = {
+        "database": {"url": database},
+        "sources": [{"name": "sim", "feeds": [site.feed()]}],
+        "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
+        "logging": {"level": "info"},
+    }
+    process = start_daemon(tmp_path, settings)
+    try:
+        wait_for_versions(database, 1, process)
+        path.unlink()  # an operator's mistake, a cleanup job: the daemon would write into the void
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1, err
+    assert "was deleted or replaced while the daemon ran" in err and "Traceback" not in err
+    status = subprocess.run(
+        [sys.executable, "-m", "tracker", "--config", str(tmp_path / "config.yaml"), "status"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert status.returncode == 1 and f"no database at {path}" in status.stderr
+    assert not path.exists()  # a read command did not create an empty one in its place

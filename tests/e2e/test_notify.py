@@ -238,3 +238,73 @@ def test_apprise_destinations_get_a_readable_message(
     [message] = receiver.payloads()
     assert message["title"] == f"Changed: {story.headline}"
     assert "+ Correction: the minister spoke on Tuesday." in message["message"]
+
+
+class Drip:
+    """A webhook endpoint that answers one byte a second, for as long as it is asked."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        drip = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                while not drip.stopped.wait(1.0):
+                    try:
+                        self.wfile.write(b".")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow"
+
+
+def test_a_slow_peer_delays_no_other_destination_and_its_failure_is_shown(
+    site: NewsSite, make_tracker, sqlite_url: str, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    from tracker.read.health import status
+
+    drip = Drip()
+    try:
+        for n in range(3):
+            site.add_story(("jsonld", "meta")[n % 2], paragraphs=3)
+        hooks = [{"url": drip.url}, {"url": receiver.url}]  # the slow one first
+        tracker = make_tracker(
+            sqlite_url,
+            sources=[{"name": "sim", "feeds": [site.feed()]}],
+            notify={"webhooks": hooks, "timeout": "2s"},
+        )
+        tracker.cycle()
+        clock = Clock()
+        notify(tracker, clock)  # both start from now
+        for story in site.stories.values():
+            story.paragraphs.append("Update: the council met again.")
+        tracker.cycle()
+        began = time.monotonic()
+        assert notify(tracker, clock) == 3  # the good endpoint got all three
+        took = time.monotonic() - began
+        assert took < 4.0  # the slow one cost its 2 s deadline once, beside the other, not per byte
+        assert len(receiver.received) == 3
+        with tracker.session() as session:
+            health = status(session, clock.now)
+        [slow] = [n for n in health["notifications"] if n["failing"]]
+        assert slow["last_error"] == "no complete answer within 2s" and slow["attempts"] == 1
+        assert [n["failing"] for n in health["notifications"]].count(False) == 1
+        from fastapi.testclient import TestClient
+
+        from tracker.web import create_app
+
+        page = TestClient(create_app(tracker.config, tracker.sessions)).get("/sources").text
+        assert "failing: no complete answer within 2s" in page
+    finally:
+        drip.stopped.set()
+        drip.server.shutdown()
+        drip.server.server_close()

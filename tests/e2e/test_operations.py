@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,12 +235,21 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
         time.sleep(rng.uniform(0.2, 2.0))
         process.kill()  # SIGKILL, mid-cycle or not
         process.communicate(timeout=10)
-    process = daemon(tmp_path, "soak", settings(site, database))
+    process = daemon(tmp_path, "soak", settings(site, database, logging={"level": "info"}))
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
     try:
         converge(database, site)
+        deadline = time.monotonic() + 30  # the last daemon is up: a SIGTERM in its imports is fatal
+        while not any("running" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
-        stop(process)
-    assert process.returncode == 0
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=40)
+        reader.join(5)
+        process.stderr.close()  # type: ignore[union-attr]
+    assert process.returncode == 0, "".join(lines[-20:])
     assert_history_is_whole(database)
 
 

@@ -19,10 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from tests.support.histories import HOSTILE, build_history, tracker
 from tests.support.site import NewsSite
+from tracker.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -52,7 +54,8 @@ def test_changes_lists_filters_and_hides_trivial(history) -> None:  # type: igno
     assert len(json.loads(tracker(config, "changes", "--kind", "typo", "--json"))) == 1
     strong = json.loads(tracker(config, "changes", "--min-significance", "0.4", "--json"))
     assert strong and all(row["significance"] >= 0.4 for row in strong)
-    assert json.loads(tracker(config, "changes", "--source", "elsewhere", "--json")) == []
+    unknown = CliRunner().invoke(main, ["--config", str(config), "changes", "--source", "elsewhere"])
+    assert unknown.exit_code == 1 and "no source named 'elsewhere' (known: sim)" in unknown.output
     assert json.loads(tracker(config, "changes", "--until", "1h", "--json")) == []
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     assert len(json.loads(tracker(config, "changes", "--until", tomorrow, "--json"))) == 3

@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
-from tests.support.histories import HOSTILE, build_history
-from tests.support.site import NewsSite
+from tests.support.histories import HOSTILE, build_history, tracker
+from tests.support.site import NewsSite, Response
 from tracker.config import load_config
 from tracker.store import db
 from tracker.web import CSP, create_app
@@ -29,10 +29,17 @@ from tracker.web import CSP, create_app
 TOKEN = "a-long-enough-test-token"
 
 
+WITHDRAWN = "/news/withdrawn-story-a990"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, NewsSite, list[Any]]]:
     site = NewsSite().start()
     config, stories = build_history(tmp_path_factory.mktemp("web"), site)
+    # a tip sent by hand whose page is gone: its only check failed
+    site.route(WITHDRAWN, lambda _request: Response(status=404, body=b"<html><body>Not found</body></html>"))
+    tracker(config, "add", "--source", "tips", site.url(WITHDRAWN))
+    tracker(config, "run", "--once")
     yield config, site, stories
     site.stop()
 
@@ -61,10 +68,12 @@ def page(client: TestClient, url: str) -> lxml_html.HtmlElement:
 
 def test_recent_changes_page_lists_revisions_with_hostile_text_as_text(client: TestClient) -> None:
     tree = page(client, "/")
-    rows = tree.xpath("//table[@class='changes']//tr[td]")
+    rows = tree.xpath("//table[contains(@class, 'changes')]//tr[td]")
     assert len(rows) == 3  # the trivial fix is hidden by default
     assert "Minister says " + HOSTILE in tree.text_content()
+    [was] = tree.xpath("//span[@class='meta headline-was']/del")  # what the headline said before
     api = client.get("/api/changes").json()
+    assert was.text == next(r["previous_headline"] for r in api["items"] if r["previous_headline"])
     detected = [r["detected_at"] for r in api["items"]]
     assert len(detected) == 3 and detected == sorted(detected, reverse=True)
     links = tree.xpath("//a[@class='diff']/@href")
@@ -89,7 +98,7 @@ def test_filters_are_the_same_on_the_page_and_its_json_twin(
     else:
         assert any(item["trivial"] for item in items)
     tree = page(client, f"/?{query}")
-    assert len(tree.xpath("//table[@class='changes']//tr[td]")) == len(items)
+    assert len(tree.xpath("//table[contains(@class, 'changes')]//tr[td]")) == len(items)
 
 
 def test_cursor_pagination_walks_every_revision_once(served: tuple[Path, NewsSite, list[Any]]) -> None:
@@ -178,7 +187,7 @@ def test_sources_page_shows_capture_health(client: TestClient) -> None:
     [sim] = [s for s in body["sources"] if s["source"] == "sim"]
     assert sim["checks_last_day"] >= 9 and sim["good_share"] == 1.0
     tree = page(client, "/sources")
-    assert "sim" in tree.xpath("//table//td/text()")
+    assert "sim" in tree.xpath("//table//td//text()")
 
 
 @pytest.mark.parametrize(
@@ -236,9 +245,130 @@ def test_openapi_schema_lists_every_json_endpoint(client: TestClient) -> None:
         "/api/search",
         "/api/sources",
         "/api/articles",
+        "/api/articles/{article_id}/versions/{number}",
+        "/api/articles/{article_id}/compare",
         "/feeds/changes.atom",
     } <= set(schema["paths"])
     assert client.get("/docs").status_code == 404  # Swagger UI would need scripts
+
+
+def test_the_watch_list_and_its_twin(client: TestClient, served: tuple[Path, NewsSite, list[Any]]) -> None:
+    body = client.get("/api/articles").json()
+    total = body["total"]  # the three stories, the tip, and what another test may have added by hand
+    assert total == len(body["items"]) >= 4 and body["next_cursor"] is None
+    changed = [row["last_changed_at"] for row in body["items"] if row["last_changed_at"]]
+    assert changed == sorted(changed, reverse=True) and len(changed) == 3  # latest change first
+    rows = {row["url"].rsplit("/", 1)[-1]: row for row in body["items"]}
+    assert rows["s0-a900"]["headline"] == "Minister says " + HOSTILE and rows["s0-a900"]["versions"] == 2
+    assert rows["s2-a902"]["versions"] == 3 and rows["s2-a902"]["last_check"]["outcome"] == "new_version"
+    gone = rows[WITHDRAWN.rsplit("/", 1)[-1]]
+    assert gone["versions"] == 0 and gone["headline"] is None and gone["source"] == "tips"
+    assert gone["last_check"]["http_status"] == 404 and gone["failures_in_a_row"] == 1
+    [failing] = client.get("/api/articles?failing=true").json()["items"]
+    assert failing["id"] == gone["id"]
+    assert [r["source"] for r in client.get("/api/articles?source=tips").json()["items"]] == ["tips"]
+    tree = page(client, "/articles")
+    assert tree.xpath("//p[@id='shown']")[0].text_content() == f"1–{total} of {total} articles"
+    assert tree.xpath("//table[contains(@class, 'watch')]//tr[@class='failing']//a/@href") == [
+        f"/articles/{gone['id']}"
+    ]
+    assert "Minister says " + HOSTILE in tree.text_content()  # as text
+    assert "gone (404)" in " ".join(tree.text_content().split())
+    assert all(tree.xpath("//nav[@class='top']/a[@href='/articles']") for tree in (tree, page(client, "/")))
+    by_next = [r["id"] for r in client.get("/api/articles?sort=next_check").json()["items"]]
+    assert sorted(by_next) == sorted(row["id"] for row in body["items"])
+    assert client.get("/api/articles?sort=whatever").status_code == 422
+    assert client.get("/api/articles?status=bogus").status_code == 422
+    assert client.get("/api/articles?status=&source=&failing=true").json()["total"] == 1  # as a form sends it
+    assert client.get("/api/articles?status=gone").json()["total"] == 0
+    assert client.get("/api/articles?cursor=x1").status_code == 400
+    small = client_for(served[0], page_size=1)
+    seen, cursor = [], None
+    while True:
+        page_body = small.get("/api/articles", params={"cursor": cursor} if cursor else {}).json()
+        seen.extend(r["id"] for r in page_body["items"])
+        cursor = page_body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [r["id"] for r in body["items"]]
+    assert (
+        page(small, "/articles?cursor=1").xpath("//p[@id='shown']")[0].text_content()
+        == f"2–2 of {total} articles"
+    )
+
+
+def test_an_article_whose_only_check_failed_says_why(client: TestClient) -> None:
+    [failing] = client.get("/api/articles?failing=true").json()["items"]
+    data = client.get(f"/api/articles/{failing['id']}").json()
+    assert data["timeline"] == [] and data["checks_total"] == 1
+    [check] = data["checks"]
+    assert check["http_status"] == 404 and check["error_kind"] and check["duration_ms"] >= 0
+    assert set(check) == {
+        "started_at",
+        "outcome",
+        "http_status",
+        "error_kind",
+        "message",
+        "duration_ms",
+        "version",
+    }
+    tree = page(client, f"/articles/{failing['id']}")
+    assert "No version stored yet" in tree.text_content()
+    [row] = tree.xpath("//table[contains(@class, 'checks')]//tr[td]")
+    assert "404" in row.text_content() and check["error_kind"] in row.text_content()
+    assert "next check" in tree.xpath("//p[@id='schedule']")[0].text_content()
+    assert tree.xpath("//figure[@class='strip']//svg//rect/title")[0].text.startswith("check failed")
+
+
+def test_any_version_in_full_and_its_twin(
+    client: TestClient, served: tuple[Path, NewsSite, list[Any]]
+) -> None:
+    first = client.get("/api/changes?field=headline").json()["items"][0]
+    article = first["article_id"]
+    twin = client.get(f"/api/articles/{article}/versions/2").json()
+    assert twin["number"] == 2 and f"He wrote {HOSTILE} on the council's page." in twin["body"].split("\n\n")
+    tree = page(client, f"/articles/{article}/versions/2")
+    paragraphs = [p.text_content() for p in tree.xpath("//article[@class='version']/p")]
+    assert paragraphs == twin["body"].split("\n\n")  # the hostile paragraph, as text
+    assert tree.findtext(".//h1") == "Minister says " + HOSTILE
+    assert tree.xpath("//a[@rel='prev']/@href") == [f"/articles/{article}/versions/1"]
+    timeline = page(client, f"/articles/{article}")
+    assert timeline.xpath("//li[@class='version']/a[strong]/@href") == [
+        f"/articles/{article}/versions/1",
+        f"/articles/{article}/versions/2",
+    ]
+    assert client.get(f"/articles/{article}/versions/9").status_code == 404
+    assert client.get(f"/api/articles/{article}/versions/0").status_code == 422
+
+
+def test_any_two_versions_compared_with_unchanged_paragraphs_to_open(client: TestClient) -> None:
+    trivial = next(i for i in client.get("/api/changes?include_trivial=true").json()["items"] if i["trivial"])
+    article = trivial["article_id"]
+    both = client.get(f"/api/articles/{article}/compare?from=1&to=3").json()
+    assert both["from"] == 1 and both["to"] == 3 and both["changed"] == ["body"]
+    assert [op["op"] for op in both["diff"]["body"]].count("equal") >= 1
+    tree = page(client, f"/articles/{article}/compare?from=1&to=3")
+    opened = tree.xpath("//div[@class='inline']/details[@class='same']")
+    assert opened and opened[0].xpath("./summary")[0].text_content().endswith("unchanged paragraphs)")
+    assert opened[0].xpath("./p")  # the unchanged text itself, there to open
+    assert tree.xpath("//a[@id='side-by-side']/@href") == ["?from=1&to=3&view=side"]
+    side = page(client, f"/articles/{article}/compare?from=1&to=3&view=side")
+    assert len(side.xpath("//table[@class='sbs']//tr[td]")) >= 2
+    same = client.get(f"/api/articles/{article}/compare?from=2&to=2").json()
+    assert same["changed"] == [] and same["diff"]["body"] == []
+    assert "did not change" in page(client, f"/articles/{article}/compare?from=2&to=2").text_content()
+    assert client.get(f"/api/articles/{article}/compare?from=1&to=9").status_code == 404
+    assert client.get(f"/api/articles/{article}/compare?from=0&to=2").status_code == 422
+    revision = page(client, f"/articles/{article}/revisions/3")
+    assert revision.xpath("//div[@class='inline']/details[@class='same']/p")
+
+
+def test_sources_page_draws_revisions_per_day(client: TestClient) -> None:
+    tree = page(client, "/sources")
+    [chart] = tree.xpath("//figure[@id='revisions-per-day']//*[local-name()='svg']")
+    bars = chart.xpath(".//*[local-name()='rect']")
+    assert len(bars) == 1 and bars[0].xpath("./*[local-name()='title']")[0].text.endswith(": 3 revisions")
+    assert "sim" in [a.text for a in tree.xpath("//table//td/a")]
 
 
 def test_search_on_each_database(site: NewsSite, make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -340,6 +470,43 @@ def test_a_reviewer_filters_opens_an_article_and_reads_the_diff_in_chromium(
         page.goto(f"{base}/articles/{correction['article_id']}/revisions/{correction['to']}?view=side")
         assert page.locator("table.sbs tr.insert").count() == 1
         page.screenshot(path=str(SCREENSHOTS / "diff-correction.png"), full_page=True)
+        # the watch list, a story whose check failed, a version in full, versions 1 and 3 compared
+        page.click("nav.top a[href='/articles']")
+        page.wait_for_url("**/articles")
+        assert page.locator("table.watch tr:has(td)").count() >= 4
+        page.screenshot(path=str(SCREENSHOTS / "watch-list.png"), full_page=True)
+        page.check("input[name=failing]")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**/articles?*failing=true*")
+        page.locator("table.watch tr.failing a").first.click()
+        page.wait_for_url("**/articles/*")
+        assert "404" in page.locator("table.checks").inner_text()
+        assert "No version stored yet" in page.inner_text("main")
+        trivial = next(
+            i for i in client.get("/api/changes?include_trivial=true").json()["items"] if i["trivial"]
+        )
+        page.goto(f"{base}/articles/{trivial['article_id']}")
+        page.click("li.version a:has-text('version 2')")
+        page.wait_for_url("**/versions/2")
+        assert page.locator("article.version p").count() >= 3
+        page.go_back()
+        page.fill("#compare input[name=from]", "1")
+        page.fill("#compare input[name=to]", "3")
+        page.click("#compare button[type=submit]")
+        page.wait_for_url("**/compare?from=1&to=3")
+        unchanged = page.locator("div.inline details.same").first
+        assert not unchanged.locator("p").first.is_visible()
+        unchanged.locator("summary").click()  # opened without a script
+        assert unchanged.locator("p").first.is_visible()
+        page.screenshot(path=str(SCREENSHOTS / "compare-1-3.png"), full_page=True)
+        phone = browser.new_page(viewport={"width": 375, "height": 740})
+        for path in ("/articles", f"/articles/{trivial['article_id']}", "/sources", "/"):
+            phone.goto(base + path)
+            width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width}"
+        phone.goto(base + "/articles")
+        phone.screenshot(path=str(SCREENSHOTS / "watch-list-phone.png"), full_page=True)
+        assert phone.evaluate("document.scripts.length") == 0
         browser.close()
     assert dialogs == []
     assert (SCREENSHOTS / "diff-side-by-side.png").stat().st_size > 10_000
@@ -375,6 +542,42 @@ def test_tracker_serve_serves_the_database_of_a_config(served: tuple[Path, NewsS
         _out, errors = server.communicate(timeout=15)
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the parent sees why it ended
     assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in errors
+
+
+def _post_headers_only(base: str, headers: str) -> str:
+    """POST /api/articles announcing a 300 MB body and sending none of it: the answer
+    must come from the headers alone."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(
+            f"POST /api/articles HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 300000000\r\n{headers}\r\n".encode()
+        )
+        answer = b""
+        while b"}" not in answer and (chunk := conn.recv(65536)):  # the JSON detail ends it
+            answer += chunk
+        return answer.decode("latin-1")
+
+
+def test_a_write_is_refused_before_its_body_is_read(served: tuple[Path, NewsSite, list[Any]]) -> None:
+    with running(client_for(served[0]).app) as base:
+        assert _post_headers_only(base, "").startswith("HTTP/1.1 403")  # writing is off
+    client = client_for(served[0], token=TOKEN, max_body_bytes=2048)
+    with running(client.app) as base:
+        refused = _post_headers_only(base, "")
+        assert refused.startswith("HTTP/1.1 401") and "default-src 'none'" in refused
+        too_big = _post_headers_only(base, f"Authorization: Bearer {TOKEN}\r\n")
+        assert too_big.startswith("HTTP/1.1 413") and "web.max_body_bytes" in too_big
+    good = {"Authorization": f"Bearer {TOKEN}"}
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"url": "https://example.org/news/a-1", "source": "'
+        yield b"x" * 4096
+        yield b'"}'
+
+    assert client.post("/api/articles", content=chunks(), headers=good).status_code == 413  # streamed
+    small = client.post("/api/articles", json={"url": "https://example.org/news/small-a2"}, headers=good)
+    assert small.status_code == 201 and small.json()["added"]
 
 
 def test_non_finite_numbers_in_a_body_are_a_422(served: tuple[Path, NewsSite, list[Any]]) -> None:

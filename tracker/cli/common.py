@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +41,7 @@ class App:
 
     def __init__(self, config_path: Path):
         self.config_path = config_path
+        self.creates = False  # may this command create an embedded database (init, run)?
 
     @cached_property
     def config(self) -> Config:
@@ -50,7 +53,7 @@ class App:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        db.ensure_current(self.engine, upgrade_embedded=True)
+        db.ensure_current(self.engine, upgrade_embedded=True, create=self.creates)
         return db.session_factory(self.engine)
 
     def close(self) -> None:
@@ -92,6 +95,64 @@ def parse_since(value: str | None) -> datetime | None:
         return parse_moment(value, utc_now())
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+# C0 and C1 control characters (DEL too): a terminal obeys them. Stored text is the
+# publisher's, so what a command prints of it shows them as escapes instead.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: object) -> str:
+    """Text for a terminal line: control characters (an ESC that would recolour or move
+    the cursor, a newline that would fake another row) written as `\\x1b`, `\\n`."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+
+
+class Progress:
+    """How far a long command is, on stderr: a rich bar when stderr is a terminal; when
+    it is piped (a cron job, a log), a plain line at each tenth done, at most one every
+    five seconds (so a command done within five seconds prints none). Stdout, where the
+    command's output goes, is never touched."""
+
+    def __init__(self, label: str, total: int | None):
+        self.label, self.total, self.done = label, total, 0
+        self._bar: Any = None
+        self._said, self._tenth = time.monotonic(), 0
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress as Bar
+
+            self._bar = Bar(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(label, total=total)
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done)
+            return
+        if not self.total:
+            return
+        tenth = self.done * 10 // self.total
+        if tenth > self._tenth and time.monotonic() - self._said >= 5:
+            self._tenth, self._said = tenth, time.monotonic()
+            click.echo(f"{self.label}: {self.done} of {self.total}", err=True)
+
+    def grow(self, total: int) -> None:
+        """The work turned out larger (a feed listed more articles meanwhile)."""
+        self.total = total
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def run_async(coroutine: Any) -> Any:

@@ -1,12 +1,13 @@
-"""Commands that read the history: articles, history, diff, changes, report, export."""
+"""Commands that read the history: articles, history, checks, diff, changes, report, export."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Session
 from tracker.cli.common import (
     App,
     F,
+    Progress,
     echo_json,
     json_option,
     main,
     parse_since,
     pass_app,
+    shown,
     utc_now,
 )
 from tracker.read import history
@@ -53,36 +56,97 @@ def articles(app: App, changed_since: str | None, source: str | None, as_json: b
         )
 
 
+HISTORY_CHECKS = 5
+T = TypeVar("T")
+
+
 @main.command(name="history")
 @click.argument("article")
 @json_option
 @pass_app
 def history_command(app: App, article: str, as_json: bool) -> None:
-    """Versions and revisions of one article (by URL or id).
+    """Versions, revisions and the last checks of one article (by URL or id).
 
     \b
     Example:
       tracker history 7
     """
+    from tracker.read.watch import checks_of
+
     with app.transaction() as session:
-        data = history.history(session, repository.resolve_article(session, article))
+        row = repository.resolve_article(session, article)
+        data = history.history(session, row)
+        data["checks"], data["checks_total"] = checks_of(session, row.id, limit=HISTORY_CHECKS)
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['id']}  {data['url']}  ({data['status']}, source {data['source'] or '-'})")
+    click.echo(
+        f"{data['id']}  {shown(data['url'])}  ({data['status']}, source {shown(data['source'] or '-')})"
+    )
     for alias in data["aliases"]:
         if alias != data["url"]:
-            click.echo(f"  alias {alias}")
+            click.echo(f"  alias {shown(alias)}")
     for event in data["events"]:
         detail = " ".join(f"{k}={v}" for k, v in event["detail"].items())
-        click.echo(f"  {event['at']}  {event['kind']}  {detail}".rstrip())
+        click.echo(shown(f"  {event['at']}  {event['kind']}  {detail}".rstrip()))
     revisions = {r["to"]: r for r in data["revisions"]}
     for version in data["versions"]:
         revision = revisions.get(version["number"])
         changed = f"  changed: {', '.join(revision['changed'])}" if revision else "  first version"
         if revision and revision["kinds"]:
             changed += f"  [{', '.join(revision['kinds'])}]"
-        click.echo(f"v{version['number']}  {version['fetched_at']}  {version['headline'] or ''}{changed}")
+        click.echo(
+            f"v{version['number']}  {version['fetched_at']}  {shown(version['headline'] or '')}{changed}"
+        )
+    if not data["versions"]:
+        click.echo("no version stored yet" + (": see the checks below" if data["checks"] else ""))
+    if data["checks"]:
+        more = data["checks_total"] - len(data["checks"])
+        click.echo(
+            f"last checks (next: {data['next_check_at'] or 'none'})"
+            + (f", {more} older: tracker checks {data['id']}" if more else "")
+            + ":"
+        )
+        for check in data["checks"]:
+            click.echo("  " + check_line(check))
+
+
+def check_line(check: Mapping[str, Any]) -> str:
+    status = check["http_status"] or "-"
+    line = f"{check['started_at']}  {check['outcome']:<12}  HTTP {status}  {check['duration_ms']} ms"
+    if check["version"]:
+        line += f"  v{check['version']}"
+    if check["error_kind"] or check["message"]:
+        line += f"  {check['error_kind'] or ''}: {check['message'] or ''}"
+    return shown(line)
+
+
+@main.command()
+@click.argument("article")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the most recent N checks.")
+@json_option
+@pass_app
+def checks(app: App, article: str, limit: int | None, as_json: bool) -> None:
+    """Every check of one article (by URL or id), the most recent first: when it was
+    fetched, what came back, and why a story is not updating.
+
+    \b
+    Example:
+      tracker checks 7 --limit 20
+    """
+    from tracker.read.watch import checks_of
+
+    with app.transaction() as session:
+        row = repository.resolve_article(session, article)
+        rows, total = checks_of(session, row.id, limit=limit)
+        next_check = row.next_check_at
+    if as_json:
+        echo_json(rows)
+        return
+    for check in rows:
+        click.echo(check_line(check))
+    shown_count = f"{len(rows)} of {total} checks shown (--limit)" if len(rows) < total else f"{total} checks"
+    click.echo(f"{shown_count}; next check: {next_check.isoformat() if next_check else 'none'}", err=True)
 
 
 @main.command(name="diff")
@@ -180,52 +244,87 @@ def changes(app: App, /, limit: int, as_json: bool, **options: Any) -> None:
       tracker changes --since 7d --field headline --source dw
       tracker changes --kind silent --min-significance 0.2 --json
     """
-    from tracker.read.revisions import recent_changes
+    from tracker.read.revisions import count_revisions, recent_changes
 
+    where = change_filter(options, default_since="24h", limit=limit)
     with app.transaction() as session:
-        rows = recent_changes(session, change_filter(options, default_since="24h", limit=limit))
+        known_source(session, options.get("source"))
+        rows = recent_changes(session, where)
+        total = count_revisions(session, where) if len(rows) == limit else len(rows)
     if as_json:
         echo_json(rows)
-        return
-    for row in rows:
-        kinds = ", ".join(row["kinds"]) or "-"
-        click.echo(
-            f"{row['detected_at'][:16]}  {row['significance']:.2f}  {row['source'] or '-':<10} "
-            f"{row['article_id']:>6} v{row['from']}->v{row['to']}  [{kinds}]  {row['headline'] or row['url']}"
-        )
-    if not rows:
-        click.echo("no revisions", err=True)
+    else:
+        for row in rows:
+            kinds = ", ".join(row["kinds"]) or "-"
+            headline = row["headline"] or row["url"]
+            if row["previous_headline"] is not None:
+                headline = f"{row['previous_headline']} -> {headline}"
+            click.echo(
+                shown(
+                    f"{row['detected_at'][:16]}  {row['significance']:.2f}  {row['source'] or '-':<10} "
+                    f"{row['article_id']:>6} v{row['from']}->v{row['to']}  [{kinds}]  {headline}"
+                )
+            )
+    if total > len(rows):
+        click.echo(f"{len(rows)} of {total} revisions shown (--limit)", err=True)
+    elif not rows and not as_json:
+        click.echo("no revisions match", err=True)
+
+
+def known_source(session: Session, name: str | None) -> None:
+    """A `--source` that names no source is a mistake, not an empty answer."""
+    from tracker.read.revisions import has_source, source_names
+
+    if name and not has_source(session, name):
+        known = ", ".join(source_names(session)) or "none yet"
+        raise click.ClickException(f"--source: no source named {name!r} (known: {known})")
+
+
+REPORT_MAX = 2_000  # revisions: a larger HTML report is more than a browser opens well
 
 
 @main.command()
 @filter_options
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
     required=True,
-    help="The file to write (HTML, or Markdown with --format markdown).",
+    help="The file to write (HTML, or Markdown with --format markdown); - for standard output.",
 )
 @click.option(
     "--format", "output_format", type=click.Choice(["html", "markdown"]), default="html", show_default=True
 )
 @click.option("--title", default="tracker: changes", show_default=True)
 @click.option("--limit", type=click.IntRange(1), help="Only the N most significant revisions.")
+@click.option(
+    "--force", is_flag=True, help=f"Write a report of more than {REPORT_MAX:,} revisions all the same."
+)
 @pass_app
 def report(
-    app: App, /, output: Path, output_format: str, title: str, limit: int | None, **options: Any
+    app: App, /, output: Path, output_format: str, title: str, limit: int | None, force: bool, **options: Any
 ) -> None:
     """Write a diff report: a summary table, then every revision, inline and side by side.
+    The revisions are counted first: more than 2,000 need --limit (the most significant)
+    or --force.
 
     \b
     Example:
       tracker report --since 24h --output today.html
       tracker report --since 7d --source dw --format markdown --output week.md
+      tracker report --since 30d --limit 500 --output month.html
     """
     from tracker.read.report import render_report
-    from tracker.read.revisions import report_items
+    from tracker.read.revisions import count_revisions, report_items
 
     where = change_filter(options, default_since="24h", limit=limit)
     with app.transaction() as session:
+        known_source(session, options.get("source"))
+        total = count_revisions(session, where)
+        if limit is None and total > REPORT_MAX and not force:
+            raise click.ClickException(
+                f"{total:,} revisions match: a report of more than {REPORT_MAX:,} is too large to open; "
+                "narrow the filters, keep the most significant with --limit N, or write it all with --force"
+            )
         items = report_items(session, where)
         text = render_report(
             items,
@@ -234,9 +333,14 @@ def report(
             scope=describe_scope(options),
             output_format=output_format,
         )
-    _write_whole(output, text)
     plural = "" if len(items) == 1 else "s"
-    click.echo(f"{len(items)} revision{plural} written to {output}", err=True)
+    of = f" of {total:,}" if len(items) < total else ""
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        click.echo(f"{len(items)}{of} revision{plural} written", err=True)
+        return
+    _write_whole(output, text)
+    click.echo(f"{len(items)}{of} revision{plural} written to {output}", err=True)
 
 
 def describe_scope(options: dict[str, Any]) -> str:
@@ -297,18 +401,35 @@ def export(app: App, output_format: str, output: Path | None, since: str | None)
 
 
 def _export(session: Session, output_format: str, stream: Any, since: datetime | None) -> int:
+    from sqlalchemy import func, select
+
     from tracker.read.exports import sentence_pairs, write_csv
-    from tracker.read.revisions import RevisionFilter, iter_report_items
+    from tracker.read.revisions import RevisionFilter, count_revisions, iter_report_items
+    from tracker.store.models import Article
 
     if output_format == "jsonl":
-        rows: Any = history.export(session, since=since)
-    else:
-        items = iter_report_items(session, RevisionFilter(since=since, include_trivial=True))
+        query = select(func.count(Article.id))
+        total = session.scalar(query.where(Article.last_changed_at >= since) if since else query) or 0
+        with Progress("exporting articles", total) as progress:
+            count = 0
+            for row in history.export(session, since=since):
+                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+                progress.advance()
+            return count
+    where = RevisionFilter(since=since, include_trivial=True)
+    with Progress("exporting revisions", count_revisions(session, where)) as progress:
+        items = _advancing(iter_report_items(session, where), progress)
         if output_format == "csv":
             return write_csv(items, stream)
-        rows = (pair for item in items for pair in sentence_pairs(item))
-    count = 0
-    for row in rows:
-        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        count += 1
-    return count
+        count = 0
+        for pair in (pair for item in items for pair in sentence_pairs(item)):
+            stream.write(json.dumps(pair, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+
+
+def _advancing(items: Iterator[T], progress: Progress) -> Iterator[T]:
+    for item in items:
+        yield item
+        progress.advance()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # Commands that fetch or render import what they need when they run: `history` and
 from tracker.cli.common import (
     App,
+    Progress,
     echo_json,
     json_option,
     main,
@@ -24,11 +26,34 @@ from tracker.core.urls import normalize_url
 from tracker.read.shapes import iso
 from tracker.store import db, repository
 
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "example-config.yaml"
+
 
 @main.command()
+@click.option(
+    "--example-config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a commented first config to this file (it must not exist) and stop.",
+)
 @pass_app
-def init(app: App) -> None:
-    """Create the database, or upgrade it to the current schema."""
+def init(app: App, example_config: Path | None) -> None:
+    """Create the database, or upgrade it to the current schema.
+
+    \b
+    Examples:
+      tracker init --example-config mysite.yaml
+      tracker --config mysite.yaml init
+    """
+    if example_config is not None:
+        try:
+            with example_config.open("x", encoding="utf-8") as out:
+                out.write(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+        except FileExistsError:
+            raise click.ClickException(f"{example_config} exists: tracker does not write over it") from None
+        click.echo(
+            f"wrote {example_config}: put your feed in it, then: tracker --config {example_config} init"
+        )
+        return
     revision = db.upgrade(app.engine)
     with db.transaction(db.session_factory(app.engine)) as session:
         repository.sync_sources(session, app.config.sources, utc_now())
@@ -47,6 +72,7 @@ def run(app: App, once: bool, every_active: bool) -> None:
       tracker run --once --all
     """
     setup_logging(app)
+    app.creates = True  # the daemon creates its embedded database on first use
     sessions = app.sessions
     with db.single_writer(app.engine):
         if once:
@@ -58,9 +84,21 @@ def run(app: App, once: bool, every_active: bool) -> None:
 
 async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
     from tracker.daemon import extraction_processes, run_once, runtime_for
+    from tracker.read.health import article_counts
 
     async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
-        return await run_once(runtime, every_active=every_active)
+        with db.transaction(sessions) as session:
+            by_status, due = article_counts(session, utc_now())
+        # articles a feed adds during the cycle's poll are not counted yet: the total grows
+        total = by_status.get("active", 0) if every_active else due
+        with Progress("checking", total or None) as progress:
+
+            def batch_done(count: int) -> None:
+                if progress.done + count > (progress.total or 0):
+                    progress.grow(progress.done + count)
+                progress.advance(count)
+
+            return await run_once(runtime, every_active=every_active, on_batch=batch_done)
 
 
 async def _run_daemon(config: Config, sessions: sessionmaker[Session]) -> None:
@@ -111,7 +149,9 @@ def add(app: App, urls: tuple[str, ...], source: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
-    """Check one article now (it is tracked if it was not).
+    """Check one article now. A URL not tracked yet is tracked (under source `manual`)
+    when its check stores a version; when it fails, nothing is kept and the command
+    says why and exits 1 (`tracker add` tracks a URL whatever its first check finds).
 
     \b
     Example:
@@ -123,10 +163,16 @@ def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
         return
     url = normalize_url(url)
     with app.transaction() as session:
-        article, _created = repository.add_article(session, url, source=None, now=utc_now())
+        manual = repository.source_named(session, repository.MANUAL_SOURCE, utc_now())
+        article, created = repository.add_article(session, url, source=manual, now=utc_now())
         article_id = article.id
     results = run_async(_check_now(app.config, app.sessions, article_id))
     result = results[0]
+    if created and result.version_number is None:
+        with app.transaction() as session:
+            repository.forget_article(session, article_id)
+        why = f"{result.outcome.value}: {result.message or result.error_kind or 'no article text'}"
+        raise click.ClickException(f"not tracked, its check failed ({why}); `tracker add` tracks it anyway")
     data = {
         "id": result.article_id,
         "url": result.url,
@@ -270,6 +316,14 @@ def status(app: App, as_json: bool) -> None:
         click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
         if row["warning"]:
             click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
+    for row in report["notifications"]:
+        if row["failing"]:
+            click.echo(
+                f"  notify {row['name']}: FAILING ({row['last_error']}), attempt {row['attempts']}, "
+                f"next {row['next_attempt_at'] or 'at the next tick'}"
+            )
+        else:
+            click.echo(f"  notify {row['name']}: last delivered {row['last_delivered_at'] or 'never'}")
 
 
 HOSTS_SHOWN = 10

@@ -56,7 +56,7 @@ def write_csv(items: Iterable[RevisionWithVersions], stream: IO[str]) -> int:
                 "changed": ";".join(revision.changed),
                 "kinds": ";".join(revision.kinds),
                 "significance": revision.significance,
-                "trivial": revision.trivial,
+                "trivial": "true" if revision.trivial else "false",  # as JSON writes it, not Python
                 **{name: stats.get(name, 0) for name in STAT_NAMES},
                 "headline_before": item.old.headline or "",
                 "headline_after": item.new.headline or "",

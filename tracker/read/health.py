@@ -2,7 +2,8 @@
 behind its due checks are (politeness bounds how fast a host is worked through), and per
 source the share of checks that got the article, with a warning when it drops
 (a redesign that breaks extraction shows up here first); and the lines the sites'
-templates gained or lost in the last week (a redesign tracker recognised)."""
+templates gained or lost in the last week (a redesign tracker recognised); and each
+notification destination's last delivery, or why it is failing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
-from tracker.store.models import Article, ArticleStatus, Check, Event, Outcome, Source
+from tracker.read.shapes import iso
+from tracker.store.models import Article, ArticleStatus, Check, Delivery, Event, Outcome, Source, Webhook
 
 GOOD = (Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 WARN_BELOW = 0.8
@@ -20,13 +22,19 @@ WARN_DROP = 0.2
 MIN_CHECKS = 5
 
 
-def status(session: Session, now: datetime) -> dict[str, Any]:
+def article_counts(session: Session, now: datetime) -> tuple[dict[str, int], int]:
+    """Articles by status, and how many are due now (the daemon's heartbeat, `status`)."""
     by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
     due = session.scalar(
         select(func.count()).where(
             Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)), Article.next_check_at <= now
         )
     )
+    return by_status, due or 0
+
+
+def status(session: Session, now: datetime) -> dict[str, Any]:
+    by_status, due = article_counts(session, now)
     last_hour = dict(
         session.execute(
             select(Check.outcome, func.count())
@@ -37,12 +45,33 @@ def status(session: Session, now: datetime) -> dict[str, Any]:
     return {
         "at": now.isoformat(),
         "articles": {state.value: by_status.get(state.value, 0) for state in ArticleStatus},
-        "due_now": due or 0,
+        "due_now": due,
         "checks_last_hour": {outcome.value: last_hour.get(outcome.value, 0) for outcome in Outcome},
         "hosts_behind": _backlog(session, now),
         "template_changes": _template_changes(session, now),
         "sources": _sources(session, now),
+        "notifications": _notifications(session),
     }
+
+
+def _notifications(session: Session) -> list[dict[str, Any]]:
+    """Each notification destination: its last delivery, and its failure while it fails."""
+    last = dict(
+        session.execute(
+            select(Delivery.webhook_id, func.max(Delivery.at)).group_by(Delivery.webhook_id)
+        ).all()
+    )
+    return [
+        {
+            "name": row.name,
+            "last_delivered_at": iso(last.get(row.id)),
+            "failing": row.last_error is not None,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "next_attempt_at": iso(row.next_attempt_at),
+        }
+        for row in session.scalars(select(Webhook).order_by(Webhook.name))
+    ]
 
 
 TEMPLATE_DAYS = 7

@@ -57,6 +57,8 @@ def diff_between(
     latest = repository.latest_version(session, article.id)
     if latest is None:
         raise NotFoundError(f"article {article.id} has no version yet")
+    if latest.number == 1 and from_number is None and to_number is None:
+        raise NotFoundError(f"article {article.id} has one version: nothing to compare yet")
     to_number = to_number or latest.number
     from_number = from_number or max(1, to_number - 1)
     new = repository.version_numbered(session, article.id, to_number)  # the one asked for, first

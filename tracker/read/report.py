@@ -77,12 +77,21 @@ def side_by_side(body_diff: Sequence[ParagraphOp], old: tuple[str, ...], new: tu
     return rows
 
 
-def inline(body_diff: Sequence[ParagraphOp]) -> list[Markup]:
-    """The body ops as paragraphs of track changes."""
+def inline(body_diff: Sequence[ParagraphOp], old: Sequence[str] | None = None) -> list[Markup]:
+    """The body ops as paragraphs of track changes. Given the old version's paragraphs,
+    a run of unchanged ones can be opened (`<details>`: no script needed)."""
     out = []
     for op in body_diff:
         kind = op["op"]
-        if kind == "equal":
+        if kind == "equal" and old is not None:
+            start, end = op["old"]
+            text = Markup("").join(Markup("<p>{}</p>").format(p) for p in old[start:end])
+            out.append(
+                Markup('<details class="same"><summary>({})</summary>{}</details>').format(
+                    unchanged(op), text
+                )
+            )
+        elif kind == "equal":
             out.append(Markup('<p class="same">({})</p>').format(unchanged(op)))
         elif kind in ("insert", "delete"):
             tag = "ins" if kind == "insert" else "del"
@@ -104,6 +113,7 @@ def _context(item: RevisionWithVersions) -> dict[str, Any]:
     revision = item.revision
     return {
         "id": revision.id,
+        "article_id": revision.article_id,
         "url": item.url,
         "source": item.source,
         "old": item.old,

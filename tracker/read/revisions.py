@@ -7,11 +7,11 @@ load a body; a report loads the two versions of each revision it shows.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, select, tuple_
+from sqlalchemy import String, and_, cast, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from tracker.read.shapes import revision_summary
@@ -73,8 +73,9 @@ REVISION_SUMMARY = (
 
 
 def recent_changes(session: Session, where: RevisionFilter) -> list[dict[str, Any]]:
-    """Revisions, newest first, with their article, source and new headline; no bodies."""
-    new = aliased(Version)
+    """Revisions, newest first, with their article, source and new headline (and the
+    old one, `previous_headline`, when the headline changed); no bodies."""
+    old, new = aliased(Version), aliased(Version)
     query = (
         select(
             Revision.id,
@@ -83,10 +84,12 @@ def recent_changes(session: Session, where: RevisionFilter) -> list[dict[str, An
             Article.url,
             Source.name,
             new.headline,
+            old.headline.label("previous_headline"),
         )
         .join(Article, Article.id == Revision.article_id)
         .outerjoin(Source, Source.id == Article.source_id)
         .join(new, and_(new.article_id == Revision.article_id, new.number == Revision.to_number))
+        .join(old, and_(old.article_id == Revision.article_id, old.number == Revision.from_number))
         .order_by(Revision.detected_at.desc(), Revision.id.desc())
     )
     return [
@@ -96,10 +99,22 @@ def recent_changes(session: Session, where: RevisionFilter) -> list[dict[str, An
             "url": row.url,
             "source": row.name,
             "headline": row.headline,
+            "previous_headline": row.previous_headline if row.previous_headline != row.headline else None,
             **revision_summary(row),
         }
         for row in session.execute(_filtered(query, where))
     ]
+
+
+def count_revisions(session: Session, where: RevisionFilter) -> int:
+    """How many revisions the filter matches (its limit and cursor aside)."""
+    query = select(func.count(Revision.id))
+    if where.source:
+        query = query.join(Article, Article.id == Revision.article_id).join(
+            Source, Source.id == Article.source_id
+        )
+    unlimited = RevisionFilter(**{**asdict(where), "limit": None, "before": None})
+    return int(session.scalar(_filtered(query, unlimited)) or 0)
 
 
 @dataclass(frozen=True, slots=True)

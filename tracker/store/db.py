@@ -7,6 +7,7 @@ the package.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,11 @@ from tracker.errors import DatabaseError
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 # The newest migration in alembic/versions (a test keeps the two equal). Checking a
 # database against it is one query; Alembic itself is imported only to migrate.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -72,14 +74,23 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> str | None:
     """Create or upgrade the schema to the newest migration; returns the revision."""
-    from alembic import command
-
     _ensure_sqlite_directory(engine)
+    before = current_revision(engine)
+    chatter = logging.getLogger("alembic")  # its plugins and steps, at info level: one line instead
+    level = chatter.level
+    chatter.setLevel(logging.WARNING)
     try:
+        from alembic import command
+
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as error:
         raise DatabaseError(f"cannot upgrade {redact(str(engine.url))}: {describe_error(error)}") from None
-    return current_revision(engine)
+    finally:
+        chatter.setLevel(level)
+    after = current_revision(engine)
+    if after != before:
+        log.info("database %s: schema %s -> %s", redact(str(engine.url)), before or "none", after)
+    return after
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -100,9 +111,16 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
-def ensure_current(engine: Engine, *, upgrade_embedded: bool) -> None:
+def ensure_current(engine: Engine, *, upgrade_embedded: bool, create: bool = True) -> None:
     """Fail with a clear message unless the schema is at head; an embedded
-    (SQLite) database is upgraded in place when `upgrade_embedded` is set."""
+    (SQLite) database is upgraded in place when `upgrade_embedded` is set. Without
+    `create`, a SQLite file that does not exist is an error, not a new empty database
+    (a read command must not hide a deleted or misnamed database behind an empty one)."""
+    path = sqlite_path(engine)
+    if not create and path is not None and not path.exists():
+        raise DatabaseError(
+            f"no database at {path}: `tracker init` creates it (or check database.url in the config)"
+        )
     if current_revision(engine) == SCHEMA_REVISION:
         return
     if upgrade_embedded and engine.dialect.name == "sqlite":
@@ -137,6 +155,26 @@ def single_writer(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of an embedded database; None for PostgreSQL and in-memory SQLite."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return Path(database)
+    return None
+
+
+def file_identity(engine: Engine) -> tuple[int, int] | None:
+    """(device, inode) of the SQLite file now; None when it is gone (or not SQLite)."""
+    path = sqlite_path(engine)
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _ensure_sqlite_directory(engine: Engine) -> None:

@@ -34,6 +34,7 @@ from tracker.store.models import (
     SourceKind,
     Version,
     VolatileText,
+    Webhook,
 )
 
 MANUAL_SOURCE = "manual"
@@ -130,6 +131,12 @@ def add_article(
     return article, True
 
 
+def forget_article(session: Session, article_id: int) -> None:
+    """Delete an article and everything of it (its URLs, checks, versions: the schema's
+    cascades), as if it had never been tracked."""
+    session.execute(delete(Article).where(Article.id == article_id))
+
+
 def add_alias(session: Session, article: Article, url: str, kind: str, now: datetime) -> bool:
     """Record `url` as reaching `article` unless some article already has it."""
     if session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == url)) is not None:
@@ -221,21 +228,24 @@ def claim_due(
 
 def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
     """Release leases held by workers of `host` whose process is gone (a daemon killed
-    mid-cycle); leases of other machines expire on their own. Returns how many."""
-    owners = session.scalars(
-        select(Article.lease_owner).where(Article.lease_owner.like(f"{host}:%")).distinct()
-    )
-    dead = [
-        owner
-        for owner in owners
-        if owner and owner.rpartition(":")[2].isdigit() and not alive(int(owner.rpartition(":")[2]))
-    ]
-    if not dead:
-        return 0
-    result = session.execute(
-        update(Article).where(Article.lease_owner.in_(dead)).values(lease_owner=None, lease_until=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    mid-cycle): articles' and notification destinations'; leases of other machines
+    expire on their own. Returns how many."""
+    released = 0
+    for table in (Article, Webhook):
+        owners = session.scalars(
+            select(table.lease_owner).where(table.lease_owner.like(f"{host}:%")).distinct()
+        )
+        dead = [
+            owner
+            for owner in owners
+            if owner and owner.rpartition(":")[2].isdigit() and not alive(int(owner.rpartition(":")[2]))
+        ]
+        if dead:
+            result = session.execute(
+                update(table).where(table.lease_owner.in_(dead)).values(lease_owner=None, lease_until=None)
+            )
+            released += int(getattr(result, "rowcount", 0) or 0)
+    return released
 
 
 def release(session: Session, article_ids: Iterable[int], owner: str) -> None:

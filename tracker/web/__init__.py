@@ -3,7 +3,7 @@
 Pages are rendered on the server (Jinja2, autoescaped) and need no JavaScript;
 each has a JSON twin under `/api/` with the same filters, and every listing pages
 with an opaque cursor. The OpenAPI schema is at `/openapi.json`. One router a
-concern (`changes`, `articles`, `search`, `sources`, `feeds`); the queries live on
+concern (`changes`, `watch`, `articles`, `search`, `sources`, `feeds`); the queries live on
 the read side (`tracker.read`); `create_app` only wires them.
 
 Safety: article text is untrusted. Templates escape it, diffs are escaped before
@@ -16,6 +16,8 @@ Rule: routers read through `tracker.read` and write through `tracker.store`;
 nothing below the entry points imports this package.
 """
 
+import hmac
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker.config import Config
 from tracker.read.report import environment
-from tracker.web import articles, changes, feeds, search, sources
+from tracker.web import articles, changes, feeds, search, sources, watch
 
 __all__ = ["CSP", "create_app"]
 
@@ -50,12 +52,79 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
     )
     app.state.config, app.state.sessions, app.state.templates = config, sessions, environment()
     app.middleware("http")(secure_headers)
+    app.add_middleware(GuardedWrites, token=config.web.token, max_body=config.web.max_body_bytes)
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
-    for router in (changes.router, articles.router, search.router, sources.router, feeds.router):
+    for router in (
+        changes.router,
+        watch.router,
+        articles.router,
+        search.router,
+        sources.router,
+        feeds.router,
+    ):
         app.include_router(router)
     app.add_api_route("/static/tracker.css", stylesheet, include_in_schema=False)
     return app
+
+
+READS = frozenset((b"GET", b"HEAD", b"OPTIONS"))
+
+
+class GuardedWrites:
+    """Before any request that writes is read: the token (403 when writing is off, 401
+    without the right one), then the body's size (413 above `web.max_body_bytes`,
+    declared or streamed). The body of a request let through is read here, bounded, and
+    handed on whole; no unauthenticated body is ever read."""
+
+    def __init__(self, app: Any, *, token: str | None, max_body: int):
+        self.app, self.token, self.max_body = app, token, max_body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"].encode() in READS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if self.token is None:
+            await _refuse(send, 403, "writing over HTTP is off: set web.token in the config to allow it")
+            return
+        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), self.token.encode()):
+            await _refuse(send, 401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"})
+            return
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await _refuse(send, 413, f"the body is larger than web.max_body_bytes ({self.max_body})")
+            return
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                await _refuse(send, 413, f"the body is larger than web.max_body_bytes ({self.max_body})")
+                return
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Any, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    raw += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff")]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def secure_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:

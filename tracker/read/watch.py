@@ -1,0 +1,177 @@
+"""The watch list and the check log: what is tracked, how its checks went, and why a
+story is not updating.
+
+The watch list is one page of articles (filtered, sorted, counted), each with its
+latest headline, its number of versions and its last check; the page is read first
+and the rest in three small queries over its ids, so a page costs the same on a
+database of ten articles or of a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from tracker.read.shapes import iso
+from tracker.store.models import Article, Check, Source, Version
+
+# the orders a watch list can take: the column, and whether the latest comes first
+SORTS = {
+    "last_changed": (Article.last_changed_at, True),
+    "last_checked": (Article.last_checked_at, True),
+    "next_check": (Article.next_check_at, False),
+    "first_seen": (Article.first_seen_at, True),
+}
+
+
+class CheckJSON(TypedDict):
+    started_at: str | None
+    outcome: str
+    http_status: int | None
+    error_kind: str | None
+    message: str | None
+    duration_ms: int
+    version: int | None
+
+
+class WatchRow(TypedDict):
+    id: int
+    url: str
+    headline: str | None
+    source: str | None
+    status: str
+    versions: int
+    first_seen_at: str | None
+    last_checked_at: str | None
+    last_changed_at: str | None
+    next_check_at: str | None
+    failures_in_a_row: int
+    last_check: CheckJSON | None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchFilter:
+    source: str | None = None
+    status: str | None = None
+    failing: bool = False  # only articles whose last check failed
+    sort: str = "last_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPage:
+    rows: list[WatchRow]
+    total: int  # articles that match the filter
+    offset: int
+
+
+def check_json(check: Check) -> CheckJSON:
+    return {
+        "started_at": iso(check.started_at),
+        "outcome": check.outcome,
+        "http_status": check.http_status,
+        "error_kind": check.error_kind,
+        "message": check.error_message,
+        "duration_ms": check.duration_ms,
+        "version": check.version_number,
+    }
+
+
+def _matching(where: WatchFilter) -> Select[Any]:
+    query = select(Article.id)
+    if where.source:
+        query = query.join(Source, Source.id == Article.source_id).where(Source.name == where.source)
+    if where.status:
+        query = query.where(Article.status == where.status)
+    if where.failing:
+        query = query.where(Article.consecutive_failures > 0)
+    return query
+
+
+def watch_list(session: Session, where: WatchFilter, *, limit: int, offset: int = 0) -> WatchPage:
+    """One page of the watch list (`limit` rows from `offset`) and how many match."""
+    column, latest_first = SORTS[where.sort]
+    order = column.desc().nulls_last() if latest_first else column.asc().nulls_last()
+    ids = list(
+        session.scalars(_matching(where).order_by(order, Article.id.desc()).limit(limit).offset(offset))
+    )
+    total = session.scalar(select(func.count()).select_from(_matching(where).subquery())) or 0
+    return WatchPage(rows_of(session, ids), total, offset)
+
+
+def rows_of(session: Session, ids: list[int]) -> list[WatchRow]:
+    """The watch list's rows of these articles, in this order."""
+    if not ids:
+        return []
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    sources = dict(session.execute(select(Source.id, Source.name)).all())
+    counts = dict(
+        session.execute(
+            select(Version.article_id, func.max(Version.number))
+            .where(Version.article_id.in_(ids))
+            .group_by(Version.article_id)
+        ).all()
+    )
+    latest = list(counts.items())
+    headlines = (
+        dict(
+            session.execute(
+                select(Version.article_id, Version.headline).where(
+                    tuple_(Version.article_id, Version.number).in_(latest)
+                )
+            ).all()
+        )
+        if latest
+        else {}
+    )
+    last_checks = {c.article_id: c for c in _last_checks(session, ids)}
+    rows: list[WatchRow] = []
+    for article_id in ids:
+        article = articles.get(article_id)
+        if article is None:
+            continue
+        check = last_checks.get(article_id)
+        rows.append(
+            {
+                "id": article.id,
+                "url": article.url,
+                "headline": headlines.get(article_id),
+                "source": sources.get(article.source_id) if article.source_id else None,
+                "status": article.status,
+                "versions": counts.get(article_id, 0),
+                "first_seen_at": iso(article.first_seen_at),
+                "last_checked_at": iso(article.last_checked_at),
+                "last_changed_at": iso(article.last_changed_at),
+                "next_check_at": iso(article.next_check_at),
+                "failures_in_a_row": article.consecutive_failures,
+                "last_check": check_json(check) if check is not None else None,
+            }
+        )
+    return rows
+
+
+def _last_checks(session: Session, ids: list[int]) -> list[Check]:
+    """Each article's latest check (the index on (article_id, started_at) finds it)."""
+    latest = (
+        select(Check.id)
+        .where(Check.article_id == Article.id)
+        .order_by(Check.started_at.desc(), Check.id.desc())
+        .limit(1)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    wanted = select(latest).select_from(Article).where(Article.id.in_(ids))
+    return list(session.scalars(select(Check).where(Check.id.in_(wanted))))
+
+
+def checks_of(session: Session, article_id: int, *, limit: int | None = None) -> tuple[list[CheckJSON], int]:
+    """An article's checks, the most recent first (at most `limit`), and how many it has."""
+    query = (
+        select(Check).where(Check.article_id == article_id).order_by(Check.started_at.desc(), Check.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    total = session.scalar(select(func.count()).where(Check.article_id == article_id)) or 0
+    return [check_json(c) for c in session.scalars(query)], total
