@@ -84,6 +84,7 @@ class SourceConfig(_Section):
     lists: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     poll_interval: Duration = timedelta(minutes=15)
+    max_entries: int = Field(default=5_000, ge=1, le=1_000_000)
 
     @field_validator("feeds", "sitemaps", "urls")
     @classmethod

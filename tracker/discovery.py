@@ -29,10 +29,10 @@ from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint,
 log = logging.getLogger(__name__)
 
 MAX_CHILD_SITEMAPS = 50
-# Entries of one endpoint tracked per poll, in the order it lists them (a feed: the
-# newest first). A news feed lists tens, a news sitemap up to 1,000; a 100,000-entry
-# listing is an archive, not news: its first entries are tracked and the rest said.
-MAX_ENTRIES = 5_000
+# Entries of one endpoint tracked per poll (`sources[].max_entries`, 5,000 by default),
+# in the order it lists them (a feed: the newest first). A news feed lists tens, a news
+# sitemap up to 1,000; a 100,000-entry listing is an archive, not news: its first
+# entries are tracked and the rest said in the endpoint's error.
 # Entries written per transaction: the poll of a long listing commits as it goes and
 # lets the event loop run between batches (checks go on; SIGTERM stops it at once).
 ENTRIES_PER_BATCH = 500
@@ -55,12 +55,13 @@ async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> lis
             repository.sync_sources(session, runtime.config.sources, now)
     except IntegrityError:
         log.debug("another worker registered the sources at the same moment")
+    caps = {source.name: source.max_entries for source in runtime.config.sources}
     with transaction(runtime.sessions) as session:
         for source in runtime.config.sources:
             source_row = repository.source_named(session, source.name, now)
             _add_listings(session, source_row, parse_url_list("\n".join(source.urls)).listings, now)
         endpoints = [
-            (e.id, e.kind, e.url, e.etag, e.last_modified)
+            (e.id, e.kind, e.url, e.etag, e.last_modified, caps.get(e.source.name, 5_000))
             for e in repository.claim_endpoints(session, runtime.config.sources, now, every=every_endpoint)
         ]
     return list(await asyncio.gather(*(_poll(runtime, *endpoint) for endpoint in endpoints)))
@@ -73,13 +74,14 @@ async def _poll(
     url: str,
     etag: str | None,
     last_modified: str | None,
+    max_entries: int,
 ) -> PollResult:
     discovered, page = await _discover(runtime, kind, url, etag, last_modified)
     listings, problem = discovered.listings, discovered.problem
-    if len(listings) > MAX_ENTRIES:
-        note = f"lists {len(listings)} entries: the first {MAX_ENTRIES} are tracked"
+    if len(listings) > max_entries:
+        note = f"lists {len(listings)} entries: the first {max_entries} are tracked (sources[].max_entries)"
         problem = f"{problem}; {note}" if problem else note
-        listings = listings[:MAX_ENTRIES]
+        listings = listings[:max_entries]
     new = 0
     for start in range(0, len(listings), ENTRIES_PER_BATCH):
         now = runtime.clock()
@@ -147,17 +149,18 @@ def _read_local_list(path: str) -> Discovered:
 
 
 def _add_listings(session: Session, source: Source, listings: Iterable[Listing], now: datetime) -> int:
-    """Track what the listings name; a listing whose updated time is newer than the
-    article's last check makes that article due now (a signal, not a guess)."""
-    new = 0
+    """Track what the listings name (the new ones in one insert); a listing whose updated
+    time is newer than the article's last check makes that article due now (a signal,
+    not a guess)."""
+    by_url: dict[str, Listing] = {}
     for listing in listings:
-        article, created = repository.add_article(
-            session, listing.url, source=source, now=now, listed_published_at=listing.published_at
-        )
-        new += created
-        if not created and _signals_change(article, listing):
+        by_url.setdefault(listing.url, listing)
+    known = repository.articles_by_urls(session, list(by_url))
+    for url, article in known.items():
+        if _signals_change(article, by_url[url]):
             article.next_check_at = now
-    return new
+    fresh = [(url, listing.published_at) for url, listing in by_url.items() if url not in known]
+    return repository.add_articles(session, fresh, source=source, now=now)
 
 
 def _signals_change(article: Article, listing: Listing) -> bool:

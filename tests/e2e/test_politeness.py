@@ -91,9 +91,11 @@ def floor_and_span(sites: list[NewsSite], delay: float) -> tuple[float, float]:
 def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
     hosts: list[NewsSite], sqlite_url: str
 ) -> None:
-    delay = 0.6  # the 40 servers share this process's CPU with tracker: the pace must dominate
+    # the 40 servers share this process's CPU with tracker (extracting in-process): the pace
+    # must dominate, so the CPU a second of cycle asks stays well under one core
+    delay = 0.8
     for news in hosts:
-        for _ in range(5):
+        for _ in range(4):
             news.add_story()
     config = make_config(
         sqlite_url,
@@ -113,7 +115,7 @@ def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
         f"\n40 hosts: {outcomes}, {requests} requests, floor {floor:.2f} s, span {span:.2f} s,"
         f" cycle {took:.2f} s"
     )
-    assert outcomes == {"new_version": 200}
+    assert outcomes == {"new_version": 160}
     for news in hosts:
         assert too_close(news, delay) == [], f"{news.base} asked faster than its delay"
     assert span <= 1.3 * floor + 0.5

@@ -15,10 +15,10 @@ import pytest
 from lxml import html as lxml_html
 
 from tests.conftest import CORPUS, needs_corpus
-from tests.support.golden import Score
+from tests.support.golden import Score, extract_pages
 from tracker.core.normalize import clean_text
 from tracker.extraction.declared import parse_date
-from tracker.extraction.extract import Extraction, extract
+from tracker.extraction.extract import Extraction
 
 PAGES = CORPUS / "readability" / "test" / "test-pages"
 # Measured 2026-11-29: headline 0.898, byline 0.855, published 1.000, body F1 median 0.965 and
@@ -74,13 +74,9 @@ def byline_matches(found: str | None, expected: str) -> bool:
 @pytest.fixture(scope="module")
 def extracted() -> dict[str, Extraction]:
     """Every corpus page, extracted once for the module."""
-    return {
-        page.name: extract(
-            (page / "source.html").read_text(encoding="utf-8"), "http://fakehost/test/page.html"
-        )
-        for page in sorted(PAGES.iterdir())
-        if (page / "source.html").exists()
-    }
+    pages = [page for page in sorted(PAGES.iterdir()) if (page / "source.html").exists()]
+    found = extract_pages([(page / "source.html", "http://fakehost/test/page.html", False) for page in pages])
+    return {page.name: extraction for page, extraction in zip(pages, found, strict=True)}
 
 
 def test_extraction_accuracy_floors(extracted: dict[str, Extraction]) -> None:

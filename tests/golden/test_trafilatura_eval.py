@@ -18,8 +18,8 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from tests.conftest import CORPUS, needs_corpus
-from tests.support.golden import Score, author_names, fold, page_html
-from tracker.extraction.extract import Extraction, extract
+from tests.support.golden import Score, author_names, extract_pages, fold
+from tracker.extraction.extract import Extraction
 
 ROOT = CORPUS / "trafilatura-eval"
 pytestmark = needs_corpus(ROOT)
@@ -49,17 +49,13 @@ def same_day(moment: datetime | None, day: str) -> bool:
     return any((moment + timedelta(hours=hours)).date().isoformat() == day for hours in range(-12, 15))
 
 
-def _read(name: str, url: str) -> str:
-    return page_html(ROOT / "pages" / f"{name}.html.gz", url)
-
-
 @pytest.fixture(scope="module")
 def cases() -> list[tuple[str, dict, Extraction]]:
-    expected = json.loads((ROOT / "expected.json").read_text(encoding="utf-8"))
-    return [
-        (name, item, extract(_read(name, item["url"]), item["url"]))
-        for name, item in sorted(expected.items())
-    ]
+    expected = sorted(json.loads((ROOT / "expected.json").read_text(encoding="utf-8")).items())
+    found = extract_pages(
+        [(ROOT / "pages" / f"{name}.html.gz", item["url"], True) for name, item in expected]
+    )
+    return [(name, item, extraction) for (name, item), extraction in zip(expected, found, strict=True)]
 
 
 def score(cases: list[tuple[str, dict, Extraction]]) -> dict[str, Score]:

@@ -94,12 +94,13 @@ def test_a_huge_listing_is_tracked_in_batches_up_to_its_cap_and_a_stop_lands_bet
     from datetime import UTC, datetime
 
     from tracker.daemon import runtime_for
-    from tracker.discovery import ENTRIES_PER_BATCH, MAX_ENTRIES, poll_sources
+    from tracker.discovery import ENTRIES_PER_BATCH, poll_sources
 
+    cap = 6 * ENTRIES_PER_BATCH
     urls = "".join(f"<url><loc>{site.url(f'/archive/{n}/story-a{n}')}</loc></url>" for n in range(6_000))
     body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
     site.route("/archive.xml", lambda _r: Response(body=body, headers={"Content-Type": "application/xml"}))
-    sources = [{"name": "archive", "sitemaps": [site.url("/archive.xml")]}]
+    sources = [{"name": "archive", "sitemaps": [site.url("/archive.xml")], "max_entries": cap}]
 
     def poll(tracker, *, stop_after: float | None = None) -> tuple[list, float]:  # type: ignore[no-untyped-def]
         async def go() -> tuple[list, float]:  # type: ignore[type-arg]
@@ -117,13 +118,14 @@ def test_a_huge_listing_is_tracked_in_batches_up_to_its_cap_and_a_stop_lands_bet
 
     whole = make_tracker(f"sqlite:///{tmp_path / 'whole.db'}", sources=sources)
     [result], _ = poll(whole)
-    assert result.listed == 6_000 and result.new_articles == MAX_ENTRIES
-    assert f"lists 6000 entries: the first {MAX_ENTRIES} are tracked" in (result.problem or "")
+    assert result.listed == 6_000 and result.new_articles == cap
+    assert f"lists 6000 entries: the first {cap} are tracked" in (result.problem or "")
     with whole.session() as session:
-        assert session.scalar(select(func.count(Article.id))) == MAX_ENTRIES
-    cut = make_tracker(f"sqlite:///{tmp_path / 'cut.db'}", sources=sources)
-    _, waited = poll(cut, stop_after=1.0)
+        assert session.scalar(select(func.count(Article.id))) == cap
+    everything = [{**sources[0], "max_entries": 6_000}]
+    cut = make_tracker(f"sqlite:///{tmp_path / 'cut.db'}", sources=everything)
+    _, waited = poll(cut, stop_after=0.8)
     with cut.session() as session:
         kept = session.scalar(select(func.count(Article.id))) or 0
     assert waited < 2.0  # the stop landed between two batches, not after the whole listing
-    assert kept % ENTRIES_PER_BATCH == 0 and kept < MAX_ENTRIES  # whole batches, committed
+    assert kept % ENTRIES_PER_BATCH == 0 and kept < 6_000  # whole batches, committed

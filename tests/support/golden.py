@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tracker.core.normalize import clean_text
 from tracker.fetch import Page
@@ -50,3 +51,23 @@ def page_html(path: Path, url: str) -> str:
     then detection: a few pages are not UTF-8)."""
     content = gzip.decompress(path.read_bytes())
     return Page(url=url, final_url=url, status=200, content=content, content_type="text/html").html()
+
+
+def _extract_page(job: tuple[str, str, bool]) -> Any:
+    from tracker.extraction.extract import extract
+
+    path, url, captured = job
+    html = page_html(Path(path), url) if captured else Path(path).read_text(encoding="utf-8")
+    return extract(html, url)
+
+
+def extract_pages(jobs: list[tuple[Path, str, bool]]) -> list[Any]:
+    """Each (page file, its URL, whether it is a gzipped capture) extracted, on every core:
+    a golden corpus of hundreds of pages is most of the suite's time otherwise."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    work = [(str(path), url, captured) for path, url, captured in jobs]
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_extract_page, work, chunksize=16))

@@ -131,6 +131,56 @@ def add_article(
     return article, True
 
 
+def articles_by_urls(session: Session, urls: Sequence[str]) -> dict[str, Article]:
+    """The articles reached by any of `urls` (normalized), keyed by the URL given."""
+    found: dict[str, Article] = {}
+    for start in range(0, len(urls), 500):  # within any database's limit on parameters
+        rows = session.execute(
+            select(ArticleUrl.url, Article)
+            .join(Article, Article.id == ArticleUrl.article_id)
+            .where(ArticleUrl.url.in_(urls[start : start + 500]))
+        )
+        found.update((url, article) for url, article in rows)
+    return found
+
+
+def add_articles(
+    session: Session, listed: Sequence[tuple[str, datetime | None]], *, source: Source | None, now: datetime
+) -> int:
+    """Track many new URLs (each with its listed publication time) in two statements; the
+    number created. Should another worker insert one of them meanwhile, the batch is
+    added one by one instead (`add_article` tells who won)."""
+    if not listed:
+        return 0
+    try:
+        with session.begin_nested():
+            articles = [
+                Article(
+                    url=url,
+                    host=host_of(url),
+                    source=source,
+                    first_seen_at=now,
+                    status=ArticleStatus.ACTIVE,
+                    listed_published_at=published,
+                    next_check_at=now,
+                    consecutive_failures=0,
+                )
+                for url, published in listed
+            ]
+            session.add_all(articles)
+            session.flush()
+            session.add_all(
+                ArticleUrl(url=a.url, article_id=a.id, kind="discovered", first_seen_at=now) for a in articles
+            )
+            session.flush()
+        return len(articles)
+    except IntegrityError:
+        return sum(
+            add_article(session, url, source=source, now=now, listed_published_at=published)[1]
+            for url, published in listed
+        )
+
+
 def forget_article(session: Session, article_id: int) -> None:
     """Delete an article and everything of it (its URLs, checks, versions: the schema's
     cascades), as if it had never been tracked."""
