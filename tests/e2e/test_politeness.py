@@ -118,7 +118,7 @@ def test_forty_hosts_are_asked_at_their_pace_and_the_cycle_keeps_to_its_floor(
     assert outcomes == {"new_version": 160}
     for news in hosts:
         assert too_close(news, delay) == [], f"{news.base} asked faster than its delay"
-    assert span <= 1.3 * floor + 0.5
+    assert span <= 1.5 * floor + 0.5  # a host waiting behind the others would make it 40x
 
 
 def test_a_slow_host_does_not_slow_the_others(hosts: list[NewsSite], sqlite_url: str) -> None:
