@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
@@ -114,18 +114,19 @@ def rows_of(session: Session, ids: list[int]) -> list[WatchRow]:
             .group_by(Version.article_id)
         ).all()
     )
-    latest = list(counts.items())
-    headlines = (
-        dict(
-            session.execute(
-                select(Version.article_id, Version.headline).where(
-                    tuple_(Version.article_id, Version.number).in_(latest)
-                )
-            ).all()
-        )
-        if latest
-        else {}
+    newest = (
+        select(func.max(Version.number))
+        .where(Version.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
     )
+    headlines = dict(
+        session.execute(
+            select(Version.article_id, Version.headline)
+            .join(Article, Article.id == Version.article_id)
+            .where(Version.article_id.in_(ids), Version.number == newest)
+        ).all()
+    )  # by the (article_id, number) index; a row-value IN would scan every version
     last_checks = {c.article_id: c for c in _last_checks(session, ids)}
     rows: list[WatchRow] = []
     for article_id in ids:

@@ -232,6 +232,8 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "to_number"),
         Index("ix_revisions_detected_at", "detected_at"),
+        # revisions per day (the sources page) read from the index alone, not the wide rows
+        Index("ix_revisions_detected_at_trivial_article_id", "detected_at", "trivial", "article_id"),
         ForeignKeyConstraint(
             ["article_id", "from_number"],
             ["versions.article_id", "versions.number"],
