@@ -187,12 +187,13 @@ def _progress(results: list[CheckResult]) -> bool:
 async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     """The daemon: ticks until `stop` is set, then finishes what is in flight."""
     running: set[asyncio.Future[object]] = set()
+    polls: set[asyncio.Future[object]] = set()  # cancelled at once on stop: their batches are committed
 
     engine = runtime.sessions.kw["bind"]
     identity = db.file_identity(engine)  # the SQLite file this daemon opened
     lost: list[str] = []
 
-    async def tick(work: Callable[[], Awaitable[object]]) -> None:
+    async def tick(work: Callable[[], Awaitable[object]], cancel_on_stop: bool) -> None:
         if stop.is_set():
             return
         if identity is not None and db.file_identity(engine) != identity:
@@ -204,16 +205,22 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
             return
         task = asyncio.ensure_future(work())
         running.add(task)
+        if cancel_on_stop:
+            polls.add(task)
         try:
             await asyncio.shield(task)  # shutting the scheduler down must not cut a check in half
         except OperationalError as error:  # locked, gone, unreachable: wait for the next tick
             log.error("database unavailable (%s); trying again at the next tick", db.describe_error(error))
         except WorkersUnavailable as error:  # no memory or processes left, perhaps for a moment
             log.error("%s; trying again at the next tick", error)
+        except asyncio.CancelledError:
+            if not stop.is_set():
+                raise
         except Exception:
             log.exception("tick failed; the daemon carries on")
         finally:
             running.discard(task)
+            polls.discard(task)
 
     since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
 
@@ -241,14 +248,17 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     scheduler = AsyncIOScheduler(timezone="UTC")
     first = runtime.clock()
 
-    def every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
-        """A tick at this interval, the first one now; a tick still running is not doubled."""
+    def every(
+        seconds: float, work: Callable[[], Awaitable[object]], name: str, *, cancel_on_stop: bool = False
+    ) -> None:
+        """A tick at this interval, the first one now; a tick still running is not doubled.
+        `cancel_on_stop`: cut at once when the daemon stops (a poll), not finished."""
         scheduler.add_job(
-            tick, "interval", args=[work], seconds=seconds, next_run_time=first,
+            tick, "interval", args=[work, cancel_on_stop], seconds=seconds, next_run_time=first,
             max_instances=1, coalesce=True, id=name,
         )  # fmt: skip
 
-    every(POLL_TICK_SECONDS, lambda: poll_sources(runtime), "poll")
+    every(POLL_TICK_SECONDS, lambda: poll_sources(runtime), "poll", cancel_on_stop=True)
     every(runtime.config.schedule.tick.total_seconds(), check_tick, "check")
     every(HEARTBEAT_SECONDS, heartbeat, "heartbeat")
     notifier = None
@@ -269,6 +279,8 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     log.info("stopping: finishing %d running ticks", len(running))
     scheduler.pause()  # no new ticks; the running ones end after their batch (stop is set: no new claims)
     runtime.fetcher.turns.postpone_all()  # checks still waiting for their host's turn stay due
+    for task in polls:  # a poll stops between two batches of its entries, losing nothing
+        task.cancel()
     if running:
         _done, pending = await asyncio.wait(set(running), timeout=STOP_GRACE_SECONDS)
         for task in pending:

@@ -130,3 +130,40 @@ def test_a_deleted_database_file_stops_the_daemon_and_no_command_makes_a_new_one
     )  # fmt: skip
     assert status.returncode == 1 and f"no database at {path}" in status.stderr
     assert not path.exists()  # a read command did not create an empty one in its place
+
+
+def test_sigterm_during_the_poll_of_a_huge_feed_stops_at_once(tmp_path: Path, site: NewsSite) -> None:
+    from tests.support.site import Response
+
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{site.base}/news/{n}/story-a{n}</link></item>"
+        for n in range(30_000)
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
+    )
+    site.route("/huge.xml", lambda _r: Response(body=body, headers={"Content-Type": "application/rss+xml"}))
+    process = start_daemon(
+        tmp_path,
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'huge.db'}"},
+            "sources": [{"name": "huge", "feeds": [site.url("/huge.xml")]}],
+            "fetch": {"allow_private_addresses": True},
+            "logging": {"level": "info"},
+        },
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while site.hits.get("/huge.xml", 0) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # feedparser is busy with 30,000 entries (about 10 s of it)
+        asked = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=40)
+        took = time.monotonic() - asked
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert took < 5, f"SIGTERM took {took:.1f} s during the poll"  # it waited for the whole poll before

@@ -67,7 +67,11 @@ def test_two_workers_checking_one_story_at_once_store_its_edit_once(
     config = make_config(
         emptied(postgres_database),
         sources=[{"name": "sim", "feeds": [site.feed()]}],
-        fetch={"per_host_concurrency": 40, "concurrency": 40, "timeout": "15s"},  # 80 fetches at once, one CPU
+        fetch={
+            "per_host_concurrency": 40,
+            "concurrency": 40,
+            "timeout": "15s",
+        },  # 80 fetches at once, one CPU
     )
     tracker = Tracker(config)
     stories = [site.add_story(paragraphs=4) for _ in range(40)]
