@@ -152,7 +152,7 @@ def two_workers(base: str, work: Path, postgres: str, n: int, b_first: Result, b
     config = work / "config-pg.yaml"
     config.write_text(
         f"database: {{url: '{postgres}'}}\n"
-        f"sources: [{{name: bench, feeds: ['{base}/feed.xml']}}]\n"
+        f"sources: [{{name: bench, feeds: ['{base}/feed.xml'], max_entries: 100000}}]\n"
         "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
         "concurrency: 32}\nlogging: {level: warning}\n"
     )
@@ -218,7 +218,7 @@ def workload(name: str, light: bool, args: argparse.Namespace) -> dict[str, floa
         config = work / f"config-{every}.yaml"
         config.write_text(
             f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
-            f"sources: [{{name: bench, feeds: ['{base}/feed.xml']}}]\n"
+            f"sources: [{{name: bench, feeds: ['{base}/feed.xml'], max_entries: 100000}}]\n"
             f"schedule: {{full_extraction_every: {every}}}\n"
             "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
             "concurrency: 32}\nlogging: {level: warning}\n"
