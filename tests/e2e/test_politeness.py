@@ -147,7 +147,8 @@ def test_a_slow_host_does_not_slow_the_others(hosts: list[NewsSite], sqlite_url:
         f"\nslow host's pages done after {max(slow_pages) - start:.1f} s,"
         f" the others' after {max(other_pages) - start:.1f} s"
     )
-    assert max(other_pages) - start < 2.0, "the other hosts waited for the slow one"
+    # the others' 66 pages are done well before the slow host's 4.5 s (2.2 s on a busy CI run)
+    assert max(other_pages) - start < 3.0, "the other hosts waited for the slow one"
     assert max(slow_pages) - start >= 3 * 1.5  # two stories, two fetches each, one at a time
 
 
