@@ -109,16 +109,7 @@ def add_article(
         return existing, False
     try:
         with session.begin_nested():  # another worker may insert the same URL at this moment
-            article = Article(
-                url=url,
-                host=host_of(url),
-                source=source,
-                first_seen_at=now,
-                status=ArticleStatus.ACTIVE,
-                listed_published_at=listed_published_at,
-                next_check_at=now,
-                consecutive_failures=0,
-            )
+            article = _new_article(url, source, now, listed_published_at)
             session.add(article)
             session.flush()
             session.add(ArticleUrl(url=url, article_id=article.id, kind="discovered", first_seen_at=now))
@@ -129,6 +120,22 @@ def add_article(
             raise
         return existing, False
     return article, True
+
+
+def _new_article(
+    url: str, source: Source | None, now: datetime, listed_published_at: datetime | None
+) -> Article:
+    """A newly tracked article: active and due now."""
+    return Article(
+        url=url,
+        host=host_of(url),
+        source=source,
+        first_seen_at=now,
+        status=ArticleStatus.ACTIVE,
+        listed_published_at=listed_published_at,
+        next_check_at=now,
+        consecutive_failures=0,
+    )
 
 
 def articles_by_urls(session: Session, urls: Sequence[str]) -> dict[str, Article]:
@@ -154,19 +161,7 @@ def add_articles(
         return 0
     try:
         with session.begin_nested():
-            articles = [
-                Article(
-                    url=url,
-                    host=host_of(url),
-                    source=source,
-                    first_seen_at=now,
-                    status=ArticleStatus.ACTIVE,
-                    listed_published_at=published,
-                    next_check_at=now,
-                    consecutive_failures=0,
-                )
-                for url, published in listed
-            ]
+            articles = [_new_article(url, source, now, published) for url, published in listed]
             session.add_all(articles)
             session.flush()
             session.add_all(
