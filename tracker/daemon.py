@@ -15,12 +15,9 @@ import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
-from multiprocessing import get_context
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import OperationalError
@@ -29,9 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.config import Config
 from tracker.discovery import poll_sources
 from tracker.errors import DatabaseError, WorkersUnavailable
-from tracker.extraction.worker import die_with_parent
 from tracker.fetch import Fetcher
-from tracker.pipeline import LEASE, CheckResult, Deferred, Runtime, check_articles
+from tracker.pipeline import LEASE, CheckResult, Deferred, ExtractionPool, Runtime, check_articles
 from tracker.store import db, repository
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
@@ -53,24 +49,15 @@ async def runtime_for(
     *,
     processes: int | None = None,
 ) -> AsyncIterator[Runtime]:
-    """A Runtime with its HTTP client and, when `processes` is set, an extraction pool."""
-    pool = None
-    if processes:
-        pool = partial(
-            ProcessPoolExecutor,
-            processes,
-            mp_context=get_context("spawn"),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        )
-    runtime = None
+    """A Runtime with its HTTP client and, when `processes` is set, an extraction pool,
+    both closed when the run ends."""
+    pool = ExtractionPool.spawning(processes) if processes else None
     try:
         async with Fetcher(config.fetch, ledger=ledger_for(sessions)) as fetcher:
-            runtime = Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
-            yield runtime
+            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
     finally:
-        if runtime is not None and runtime.executor is not None:
-            runtime.executor.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.close()
 
 
 def worker_name() -> str:
