@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # Commands that fetch or render import what they need when they run: `history` and
@@ -79,7 +80,7 @@ def run(app: App, once: bool, every_active: bool) -> None:
             outcomes = run_async(_run_once(app.config, sessions, every_active))
             click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
             return
-        run_async(_run_daemon(app.config, sessions))
+        run_async(_run_daemon(app.config, app.engine, sessions))
 
 
 async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
@@ -101,17 +102,17 @@ async def _run_once(config: Config, sessions: sessionmaker[Session], every_activ
             return await run_once(runtime, every_active=every_active, on_batch=batch_done)
 
 
-async def _run_daemon(config: Config, sessions: sessionmaker[Session]) -> None:
+async def _run_daemon(config: Config, engine: Engine, sessions: sessionmaker[Session]) -> None:
     import asyncio
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    from tracker.daemon import extraction_processes, run_forever, runtime_for
+    from tracker.daemon import Daemon, extraction_processes, runtime_for
 
     async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
-        await run_forever(runtime, stop)
+        await Daemon(runtime, engine, stop).run()
 
 
 @main.command()
