@@ -57,11 +57,11 @@ from tracker.pipeline.observe import Quick, fetch_first, observe, quick_look
 from tracker.pipeline.plan import Plan, plan_checks
 from tracker.pipeline.record import record, record_internal_error, record_quick
 from tracker.pipeline.results import CheckResult, Deferred
-from tracker.pipeline.runtime import Runtime, site_rules
+from tracker.pipeline.runtime import ExtractionPool, Runtime, site_rules
 from tracker.store.db import describe_error, transaction
 from tracker.store.models import Outcome
 
-__all__ = ["LEASE", "CheckResult", "Deferred", "Runtime", "check_articles", "site_rules"]
+__all__ = ["LEASE", "CheckResult", "Deferred", "ExtractionPool", "Runtime", "check_articles", "site_rules"]
 
 log = logging.getLogger(__name__)
 
