@@ -158,7 +158,7 @@ def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
       tracker check https://example.org/world/story-123 --dry-run
     """
     if dry_run:
-        result = run_async(_dry_run(app.config, normalize_url(url)))
+        result = _dry_run(app.config, normalize_url(url))
         echo_json(result) if as_json else _print_dry_run(result)
         return
     url = normalize_url(url)
@@ -198,27 +198,34 @@ async def _check_now(config: Config, sessions: sessionmaker[Session], article_id
         return await check_articles(runtime, [article_id])
 
 
-async def _dry_run(config: Config, url: str) -> dict[str, Any]:
-    from tracker.extraction.worker import analyze
-    from tracker.fetch import Fetcher, Page
-    from tracker.pipeline import site_rules
+def _dry_run(config: Config, url: str) -> dict[str, Any]:
+    """What a check of `url` would see, as the pipeline sees it (`tracker.pipeline.preview`)."""
+    from tracker.fetch import FetchFailure, NotModified
+    from tracker.pipeline import preview
 
-    async with Fetcher(config.fetch) as fetcher:
-        fetched = await fetcher.fetch(url)
-    if not isinstance(fetched, Page):
+    seen = run_async(preview(config, url))
+    if isinstance(seen, NotModified):
         return {
             "url": url,
             "outcome": "error",
-            "error_kind": getattr(fetched, "kind", "not_modified"),
-            "message": getattr(fetched, "message", ""),
-            "http_status": fetched.status,
+            "error_kind": "not_modified",
+            "message": "",
+            "http_status": 304,
         }
-    analysis = analyze(fetched.html(), fetched.final_url, site_rules(config, fetched.final_url))
+    if isinstance(seen, FetchFailure):
+        return {
+            "url": url,
+            "outcome": "error",
+            "error_kind": seen.kind,
+            "message": seen.message,
+            "http_status": seen.status,
+        }
+    analysis = seen.analysis
     content = analysis.extraction.content()
     return {
         "url": url,
-        "final_url": fetched.final_url,
-        "http_status": fetched.status,
+        "final_url": seen.page.final_url,
+        "http_status": seen.page.status,
         "outcome": "soft_error" if analysis.problem else "ok",
         "problem": analysis.problem,
         "canonical_url": analysis.extraction.canonical_url,
