@@ -298,12 +298,14 @@ class Turns:
 
 
 def _live_head(state: _Host, now: float) -> _Waiter | None:
-    """The host's next waiter, after telling those who cannot start in time so."""
+    """The host's next waiter, after telling those who cannot start before their
+    `not_after` so. At `not_after` itself it is too late: a waiter whose host is still
+    busy then is postponed by the wake-up set for that moment, not woken again at it."""
     while (head := state.head()) is not None:
         if head.future.done():
             state.pop()
             continue
-        if head.not_after is not None and max(now, state.next_start) > head.not_after:
+        if head.not_after is not None and max(now, state.next_start) >= head.not_after:
             state.pop().future.set_exception(Postponed())
             continue
         return head
