@@ -45,6 +45,7 @@ class _Ask:
     urgent: bool = False
     not_after: float | None = None
     redirects: tuple[str, ...] = ()
+    robots_txt: bool = False  # reads a robots.txt: its hops are not checked against one
 
     @property
     def current(self) -> str:
@@ -155,7 +156,7 @@ class Fetcher:
     async def _send(self, ask: _Ask, chain: _Chain) -> FetchResult:
         """Ask, then ask again where each redirect leads, checking every hop the same way."""
         while True:
-            refusal = await self._refusal(ask.current)
+            refusal = await self._refusal(ask)
             if refusal is not None:
                 return ask.failure(refusal.kind, refusal.message)
             outcome = await self._request(ask, chain)
@@ -167,14 +168,16 @@ class Fetcher:
             if len(ask.redirects) > self.settings.max_redirects:
                 return ask.failure("too_many_redirects", f"more than {self.settings.max_redirects} redirects")
 
-    async def _refusal(self, url: str) -> Refusal | None:
-        """Why `url` is not asked at all: an address rule, then robots.txt."""
+    async def _refusal(self, ask: _Ask) -> Refusal | None:
+        """Why this hop is not asked at all: an address rule, then robots.txt."""
         refused = await addresses.refusal(
-            url,
+            ask.current,
             allow_private=self.settings.allow_private_addresses,
             timeout=self.settings.timeout.total_seconds(),
         )
-        return refused or await self._disallowed(url)
+        if refused is not None or ask.robots_txt:
+            return refused
+        return await self._disallowed(ask.current)
 
     async def _request(self, ask: _Ask, chain: _Chain) -> FetchResult | str:
         """One hop, once its host's turn has come: a result, or the next URL to go to."""
@@ -277,7 +280,7 @@ class Fetcher:
         robots = self._robots.setdefault(host, Robots())
         async with robots.lock:
             if time.monotonic() >= robots.until:
-                ask = _Ask(robots_url(url), html_only=False, urgent=True)
+                ask = _Ask(robots_url(url), html_only=False, urgent=True, robots_txt=True)
                 result = await self._send(ask, _Chain(self._chain_budget()))
                 crawl_delay = robots.learn(result, time.monotonic(), self._agent)
                 if crawl_delay:
