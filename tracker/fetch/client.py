@@ -149,8 +149,16 @@ class Fetcher:
         An `urgent` fetch (a confirmation) goes before the others waiting for their host.
         Raises `Postponed` when a request of the chain cannot get its turn before
         `not_after` (`time.monotonic()`); waiting for a turn is never a timeout."""
+        ask = _Ask(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            html_only=html_only,
+            urgent=urgent,
+            not_after=not_after,
+        )
         chain = _Chain(self._chain_budget())
-        result = await self._send(_Ask(url, etag, last_modified, html_only, urgent, not_after), chain)
+        result = await self._send(ask, chain)
         return replace(result, elapsed_ms=int(chain.spent * 1000))
 
     async def _send(self, ask: _Ask, chain: _Chain) -> FetchResult:
