@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 from tests.conftest import CORPUS, needs_corpus
 from tests.support.golden import Score, extract_pages
 from tracker.core.normalize import clean_text
-from tracker.extraction.declared import parse_date
+from tracker.extraction.dates import parse_date
 from tracker.extraction.extract import Extraction
 
 PAGES = CORPUS / "readability" / "test" / "test-pages"

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import CORPUS, needs_corpus
 from tests.support.golden import Score, author_names, fold, page_html
-from tracker.extraction.declared import parse_date
+from tracker.extraction.dates import parse_date
 from tracker.extraction.extract import Extraction, extract
 
 ROOT = CORPUS / "goose3"

@@ -101,8 +101,8 @@ class Content:
                 "headline": self.headline,
                 "byline": self.byline,
                 "body": list(self.body),
-                "published_at": _iso(self.published_at),
-                "updated_at": _iso(self.updated_at),
+                "published_at": iso(self.published_at),
+                "updated_at": iso(self.updated_at),
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -166,5 +166,6 @@ def split_body(body: str) -> tuple[str, ...]:
     return tuple(part for part in body.split("\n\n") if part)
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 text (None stays None), as content hashes and JSON write it."""
     return moment.isoformat() if moment else None

@@ -7,17 +7,17 @@ The cascade, for each field, takes the first answer that is there:
    then microdata (`itemprop`);
 2. what the page shows: `<h1>`, `<time datetime>`, `rel=author`, byline-like
    elements;
-3. trafilatura's own metadata.
+3. trafilatura's own metadata (not on a site whose `keep` rules choose the body).
 
 The body is trafilatura's main-content extraction (comments excluded), read
-block by block: paragraphs, subheadings, list items, quotes, table rows.
+block by block: paragraphs, subheadings, list items, quotes, table rows; or, where a
+site's `keep` rules say so, the text blocks of the elements they name.
 Extraction is CPU work and pure: no network, no database.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from configparser import ConfigParser
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,18 +29,20 @@ from lxml import etree
 from trafilatura.settings import use_config
 
 from tracker.core.normalize import Content, clean_text, make_content
-from tracker.extraction.declared import (
-    Declared,
-    declared_canonical,
-    headline_of,
-    parse_date,
-    person_names,
-)
+from tracker.extraction.bylines import person_names
+from tracker.extraction.dates import parse_date
+from tracker.extraction.declared import Declared, declared_canonical
+from tracker.extraction.headlines import headline_of
+from tracker.extraction.page import HEADINGS, TEXT_BLOCKS, SiteRules, drop_elements, parse_html
+
+__all__ = ["Extraction", "SiteRules", "extract"]
 
 # A fast pass (trafilatura without its fallback extractors) that finds less than this
 # may have missed the article (on the readability corpus it sometimes returns a stray
 # 30-word block); the page is then read again with the fallbacks.
 FAST_ENOUGH_WORDS = 100
+# paragraphs and subheadings: where trafilatura drops a heading or collapses a repeat
+_BLOCKS = HEADINGS | {"p"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +69,6 @@ class Extraction:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SiteRules:
-    """Per-site overrides from config.yaml: elements to drop before extraction, and
-    elements to read the body from instead of trafilatura's choice."""
-
-    drop: tuple[str, ...] = ()
-    keep: tuple[str, ...] = ()
-
-
 def extract(
     html: str,
     url: str | None = None,
@@ -92,26 +85,14 @@ def extract(
         return Extraction(None, None, (), None, None)
     declared = Declared.read(tree) if declared is None else declared
     visible = headline_of(declared, url)
-    # trafilatura's metadata pass (htmldate included: a third of a page's extraction) only
-    # when the page leaves a gap; it runs before content extraction, as in trafilatura
-    # itself, since that prunes the tree
-    complete = visible and declared.byline and declared.published_at
-    fallback = _Fallback() if complete else _Fallback.of(trafilatura.extract_metadata(tree, default_url=url))
+    keep = rules.keep if rules is not None else ()
+    gap = not (visible and declared.byline and declared.published_at)
+    fallback = _Fallback.read(tree, url) if gap and not keep else _Fallback()
     if rules is not None:
         drop_elements(tree, rules.drop)
-        if rules.keep:
-            return _with_body(declared, tree, url, _kept_paragraphs(tree, rules.keep))
-    canonical = declared_canonical(tree, url)
+    canonical = declared_canonical(tree, url)  # before trafilatura prunes the tree
     language = tree.get("lang") or None
-    blocks = _blocks(tree)  # before trafilatura prunes the tree
-    paragraphs = _main_text(tree, url, fast=True)
-    if sum(len(paragraph.split()) for paragraph in paragraphs) < FAST_ENOUGH_WORDS:
-        again = parse_html(html)  # the fast pass pruned the first tree
-        if again is not None:
-            if rules is not None:
-                drop_elements(again, rules.drop)
-            paragraphs = _main_text(again, url, fast=False)
-    paragraphs = _with_repeats(_with_dropped_headings(paragraphs, blocks), blocks)
+    paragraphs = _kept_paragraphs(tree, keep) if keep else _body(html, tree, url, rules)
     headline = visible or fallback.title
     return Extraction(
         headline=headline,
@@ -124,6 +105,22 @@ def extract(
         site_name=declared.site_name,
         publisher_id=declared.publisher_id,
     )
+
+
+def _body(
+    html: str, tree: lxml.html.HtmlElement, url: str | None, rules: SiteRules | None
+) -> tuple[str, ...]:
+    """trafilatura's main text, read again with its fallbacks when the fast pass found
+    little, with the subheadings and repeats it drops by mistake put back."""
+    blocks = _blocks(tree)  # before trafilatura prunes the tree
+    paragraphs = _main_text(tree, url, fast=True)
+    if sum(len(paragraph.split()) for paragraph in paragraphs) < FAST_ENOUGH_WORDS:
+        again = parse_html(html)  # the fast pass pruned the first tree
+        if again is not None:
+            if rules is not None:
+                drop_elements(again, rules.drop)
+            paragraphs = _main_text(again, url, fast=False)
+    return _with_repeats(_with_dropped_headings(paragraphs, blocks), blocks)
 
 
 def _main_text(tree: lxml.html.HtmlElement, url: str | None, *, fast: bool) -> tuple[str, ...]:
@@ -151,216 +148,33 @@ def _trafilatura_config() -> ConfigParser:
     return config
 
 
-# C0 controls (but tab, newline, carriage return) and DEL: no page means them, and libxml2
-# drops the rest of the document at the first one it meets
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def parse_html(html: str) -> lxml.html.HtmlElement | None:
-    """The page's tree, without comments (React writes `<p>text<!-- -->more</p>`: the
-    text after the comment belongs to the paragraph) and without control characters."""
-    if not html or not html.strip():
-        return None
-    html = _CONTROLS.sub("", html)
-    try:
-        tree = lxml.html.document_fromstring(
-            html.encode("utf-8", "surrogatepass"),
-            parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True),
-        )
-    except (etree.ParserError, ValueError):
-        return None
-    _unwrap_layout_tables(tree)
-    _split_double_breaks(tree)
-    _ledes_as_paragraphs(tree)
-    return tree
-
-
-# blocks whose presence in a table cell says the table lays out a page, not data
-_LAYOUT_BLOCKS = ("h1", "h2", "p", "div", "article")
-_LAYOUT_WORDS = 60
-
-
-def _unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
-    """Old templates lay a whole page out in a table: read as a table, the article would be
-    one row of cells joined together. A table whose cells hold headings or paragraphs of
-    some length becomes plain blocks (a data table's cells hold neither)."""
-    for table in list(tree.iter("table")):
-        cells = table.xpath(".//td | .//th")
-        blocks = [e for cell in cells for e in cell.iter(*_LAYOUT_BLOCKS)]
-        words = sum(len((e.text_content() or "").split()) for e in blocks if e.tag in ("p", "h1"))
-        if not any(e.tag == "h1" for e in blocks) and words < _LAYOUT_WORDS:
-            continue
-        for element in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
-            element.tag = "div"
-            for attribute in ("colspan", "rowspan", "width", "valign", "align"):
-                element.attrib.pop(attribute, None)
-
-
-def _split_double_breaks(tree: lxml.html.HtmlElement) -> None:
-    """`text<br><br>more`, as old layouts separate paragraphs, becomes two paragraphs; a
-    single `<br>` stays a line break inside one."""
-    for parent in {br.getparent() for br in tree.iter("br")}:
-        if parent is None or parent.tag not in ("p", "div", "td", "section", "article", "blockquote", "font"):
-            continue
-        runs = _runs(parent)
-        if runs is None:
-            continue
-        blocks = [_block(run) for run in runs]
-        if parent.tag == "p":
-            for block in reversed(blocks):
-                parent.addnext(block)
-            parent.drop_tree()
-        else:
-            parent.text = None
-            for child in list(parent):
-                parent.remove(child)
-            parent.extend(blocks)
-
-
-def _is_break(item: Any) -> bool:
-    return not isinstance(item, str) and item.tag == "br"
-
-
-def _runs(parent: lxml.html.HtmlElement) -> list[list[Any]] | None:
-    """`parent`'s content cut at every run of two `<br>` or more (and around a block child
-    of its own), as lists of text and elements; None when it has no such run."""
-    items: list[Any] = [parent.text] if parent.text else []
-    for child in parent:
-        items.append(child)
-        if child.tail:
-            items.append(child.tail)
-    runs: list[list[Any]] = [[]]
-    cut, at = False, 0
-    while at < len(items):
-        item = items[at]
-        if _is_break(item):
-            end, breaks = at, 0
-            while end < len(items) and (
-                _is_break(items[end]) or (isinstance(items[end], str) and not items[end].strip())
-            ):
-                breaks += _is_break(items[end])
-                end += 1
-            if breaks >= 2:
-                runs.append([])
-                cut, at = True, end
-                continue
-        if not isinstance(item, str) and item.tag in _BLOCK_TAGS:
-            runs.extend([[item], []])
-        else:
-            runs[-1].append(item)
-        at += 1
-    if not cut:
-        return None
-    return [run for run in runs if any(not isinstance(part, str) or part.strip() for part in run)]
-
-
-def _block(run: list[Any]) -> lxml.html.HtmlElement:
-    """A run as a block: a block element as it is, else a paragraph of its text and
-    inline elements."""
-    parts = [part for part in run if not isinstance(part, str) or part.strip()]
-    if len(parts) == 1 and not isinstance(parts[0], str) and parts[0].tag in _BLOCK_TAGS:
-        parts[0].tail = None
-        return parts[0]
-    paragraph = lxml.html.Element("p")
-    last: Any = None
-    for part in run:
-        if isinstance(part, str):
-            if last is None:
-                paragraph.text = (paragraph.text or "") + part
-            else:
-                last.tail = (last.tail or "") + part
-        else:
-            part.tail = None
-            paragraph.append(part)
-            last = part
-    return paragraph
-
-
-# a standfirst or lede written in a `<div>` beside the story's paragraphs
-_LEDE_CLASS = re.compile(
-    r"teaser|lede|lead|standfirst|intro|summary|dek|subtitle|article-?sub", re.IGNORECASE
-)
-_BLOCK_TAGS = frozenset(
-    ("p", "div", "section", "article", "ul", "ol", "table", "h1", "h2", "h3", "h4", "figure")
-)
-
-
-def _is_lede(element: lxml.html.HtmlElement) -> bool:
-    return (
-        element.tag in ("div", "span")
-        and bool(_LEDE_CLASS.search(element.get("class") or ""))
-        and not any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in element)
-        and len(clean_text(element.text_content()).split()) >= 8
-    )
-
-
-def _ledes_as_paragraphs(tree: lxml.html.HtmlElement) -> None:
-    """A lede in `<div class="teaser-content">` beside the story's `<p>`s is read as a
-    paragraph (trafilatura keeps such a div on one capture and drops it on another, and
-    the lede comes and goes as a false edit). Only a div of plain text, a sentence or more.
-    So is text a container holds directly before its paragraphs (old layouts' first
-    paragraph, written straight into the cell)."""
-    for container in {p.getparent() for p in tree.iter("p")}:
-        if container is None or container.tag in ("p", "body", "html") or len(container.findall("p")) < 2:
-            continue
-        if len(clean_text(container.text).split()) >= 8:
-            lede = lxml.html.Element("p")
-            lede.text, container.text = container.text, None
-            container.insert(0, lede)
-        for child in list(container):
-            if _is_lede(child):
-                child.tag = "p"
-                child.attrib.pop("class")  # trafilatura prunes "teaser" classes as boilerplate
-            if child.tag in _BLOCK_TAGS | _HEADINGS and len(clean_text(child.tail).split()) >= 8:
-                loose = lxml.html.Element("p")  # text after a heading or a paragraph, in no element
-                loose.text, child.tail = child.tail, None
-                child.addnext(loose)
-
-
-def drop_elements(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> None:
-    for selector in selectors:
-        for element in tree.cssselect(selector):
-            element.drop_tree()
-
-
 def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> tuple[str, ...]:
     """Block text of the elements a site override says hold the article, in order."""
-    blocks = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
     paragraphs: list[str] = []
     for selector in selectors:
         for container in tree.cssselect(selector):
             inner = [
-                e for e in container.iter(*blocks) if not any(a.tag in blocks for a in e.iterancestors())
+                e
+                for e in container.iter(*TEXT_BLOCKS)
+                if not any(a.tag in TEXT_BLOCKS for a in e.iterancestors())
             ]
             paragraphs.extend(clean_text(e.text_content()) for e in (inner or [container]))
     return tuple(p for p in paragraphs if p)
 
 
-def _with_body(
-    declared: Declared, tree: lxml.html.HtmlElement, url: str | None, paragraphs: tuple[str, ...]
-) -> Extraction:
-    headline = headline_of(declared, url)
-    return Extraction(
-        headline=headline,
-        byline=declared.byline,
-        paragraphs=_without_headline(paragraphs, [headline, *(declared.h1 or [])]),
-        published_at=declared.published_at,
-        updated_at=declared.updated_at,
-        canonical_url=declared_canonical(tree, url),
-        language=tree.get("lang") or None,
-        site_name=declared.site_name,
-        publisher_id=declared.publisher_id,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Fallback:
+    """trafilatura's metadata, for the fields the page does not declare."""
+
     title: str | None = None
     author: str | None = None
     date: datetime | None = None
 
     @classmethod
-    def of(cls, document: Any) -> _Fallback:
+    def read(cls, tree: lxml.html.HtmlElement, url: str | None) -> _Fallback:
+        """Read only when the page leaves a gap (htmldate makes it a third of a page's
+        extraction), and before content extraction prunes the tree, as in trafilatura."""
+        document = trafilatura.extract_metadata(tree, default_url=url)
         if document is None:
             return cls()
         return cls(
@@ -385,12 +199,6 @@ def _paragraphs(body: etree._Element) -> tuple[str, ...]:
     return tuple(text for text in paragraphs if text)
 
 
-_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6")
-
-
-_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
-
-
 def _blocks(tree: lxml.html.HtmlElement) -> list[tuple[str, str, Any]]:
     """(tag, text, parent) of the page's paragraphs and subheadings, in document order."""
     return [
@@ -409,7 +217,7 @@ def _with_dropped_headings(
     for (_, before, parent_a), (tag, heading, parent), (_, after, parent_b) in zip(
         blocks, blocks[1:], blocks[2:], strict=False
     ):
-        if tag not in _HEADINGS or heading in position or not (parent is parent_a is parent_b):
+        if tag not in HEADINGS or heading in position or not (parent is parent_a is parent_b):
             continue
         i, j = position.get(before), position.get(after)
         if i is not None and j == i + 1:

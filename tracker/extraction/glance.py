@@ -32,20 +32,24 @@ from lxml import etree
 from tracker.core.confirm import is_volatile
 from tracker.core.normalize import clean_text, is_chrome_line
 from tracker.extraction.declared import Declared
-from tracker.extraction.extract import SiteRules, drop_elements, parse_html
+from tracker.extraction.page import TEXT_BLOCKS, SiteRules, drop_elements, parse_html
 
 _UNSEEN = frozenset(("script", "style", "noscript", "template", "svg"))
-_BLOCKS = frozenset(
+# where a body's paragraph may stand: text blocks, the headline, cells, definitions, captions
+_PARAGRAPHS = TEXT_BLOCKS | {"h1", "td", "th", "dd", "dt", "figcaption"}
+# the other block-level elements: they hold paragraphs, and the fingerprint reads every block
+_CONTAINERS = frozenset(
     (
-        "p", "div", "section", "article", "aside", "header", "footer", "main", "figure",
-        "figcaption", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table",
-        "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "details", "summary",
+        "div", "section", "article", "aside", "header", "footer", "main", "figure",
+        "ul", "ol", "dl", "table", "tr", "details", "summary",
     )
 )  # fmt: skip
-_PARAGRAPHS = frozenset(
-    ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption")
-)
+_BLOCKS = _PARAGRAPHS | _CONTAINERS
 _MAX_PLACES = 8
+# a box inside the places that held none of the article's text when the look was learned
+SKIP = "skip:"
+# what such a box is: an aside, a form, a gallery, a list of links
+_BOX_TAGS = ("aside", "div", "section", "figure", "form", "nav", "ul", "ol", "table", "footer", "header")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +161,7 @@ def _places(tree: lxml.html.HtmlElement, paragraphs: frozenset[str]) -> tuple[st
     to gather for a whole page) only when those do not account for most paragraphs."""
     counts: dict[str, int] = {}
     found: set[str] = set()
-    for tags in (_PARAGRAPHS, _BLOCKS - _PARAGRAPHS):
+    for tags in (_PARAGRAPHS, _CONTAINERS):
         for element in tree.iter(*tags):
             parent = element.getparent()
             text = clean_text(element.text_content())
@@ -170,11 +174,6 @@ def _places(tree: lxml.html.HtmlElement, paragraphs: frozenset[str]) -> tuple[st
             break
     ranked = sorted(counts, key=counts.__getitem__, reverse=True)
     return tuple(ranked[:_MAX_PLACES])
-
-
-# a box inside the places that held none of the article's text when the look was learned
-SKIP = "skip:"
-_BOX_TAGS = ("aside", "div", "section", "figure", "form", "nav", "ul", "ol", "table", "footer", "header")
 
 
 def _boxes(tree: lxml.html.HtmlElement, places: tuple[str, ...], paragraphs: frozenset[str]) -> list[str]:

@@ -32,6 +32,8 @@ _SEGMENT_ID = re.compile(
 )
 # what looks like an id but is a date: 20261130, 2026-11-30 written without dashes
 _DATE = re.compile(r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+# the extension an id segment may carry ("70912345.html")
+_SEGMENT_ID_SUFFIX = re.compile(r"\.(?:s?html?|php)$", re.IGNORECASE)
 
 
 def path_id(url: str) -> str | None:
@@ -51,9 +53,6 @@ def path_id(url: str) -> str | None:
         return None
     found = match.group(1).lower().replace("-", "")
     return None if _DATE.match(found) else found
-
-
-_SEGMENT_ID_SUFFIX = re.compile(r"\.(?:s?html?|php)$", re.IGNORECASE)
 
 
 def identity_keys(extraction: Extraction, page_url: str) -> tuple[str, ...]:

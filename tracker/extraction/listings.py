@@ -19,7 +19,7 @@ import feedparser
 from lxml import etree
 
 from tracker.core.urls import try_normalize_url
-from tracker.extraction.declared import parse_date
+from tracker.extraction.dates import parse_date
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from tracker.core.confirm import without_volatile
 from tracker.extraction import glance
 from tracker.extraction.declared import Declared
-from tracker.extraction.extract import Extraction, SiteRules, extract, parse_html
+from tracker.extraction.extract import Extraction, extract
+from tracker.extraction.page import SiteRules, parse_html
 from tracker.extraction.soft_errors import soft_error, truncated
 
 

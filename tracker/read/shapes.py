@@ -20,11 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NotRequired, Protocol, TypedDict
 
+from tracker.core.normalize import iso as iso  # the read side imports it from here
 from tracker.core.ops import FieldChange, ParagraphOp
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 class RevisionLike(Protocol):
