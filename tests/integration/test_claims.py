@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Tracker, make_config
 from tracker.read.health import status
-from tracker.store import repository
+from tracker.store import leases, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article
 
@@ -24,7 +24,7 @@ def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -
                     article.next_check_at = now - timedelta(minutes=n)  # the higher n, the longer overdue
         budget = {"big.example": 10, "small.example": 3}
         with transaction(tracker.sessions) as session:
-            ids = repository.claim_due(
+            ids = leases.claim_due(
                 session,
                 now=now,
                 owner="w1",
@@ -46,7 +46,7 @@ def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -
             hosts_in_order = [article.host for article in claimed if article is not None]
             assert len(set(hosts_in_order[:3])) == 3, "hosts are taken in turn, not one after another"
             # a second worker gets what the first left, never the same articles
-            second = repository.claim_due(
+            second = leases.claim_due(
                 session, now=now, owner="w2", lease=timedelta(minutes=5), limit=100, per_host=lambda _h: 100
             )
             assert not set(second) & set(ids) and len(second) == 60 - len(ids)

@@ -21,7 +21,7 @@ from tracker.extraction.identity import identity_keys
 from tracker.extraction.soft_errors import collapsed
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline.observe import Fetched, Observation
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.models import Article, ArticleStatus, Outcome
 
 GONE_STATUSES = frozenset({404, 410})
@@ -122,7 +122,7 @@ def _story(session: Session, article: Article, observation: Observation) -> Stor
     assert isinstance(first.result, Page)
     assert first.analysis is not None
     volatile = repository.volatile_shapes(session, site_of(article.url))
-    latest = repository.latest_version(session, article.id)
+    latest = histories.latest_version(session, article.id)
     content = without_volatile(first.analysis.extraction.content(), volatile)
     learned: dict[str, str] = {}
     if confirmations and (latest is None or content != baseline(latest, volatile)):
@@ -139,7 +139,7 @@ def _story(session: Session, article: Article, observation: Observation) -> Stor
     if owner is None or owner.id == article.id:
         return Story(content, None, volatile, learned, keys)
     owner = session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
-    return Story(content, repository.latest_version(session, owner.id), volatile, learned, keys, owner)
+    return Story(content, histories.latest_version(session, owner.id), volatile, learned, keys, owner)
 
 
 def _other_history(session: Session, article: Article, first: Fetched) -> Article | None:
@@ -160,7 +160,7 @@ def _other_history(session: Session, article: Article, first: Fetched) -> Articl
         if (
             owner is not None
             and owner.id != article.id
-            and repository.latest_version_number(session, owner.id)
+            and histories.latest_version_number(session, owner.id)
         ):
             return session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
     return None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.core.confirm import baseline
 from tracker.core.urls import site_of
 from tracker.extraction import glance
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus
 
@@ -66,14 +66,14 @@ def plan_check(
         and article.look_places
         and article.status == ArticleStatus.ACTIVE
         and article.quick_checks + 1 < full_every
-        and (number := repository.latest_version_number(session, article_id)) is not None
+        and (number := histories.latest_version_number(session, article_id)) is not None
     ):  # the last version is read only if the quick look fails
         look = glance.Glance(tuple(json.loads(article.look_places)), article.look_fingerprint)
         return Plan(
             article.id, article.url, article.etag, article.last_modified, None, volatile[host], look, number,
             baseline_known=False,
         )  # fmt: skip
-    latest = repository.latest_version(session, article_id)
+    latest = histories.latest_version(session, article_id)
     base = baseline(latest, volatile[host])
     return Plan(
         article.id,
@@ -90,5 +90,5 @@ def know_baseline(sessions: sessionmaker[Session], plan: Plan) -> None:
     if plan.baseline_known:
         return
     with transaction(sessions) as session:
-        base = baseline(repository.latest_version(session, plan.article_id), plan.volatile)
+        base = baseline(histories.latest_version(session, plan.article_id), plan.volatile)
     plan.latest_hash, plan.baseline_known = (base.content_hash if base else None), True

@@ -41,7 +41,7 @@ from tracker.pipeline.judge import (
 )
 from tracker.pipeline.observe import Fetched, Observation, Quick, compressed_html
 from tracker.pipeline.results import CheckResult
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.models import Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,12 @@ def _template(session: Session, furniture: Furniture, article: Article, number: 
     lines on many first versions at one place, or one line every story gained at once."""
     host = site_of(article.url)
     if number == 1:
-        version = repository.latest_version(session, article.id)
+        version = histories.latest_version(session, article.id)
         if version is not None:
             learned = furniture.first_version(host, article.id, split_body(version.body))
             repository.learn_volatile(session, host, learned, now)
         return
-    revision = repository.revision_to(session, article.id, number)
+    revision = histories.revision_to(session, article.id, number)
     if revision is None:
         return
     change = furniture.revision(
@@ -99,7 +99,7 @@ def _template(session: Session, furniture: Furniture, article: Article, number: 
     if change is not None:
         log.info("%s: the template %s %r", host, "gained" if change.added else "lost", change.line)
         repository.learn_volatile(session, host, change.learned, now)
-        repository.mark_template_change(session, change.revisions, change.line, change.added, now)
+        histories.mark_template_change(session, change.revisions, change.line, change.added, now)
 
 
 def apply(
@@ -142,7 +142,7 @@ def apply(
     article = _the_story(session, article, verdict.story, first, now)
     if verdict.story.join_with is not None:
         article = _join(session, article, verdict.story.join_with, now)
-        latest = repository.latest_version(session, article.id)
+        latest = histories.latest_version(session, article.id)
         verdict = against(dataclasses.replace(verdict.story, latest=latest, join_with=None))
     check.article_id = article.id
     return article, _page(session, config, article, check, verdict, observation, now)
@@ -151,7 +151,7 @@ def apply(
 def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
     """One history of two: the older article (the first tracked) keeps it."""
     keep, gone = (article, other) if article.id < other.id else (other, article)
-    joined = repository.join_histories(session, keep, gone, now, why="redirect or identity")
+    joined = histories.join_histories(session, keep, gone, now, why="redirect or identity")
     log.info(
         "%s and %s are one story: %d versions (%d repeated dropped)",
         keep.url, gone.url, joined.versions, joined.repeated,
@@ -196,7 +196,7 @@ def _the_story(session: Session, article: Article, story: Story, first: Fetched,
     repository.learn_volatile(session, site_of(article.url), story.learned, now)
     if story.merge_into is not None:
         log.info("%s is %s under another URL: one history", article.url, story.merge_into.url)
-        repository.merge_into(session, article, story.merge_into, now)
+        histories.merge_into(session, article, story.merge_into, now)
         article = story.merge_into
     if story.keys is not None:
         repository.add_keys(session, article.id, story.keys, now)
@@ -250,7 +250,7 @@ def _new_version(
     assert analysis is not None
     if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
         repository.add_keys(session, article.id, identity_keys(analysis.extraction, page.final_url), now)
-    version = repository.add_version(
+    version = histories.add_version(
         session,
         article,
         verdict.story.content,
@@ -260,7 +260,7 @@ def _new_version(
     )
     changed: tuple[str, ...] = ()
     if latest is not None and verdict.changes is not None:
-        repository.add_revision(session, article.id, latest.number, version.number, verdict.changes, now)
+        histories.add_revision(session, article.id, latest.number, version.number, verdict.changes, now)
         changed = verdict.changes.changed
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
