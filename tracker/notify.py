@@ -36,9 +36,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import ChangeFilterConfig, Config
-from tracker.read.atom import entry_id
 from tracker.read.revisions import RevisionFilter, RevisionWithVersions, report_items_after
-from tracker.read.shapes import revision_json
+from tracker.read.shapes import entry_id, revision_json
 from tracker.store.db import transaction
 from tracker.store.models import Delivery, Revision, Webhook
 
