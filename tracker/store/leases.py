@@ -1,7 +1,8 @@
 """Claims and leases: the one way work is shared by several daemons on one database.
 
 A claim leases rows to an owner (`host:pid`) until a time: due articles
-(`claim_due`) and source endpoints due for a poll (`claim_endpoints`). On PostgreSQL a claim skips the
+(`claim_due`), source endpoints due for a poll (`claim_endpoints`) and
+notification destinations (`claim_destination`). On PostgreSQL a claim skips the
 rows another worker is claiming (`SELECT ... FOR UPDATE SKIP LOCKED`), so one row
 goes to one worker and nobody waits; SQLite takes one writer at a time. A lease
 ends when its owner releases it, when it expires, or when `release_dead_leases`
@@ -100,7 +101,7 @@ def _within_budgets(candidates: Sequence[Any], per_host: Callable[[str], int], l
     return chosen
 
 
-def _free(table: type[Article], now: datetime) -> ColumnElement[bool]:
+def _free(table: type[Article] | type[Webhook], now: datetime) -> ColumnElement[bool]:
     """No lease on the row, or only an expired one."""
     return or_(table.lease_until.is_(None), table.lease_until < now)
 
@@ -129,6 +130,33 @@ def claim_endpoints(
     for endpoint in endpoints:
         endpoint.next_poll_at = now + intervals.get(endpoint.source.name, DEFAULT_POLL_INTERVAL)
     return endpoints
+
+
+def claim_destination(
+    session: Session, state_id: int, *, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Lease a notification destination (its `webhooks` row) to `owner`, unless it is
+    backing off after a failure or another worker holds it; `owner` may renew its own."""
+    free_or_mine = or_(_free(Webhook, now), Webhook.lease_owner == owner)
+    due = or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now)
+    claimed = session.scalar(
+        select(Webhook.id).where(Webhook.id == state_id, free_or_mine, due).with_for_update(skip_locked=True)
+    )
+    if claimed is None:
+        return False
+    session.execute(
+        update(Webhook).where(Webhook.id == state_id).values(lease_owner=owner, lease_until=now + lease)
+    )
+    return True
+
+
+def release_destination(session: Session, state_id: int, owner: str) -> None:
+    """End `owner`'s lease of a notification destination."""
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id == state_id, Webhook.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
 
 
 def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
