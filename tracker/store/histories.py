@@ -181,11 +181,11 @@ def _delete_revisions(
 ) -> dict[int, dict[str, Any]]:
     """Delete both histories' revisions (their numbers are about to change); the
     columns of those the plan keeps, by id, but for the numbers."""
-    keep = {step.kept for step in plan.steps if step.kept is not None}
+    wanted = {step.kept for step in plan.steps if step.kept is not None}
     columns = [
         c.key for c in Revision.__table__.columns if c.key not in ("article_id", "from_number", "to_number")
     ]
-    kept = {r.id: {key: getattr(r, key) for key in columns} for r in revisions if r.id in keep}
+    kept = {r.id: {key: getattr(r, key) for key in columns} for r in revisions if r.id in wanted}
     for revision in revisions:
         session.delete(revision)
     session.flush()
