@@ -1,10 +1,11 @@
 # `make run`: install tracker in .venv and run the daemon on config.yaml (SQLite).
-# `make test`: install the development tools and check everything: format, lint, types, tests.
+# `make test`: install the development tools and check everything: format, lint, types, docs, tests.
+# `make docs`: serve the documentation site on http://127.0.0.1:8001 (`make docs-check` builds it strictly).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test install install-dev lint types pytest bench clean
+.PHONY: run test install install-dev lint types docs docs-check pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/tracker --config config.yaml run
 
-test: install-dev lint types pytest
+test: install-dev lint types docs-check pytest
 
 lint:
 	$(BIN)/ruff format --check tracker tests alembic bench
@@ -27,6 +28,13 @@ lint:
 
 types:
 	$(BIN)/mypy
+
+# Offline and strict: a broken link or anchor, a missing image or a page left out of the nav fails.
+docs-check:
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 pytest:
 	$(BIN)/pytest

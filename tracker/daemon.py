@@ -1,9 +1,10 @@
-"""Running tracker: one cycle, or the daemon.
+"""Running tracker: one cycle (`run_once`), or the daemon (`Daemon`).
 
-APScheduler (AsyncIOScheduler) runs two ticks: polling due sources, and
-checking due articles. The schedule itself lives in tracker's tables
-(`articles.next_check_at`, `source_endpoints.next_poll_at`); a tick asks the
-database what is due, leases it and checks it.
+The daemon's ticks (APScheduler's AsyncIOScheduler) poll due sources, check due
+articles, say how it is doing (the heartbeat) and send notifications. The
+schedule itself lives in tracker's tables (`articles.next_check_at`,
+`source_endpoints.next_poll_at`); a tick asks the database what is due, leases
+it and checks it.
 """
 
 from __future__ import annotations
@@ -15,29 +16,33 @@ import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.discovery import poll_sources
 from tracker.errors import DatabaseError, WorkersUnavailable
-from tracker.extraction.worker import die_with_parent
 from tracker.fetch import Fetcher
-from tracker.pipeline import LEASE, CheckResult, Deferred, Runtime, check_articles
+from tracker.pipeline import LEASE, CheckResult, Deferred, ExtractionPool, Runtime, check_articles
 from tracker.store import db, leases
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
 from tracker.store.models import ArticleStatus
 
+if TYPE_CHECKING:
+    from tracker.notify import Notifier
+
 log = logging.getLogger(__name__)
+
+Work = Callable[[], Awaitable[object]]  # what one tick does
 
 POLL_TICK_SECONDS = 60
 HEARTBEAT_SECONDS = 300  # the daemon says it is alive, and how it is doing, this often
@@ -53,24 +58,15 @@ async def runtime_for(
     *,
     processes: int | None = None,
 ) -> AsyncIterator[Runtime]:
-    """A Runtime with its HTTP client and, when `processes` is set, an extraction pool."""
-    pool = None
-    if processes:
-        pool = partial(
-            ProcessPoolExecutor,
-            processes,
-            mp_context=get_context("spawn"),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        )
-    runtime = None
+    """A Runtime with its HTTP client and, when `processes` is set, an extraction pool,
+    both closed when the run ends."""
+    pool = ExtractionPool.spawning(processes) if processes else None
     try:
         async with Fetcher(config.fetch, ledger=ledger_for(sessions)) as fetcher:
-            runtime = Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
-            yield runtime
+            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
     finally:
-        if runtime is not None and runtime.executor is not None:
-            runtime.executor.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.close()
 
 
 def worker_name() -> str:
@@ -184,29 +180,69 @@ def _progress(results: list[CheckResult]) -> bool:
     return any(r.outcome != Deferred.POSTPONED for r in results)
 
 
-async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
-    """The daemon: ticks until `stop` is set, then finishes what is in flight."""
-    running: set[asyncio.Future[object]] = set()
-    polls: set[asyncio.Future[object]] = set()  # cancelled at once on stop: their batches are committed
+class Daemon:
+    """The daemon, in the shape of uvicorn's `Server`: `run` is startup, ticks until
+    `stop` is set, then shutdown. APScheduler runs the ticks (poll, check, heartbeat,
+    notify); a tick that fails is logged and the next one tries again."""
 
-    engine = runtime.sessions.kw["bind"]
-    identity = db.file_identity(engine)  # the SQLite file this daemon opened
-    lost: list[str] = []
+    def __init__(self, runtime: Runtime, engine: Engine, stop: asyncio.Event) -> None:
+        self.runtime = runtime
+        self.engine = engine
+        self.stop = stop
+        self._identity = db.file_identity(engine)  # the SQLite file this daemon opened
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._notifier: Notifier | None = None
+        self._running: set[asyncio.Future[object]] = set()
+        self._polls: set[asyncio.Future[object]] = set()  # cut at once on stop: their batches are committed
+        self._since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
+        self._lost: str | None = None  # why the daemon stopped itself: its database file is gone
 
-    async def tick(work: Callable[[], Awaitable[object]], cancel_on_stop: bool) -> None:
-        if stop.is_set():
-            return
-        if identity is not None and db.file_identity(engine) != identity:
-            # deleted or replaced: SQLite would go on writing into the unlinked file
-            lost.append(
-                f"the database file {db.sqlite_path(engine)} was deleted or replaced while the daemon ran"
+    async def run(self) -> None:
+        """Tick until `stop` is set, then finish what is in flight."""
+        self._startup()
+        log.info("tracker daemon %s running", self.runtime.owner)
+        await self.stop.wait()
+        await self._shutdown()
+        if self._lost is not None:
+            log.error("%s: stopped (nothing more could be stored)", self._lost)
+            raise DatabaseError(
+                f"{self._lost}: the daemon stopped; restore the file, or `tracker init` a new one"
             )
-            stop.set()
+        log.info("tracker daemon stopped")
+
+    def _startup(self) -> None:
+        """Give back the leases of dead daemons, then start the ticks, the first ones now."""
+        runtime = self.runtime
+        release_dead_leases(runtime)
+        first = runtime.clock()
+        self._every(POLL_TICK_SECONDS, partial(poll_sources, runtime), "poll", first, cancel_on_stop=True)
+        self._every(runtime.config.schedule.tick.total_seconds(), self._check_tick, "check", first)
+        self._every(HEARTBEAT_SECONDS, self._heartbeat, "heartbeat", first)
+        if runtime.config.notify.webhooks or runtime.config.notify.apprise:
+            from tracker.notify import Notifier
+
+            self._notifier = Notifier(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
+            self._every(runtime.config.notify.interval.total_seconds(), self._notify_tick, "notify", first)
+        self._scheduler.start()
+
+    def _every(
+        self, seconds: float, work: Work, name: str, first: datetime, *, cancel_on_stop: bool = False
+    ) -> None:
+        """A tick at this interval from `first`; a tick still running is not doubled.
+        `cancel_on_stop`: cut at once when the daemon stops (a poll), not finished."""
+        self._scheduler.add_job(
+            self._tick, "interval", args=[work, cancel_on_stop], seconds=seconds, next_run_time=first,
+            max_instances=1, coalesce=True, id=name,
+        )  # fmt: skip
+
+    async def _tick(self, work: Work, cancel_on_stop: bool) -> None:
+        """Run one tick's work, unless the daemon is stopping or its database file is gone."""
+        if self.stop.is_set() or self._database_lost():
             return
         task = asyncio.ensure_future(work())
-        running.add(task)
+        self._running.add(task)
         if cancel_on_stop:
-            polls.add(task)
+            self._polls.add(task)
         try:
             await asyncio.shield(task)  # shutting the scheduler down must not cut a check in half
         except OperationalError as error:  # locked, gone, unreachable: wait for the next tick
@@ -214,84 +250,66 @@ async def run_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         except WorkersUnavailable as error:  # no memory or processes left, perhaps for a moment
             log.error("%s; trying again at the next tick", error)
         except asyncio.CancelledError:
-            if not stop.is_set():
+            if not self.stop.is_set():
                 raise
         except Exception:
             log.exception("tick failed; the daemon carries on")
         finally:
-            running.discard(task)
-            polls.discard(task)
+            self._running.discard(task)
+            self._polls.discard(task)
 
-    since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
+    def _database_lost(self) -> bool:
+        """Whether the SQLite file was deleted or replaced (SQLite would go on writing into
+        the unlinked file); if so, the daemon stops."""
+        if self._identity is None or db.file_identity(self.engine) == self._identity:
+            return False
+        path = db.sqlite_path(self.engine)
+        self._lost = f"the database file {path} was deleted or replaced while the daemon ran"
+        self.stop.set()
+        return True
 
-    async def check_tick() -> None:
-        while not stop.is_set() and _progress(results := await check_due(runtime)):
+    async def _check_tick(self) -> None:
+        """Check batches of due articles until one gets no check done."""
+        while not self.stop.is_set() and _progress(results := await check_due(self.runtime)):
             outcomes = Counter(r.outcome.value for r in results)
-            since_heartbeat.update(outcomes)
+            self._since_heartbeat.update(outcomes)
             log.info("batch checked=%d %s", len(results), _pairs(outcomes))
 
-    async def heartbeat() -> None:
+    async def _heartbeat(self) -> None:
+        """Say the daemon is alive, and how it is doing (tests and docs read this line)."""
         from tracker.read.health import article_counts
 
-        with transaction(runtime.sessions) as session:
-            by_status, due = article_counts(session, runtime.clock())
-        poll = scheduler.get_job("poll")
+        with transaction(self.runtime.sessions) as session:
+            by_status, due = article_counts(session, self.runtime.clock())
+        poll = self._scheduler.get_job("poll")
         next_poll = poll.next_run_time.strftime("%H:%M:%S") if poll and poll.next_run_time else "-"
         log.info(
             "heartbeat articles=%d due_now=%d next_poll=%s last_%dm: %s",
             by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, HEARTBEAT_SECONDS // 60,
-            _pairs(since_heartbeat) or "no checks",
+            _pairs(self._since_heartbeat) or "no checks",
         )  # fmt: skip
-        since_heartbeat.clear()
+        self._since_heartbeat.clear()
 
-    release_dead_leases(runtime)
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    first = runtime.clock()
+    async def _notify_tick(self) -> None:
+        if self._notifier is not None and (sent := await self._notifier.tick()):
+            log.info("notify sent=%d", sent)
 
-    def every(
-        seconds: float, work: Callable[[], Awaitable[object]], name: str, *, cancel_on_stop: bool = False
-    ) -> None:
-        """A tick at this interval, the first one now; a tick still running is not doubled.
-        `cancel_on_stop`: cut at once when the daemon stops (a poll), not finished."""
-        scheduler.add_job(
-            tick, "interval", args=[work, cancel_on_stop], seconds=seconds, next_run_time=first,
-            max_instances=1, coalesce=True, id=name,
-        )  # fmt: skip
-
-    every(POLL_TICK_SECONDS, lambda: poll_sources(runtime), "poll", cancel_on_stop=True)
-    every(runtime.config.schedule.tick.total_seconds(), check_tick, "check")
-    every(HEARTBEAT_SECONDS, heartbeat, "heartbeat")
-    notifier = None
-    if runtime.config.notify.webhooks or runtime.config.notify.apprise:
-        from tracker.notify import Notifier
-
-        notifier = Notifier(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
-
-        async def notify_tick() -> None:
-            assert notifier is not None
-            if sent := await notifier.tick():
-                log.info("notify sent=%d", sent)
-
-        every(runtime.config.notify.interval.total_seconds(), notify_tick, "notify")
-    scheduler.start()
-    log.info("tracker daemon %s running", runtime.owner)
-    await stop.wait()
-    log.info("stopping: finishing %d running ticks", len(running))
-    scheduler.pause()  # no new ticks; the running ones end after their batch (stop is set: no new claims)
-    runtime.fetcher.turns.postpone_all()  # checks still waiting for their host's turn stay due
-    for task in polls:  # a poll stops between two batches of its entries, losing nothing
-        task.cancel()
-    if running:
-        _done, pending = await asyncio.wait(set(running), timeout=STOP_GRACE_SECONDS)
-        for task in pending:
+    async def _shutdown(self) -> None:
+        """No new ticks; polls are cut at once (a poll stops between two batches of its
+        entries, losing nothing), checks still waiting for their host's turn stay due,
+        and the running ones get `STOP_GRACE_SECONDS` to finish."""
+        log.info("stopping: finishing %d running ticks", len(self._running))
+        self._scheduler.pause()
+        self.runtime.fetcher.turns.postpone_all()
+        for task in self._polls:
             task.cancel()
-    scheduler.shutdown(wait=False)
-    if notifier is not None:
-        await notifier.aclose()
-    if lost:
-        log.error("%s: stopped (nothing more could be stored)", lost[0])
-        raise DatabaseError(f"{lost[0]}: the daemon stopped; restore the file, or `tracker init` a new one")
-    log.info("tracker daemon stopped")
+        if self._running:
+            _done, pending = await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+        self._scheduler.shutdown(wait=False)
+        if self._notifier is not None:
+            await self._notifier.aclose()
 
 
 def _pairs(outcomes: Counter[str]) -> str:

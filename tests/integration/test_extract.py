@@ -274,37 +274,29 @@ def test_a_lede_outside_the_paragraphs_is_the_first_paragraph() -> None:
     assert extract(page, "https://x.example/a").paragraphs[0] == lede
 
 
-def test_extraction_workers_that_cannot_start_are_said_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_extraction_workers_that_cannot_start_are_said_in_one_line() -> None:
     import asyncio
     import os
     from concurrent.futures import ProcessPoolExecutor
-    from datetime import UTC, datetime
     from functools import partial
     from multiprocessing import get_context
 
-    from tests.conftest import make_config
     from tracker.errors import TrackerError
-    from tracker.fetch import Fetcher
-    from tracker.pipeline import Runtime
-    from tracker.store import db
+    from tracker.pipeline import ExtractionPool
 
-    config = make_config(f"sqlite:///{tmp_path / 'w.db'}")
-    engine = db.create_engine(config.database.url)
     # workers that die as they start, as they do where no memory or process is left
     dying = partial(
         ProcessPoolExecutor, 1, mp_context=get_context("spawn"), initializer=os._exit, initargs=(3,)
     )
 
     async def go() -> str:
-        async with Fetcher(config.fetch) as fetcher:
-            runtime = Runtime(
-                config, db.session_factory(engine), fetcher, lambda: datetime.now(UTC), pool=dying
-            )
-            try:
-                await runtime.start_workers(timeout=60)
-            except TrackerError as error:
-                return str(error)
+        pool = ExtractionPool(dying)
+        try:
+            await pool.start(timeout=60)
+        except TrackerError as error:
+            return str(error)
+        finally:
+            pool.close()
         return "started"
 
     assert asyncio.run(go()).startswith("the extraction workers could not start (BrokenProcessPool")
-    engine.dispose()

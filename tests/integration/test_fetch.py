@@ -247,6 +247,29 @@ def test_robots_txt_is_obeyed_unless_switched_off(site: NewsSite) -> None:
     assert isinstance(results[0], Page)
 
 
+def test_a_robots_txt_redirected_within_its_host_is_followed(site: NewsSite) -> None:
+    """Its hops are not checked against robots.txt: the host's, being read, would wait
+    for itself."""
+    site.route("/robots.txt", lambda _r: Response(301, headers={"Location": "/rules.txt"}))
+    site.route(
+        "/rules.txt",
+        lambda _r: Response(
+            body=b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"}
+        ),
+    )
+    arrivals(site, ["/news/open", "/private/x"])
+    config = FetchConfig(allow_private_addresses=True, per_host_delay=0, timeout="2s")
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(config) as fetcher:
+            return [await fetcher.fetch(site.url(p)) for p in ("/news/open", "/private/x")]
+
+    opened, refused = asyncio.run(asyncio.wait_for(go(), 10))
+    assert isinstance(opened, Page)
+    assert isinstance(refused, FetchFailure) and refused.kind == "robots"
+    assert site.hits["/rules.txt"] == 1 and site.hits.get("/private/x") is None
+
+
 def test_a_failing_robots_txt_leaves_the_site_alone(site: NewsSite) -> None:
     site.route("/robots.txt", lambda _r: Response(503, b"down"))
     story = site.add_story()

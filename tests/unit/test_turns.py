@@ -1,113 +1,191 @@
-"""Turns (tracker.fetch.politeness) on a real event loop and clock, with small delays."""
+"""Turns (tracker.fetch.politeness) on virtual time: every moment asserted is exact.
+
+The event loop's clock is virtual (`tests.support.virtual_time`): it starts at 0 and
+jumps to the next timer whenever nothing else can run. `Turns` reads that clock and
+sets its wake-ups on it (its clock is the running loop), so delays are whole seconds,
+each test takes milliseconds, and no assertion depends on the machine's load.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
 
 import pytest
 
-from tracker.fetch.politeness import Postponed, Turns
+from tests.support.virtual_time import Deadlock, run
+from tracker.fetch.politeness import THIS_PROCESS, LastSent, Ledger, Postponed, Turns
+
+Log = list[tuple[str, float]]
 
 
-async def ask(turns: Turns, host: str, log: list[tuple[str, float]], not_after: float | None = None) -> None:
-    async with turns.turn(host, not_after=not_after):
-        log.append((host, time.monotonic()))
-        await asyncio.sleep(0.001)
+def now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def fresh(concurrency: int, per_host: int, delay: float, *, ledger: Ledger | None = None) -> Turns:
+    """A Turns with a `LastSent` of its own (the process's holds times on the real clock)."""
+    return Turns(concurrency, per_host, delay, ledger=ledger, last_sent=LastSent())
+
+
+async def ask(
+    turns: Turns,
+    host: str,
+    log: Log,
+    *,
+    work: float = 0.0,
+    not_after: float | None = None,
+) -> None:
+    """Wait for `host`'s turn and hold it for `work` seconds; log when it came, or when
+    it was postponed."""
+    try:
+        async with turns.turn(host, not_after=not_after):
+            log.append((host, now()))
+            await asyncio.sleep(work)
+    except Postponed:
+        log.append((f"{host} postponed", now()))
+
+
+def test_virtual_time_jumps_to_the_next_timer_and_never_waits_for_ever() -> None:
+    async def an_hour() -> float:
+        await asyncio.sleep(3600)
+        return now()
+
+    async def forever() -> None:
+        await asyncio.get_running_loop().create_future()
+
+    assert run(an_hour()) == 3600
+    with pytest.raises(Deadlock):
+        run(forever())
 
 
 def test_a_host_waiting_for_its_turn_holds_no_global_place() -> None:
-    """One place in flight; host a asked 0.3 s apart: b's request goes between a's two."""
+    """One place in flight; host a asked 3 s apart: b's request goes between a's two."""
 
-    async def go() -> list[str]:
-        turns, log = Turns(concurrency=1, per_host=2, delay=0.3), []
-        await asyncio.gather(ask(turns, "a", log), ask(turns, "a", log), ask(turns, "b", log))
-        return [host for host, _at in log]
+    async def go() -> Log:
+        turns = fresh(concurrency=1, per_host=2, delay=3)
+        log: Log = []
+        await asyncio.gather(*(ask(turns, host, log, work=1) for host in "aab"))
+        return log
 
-    assert asyncio.run(go()) == ["a", "b", "a"]
+    assert run(go()) == [("a", 0), ("b", 1), ("a", 3)]
 
 
 def test_hosts_with_backlogs_are_served_in_turn() -> None:
-    async def go() -> list[str]:
-        turns, log = Turns(concurrency=1, per_host=1, delay=0.0), []
-        await asyncio.gather(
-            *[ask(turns, "a", log) for _ in range(4)], *[ask(turns, "b", log) for _ in range(4)]
-        )
-        return [host for host, _at in log]
+    """a's backlog came first, b's half a second later: from then on the host served least
+    recently goes first, whatever the order of asking."""
 
-    assert asyncio.run(go()) == ["a", "b"] * 4
+    async def go() -> Log:
+        turns = fresh(concurrency=1, per_host=1, delay=0)
+        log: Log = []
+
+        async def later(host: str) -> None:
+            await asyncio.sleep(0.5)
+            await ask(turns, host, log, work=1)
+
+        await asyncio.gather(
+            *(ask(turns, "a", log, work=1) for _ in range(4)), *(later("b") for _ in range(4))
+        )
+        return log
+
+    assert run(go()) == [(host, second) for second, host in enumerate("abababab")]
+
+
+def test_an_urgent_turn_goes_before_those_waiting_for_its_host() -> None:
+    """A confirmation asked at 0.5 s goes at the host's next turn, before two asked at 0 s."""
+
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=1, delay=1)
+        log: Log = []
+
+        async def confirmation() -> None:
+            await asyncio.sleep(0.5)
+            async with turns.turn("a", urgent=True):
+                log.append(("a urgent", now()))
+
+        await asyncio.gather(*(ask(turns, "a", log) for _ in range(3)), confirmation())
+        return log
+
+    assert run(go()) == [("a", 0), ("a urgent", 1), ("a", 2), ("a", 3)]
 
 
 def test_a_turn_that_cannot_come_before_the_batch_ends_is_postponed_and_takes_nothing() -> None:
-    async def go() -> tuple[int, int, list[str]]:
-        turns, log = Turns(concurrency=4, per_host=1, delay=0.2), []
-        not_after = time.monotonic() + 0.5  # room for three turns: now, 0.2 s, 0.4 s
-        results = await asyncio.gather(
-            *[ask(turns, "a", log, not_after=not_after) for _ in range(6)], return_exceptions=True
-        )
-        await ask(turns, "b", log)  # nothing is held by the postponed ones
-        postponed = sum(isinstance(result, Postponed) for result in results)
-        return len(results) - postponed, postponed, [host for host, _at in log]
+    """Delay 2 s, the batch ends at 5 s: turns at 0, 2 and 4 s; the other three are
+    postponed as soon as that is known, and b, asked next, goes at once."""
 
-    done, postponed, hosts = asyncio.run(go())
-    assert (done, postponed) == (3, 3)
-    assert hosts == ["a", "a", "a", "b"]
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=1, delay=2)
+        log: Log = []
+        await asyncio.gather(*(ask(turns, "a", log, not_after=5) for _ in range(6)))
+        await ask(turns, "b", log)
+        return log
+
+    assert run(go()) == [("a", 0), ("a", 2), ("a", 4), *[("a postponed", 4)] * 3, ("b", 4)]
+
+
+def test_a_turn_whose_host_stays_busy_past_the_batch_end_is_postponed_at_the_end() -> None:
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=1, delay=0)
+        log: Log = []
+        await asyncio.gather(ask(turns, "a", log, work=10), ask(turns, "a", log, not_after=5))
+        return log
+
+    assert run(go()) == [("a", 0), ("a postponed", 5)]
 
 
 def test_a_held_back_host_postpones_at_once_and_others_go_on() -> None:
-    async def go() -> tuple[float, list[str]]:
-        turns, log = Turns(concurrency=4, per_host=2, delay=0.0), []
-        turns.hold_back("a", 60)  # a Retry-After of a minute
-        began = time.monotonic()
-        with pytest.raises(Postponed):
-            await ask(turns, "a", log, not_after=began + 5)
-        await ask(turns, "b", log)
-        return time.monotonic() - began, [host for host, _at in log]
+    """A Retry-After of a minute: a is postponed at once, b goes on, and a is asked again
+    exactly a minute later."""
 
-    took, hosts = asyncio.run(go())
-    assert took < 0.5 and hosts == ["b"]
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=2, delay=0)
+        log: Log = []
+        turns.hold_back("a", 60)
+        await ask(turns, "a", log, not_after=5)
+        await ask(turns, "b", log)
+        await ask(turns, "a", log)
+        return log
+
+    assert run(go()) == [("a postponed", 0), ("b", 0), ("a", 60)]
 
 
 def test_the_pace_counts_from_when_a_request_went_out() -> None:
-    """A request granted at once but sent 0.15 s late pushes the next turn back."""
+    """A request granted at once but sent 1.5 s late pushes the next turn back: the next
+    one goes a whole delay (2 s) after it was sent."""
 
-    async def go() -> float:
-        turns = Turns(concurrency=4, per_host=2, delay=0.2)
-        times = []
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=2, delay=2)
+        log: Log = []
 
         async def late() -> None:
             async with turns.turn("a"):
-                await asyncio.sleep(0.15)
+                await asyncio.sleep(1.5)
                 turns.sent("a")
-                times.append(time.monotonic())
+                log.append(("a sent", now()))
 
         async def next_one() -> None:
-            await asyncio.sleep(0.01)
-            async with turns.turn("a"):
-                times.append(time.monotonic())
+            await asyncio.sleep(1)
+            await ask(turns, "a", log)
 
         await asyncio.gather(late(), next_one())
-        return times[1] - times[0]
+        return log
 
-    assert asyncio.run(go()) >= 0.2 - 0.005
+    assert run(go()) == [("a sent", 1.5), ("a", 3.5)]
 
 
-class SharedClock:
+class SharedLedger:
     """A ledger as PostgreSQL keeps it, in memory: two processes' Turns share it."""
 
     def __init__(self) -> None:
         self.next_start: dict[str, float] = {}
 
     async def book(self, host: str, delay: float) -> float:
-        now = time.monotonic()
-        if self.next_start.get(host, 0.0) <= now:
-            self.next_start[host] = now + delay
+        if self.next_start.get(host, 0.0) <= now():
+            self.next_start[host] = now() + delay
             return 0.0
-        return self.next_start[host] - now
+        return self.next_start[host] - now()
 
     async def hold_back(self, host: str, seconds: float) -> None:
-        self.next_start[host] = max(self.next_start.get(host, 0.0), time.monotonic() + seconds)
+        self.next_start[host] = max(self.next_start.get(host, 0.0), now() + seconds)
 
     async def not_before(self, host: str, moment: float) -> None:
         self.next_start[host] = max(self.next_start.get(host, 0.0), moment)
@@ -118,66 +196,69 @@ def test_two_processes_sharing_a_ledger_keep_one_pace() -> None:
     first costs only the wait for it (not a whole delay more)."""
 
     async def go() -> list[float]:
-        ledger = SharedClock()
-        first, second = Turns(4, 2, 0.1, ledger=ledger), Turns(4, 2, 0.1, ledger=ledger)
-        log: list[tuple[str, float]] = []
-        await asyncio.gather(*[ask(turns, "a", log) for turns in (first, second) for _ in range(4)])
-        times = sorted(at for _host, at in log)
-        return [later - earlier for earlier, later in itertools.pairwise(times)]
+        ledger = SharedLedger()
+        first, second = fresh(4, 2, 1, ledger=ledger), fresh(4, 2, 1, ledger=ledger)
+        log: Log = []
+        await asyncio.gather(*(ask(turns, "a", log) for turns in (first, second) for _ in range(4)))
+        return sorted(at for _host, at in log)
 
-    gaps = asyncio.run(go())
-    assert len(gaps) == 7 and min(gaps) >= 0.1 - 0.005
-    assert sum(gaps) < 7 * 0.1 * 1.3, gaps
-
-
-def test_stopping_postpones_every_waiting_turn_at_once() -> None:
-    async def go() -> tuple[float, int, int]:
-        turns, log = Turns(concurrency=4, per_host=1, delay=0.5), []
-        waiting = [asyncio.ensure_future(ask(turns, "a", log)) for _ in range(10)]
-        await asyncio.sleep(0.1)
-        began = time.monotonic()
-        turns.postpone_all()
-        results = await asyncio.gather(*waiting, return_exceptions=True)
-        with pytest.raises(Postponed):
-            await ask(turns, "b", log)
-        return time.monotonic() - began, len(log), sum(isinstance(r, Postponed) for r in results)
-
-    took, done, postponed = asyncio.run(go())
-    assert took < 0.1 and done == 1 and postponed == 9
+    assert run(go()) == [0, 1, 2, 3, 4, 5, 6, 7]
 
 
 def test_a_turn_booked_elsewhere_costs_only_the_wait_for_it() -> None:
-    """Another process asked the host 90 ms ago (delay 100 ms): this one goes 10 ms later,
+    """Another process asked the host 0.75 s ago (delay 1 s): this one goes 0.25 s later,
     not a whole delay later."""
 
-    async def go() -> float:
-        ledger = SharedClock()
-        first, second = Turns(4, 2, 0.1, ledger=ledger), Turns(4, 2, 0.1, ledger=ledger)
-        log: list[tuple[str, float]] = []
-        began = time.monotonic()
+    async def go() -> Log:
+        ledger = SharedLedger()
+        first, second = fresh(4, 2, 1, ledger=ledger), fresh(4, 2, 1, ledger=ledger)
+        log: Log = []
         await ask(first, "a", log)
-        await asyncio.sleep(0.09 - (time.monotonic() - began))
+        await asyncio.sleep(0.75)
         await ask(second, "a", log)
-        return log[1][1] - log[0][1]
+        return log
 
-    assert 0.1 - 0.005 <= asyncio.run(go()) < 0.15
+    assert run(go()) == [("a", 0), ("a", 1)]
+
+
+def test_stopping_postpones_every_waiting_turn_at_once() -> None:
+    """What is in flight finishes; what waits, and what is asked later, is postponed."""
+
+    async def go() -> Log:
+        turns = fresh(concurrency=4, per_host=1, delay=5)
+        log: Log = []
+        waiting = [asyncio.ensure_future(ask(turns, "a", log, work=3)) for _ in range(10)]
+        await asyncio.sleep(1)
+        turns.postpone_all()
+        await asyncio.gather(*waiting)
+        await ask(turns, "b", log)
+        return log
+
+    assert run(go()) == [("a", 0), *[("a postponed", 1)] * 9, ("b postponed", 3)]
 
 
 def test_a_new_turns_of_the_same_process_waits_a_delay_after_the_last_one_sent() -> None:
     """Each cycle of `run --once` opens its own Fetcher: the next cycle's first request to
-    a host (its robots.txt) must not follow the last cycle's last one closer than the delay."""
+    a host (its robots.txt) must not follow the last cycle's last one closer than the delay.
+    The Turns of one process share a `LastSent`: by default, the process's own."""
+    assert Turns(4, 2, 1).last_sent is THIS_PROCESS is Turns(1, 1, 0).last_sent
 
-    async def send(turns: Turns, host: str) -> float:
+    async def send(turns: Turns, host: str, log: Log) -> None:
         async with turns.turn(host, urgent=True):
             turns.sent(host)
-            return time.monotonic()
+            log.append((host, now()))
 
-    async def go() -> tuple[float, float, float]:
-        first = await send(Turns(concurrency=4, per_host=2, delay=0.2), "cycles.example")
-        second = await send(Turns(concurrency=4, per_host=2, delay=0.2), "cycles.example")
-        other = await send(Turns(concurrency=4, per_host=2, delay=0.2), "other.example")
-        return first, second, other - second
+    async def go() -> Log:
+        process = LastSent()
+        log: Log = []
+        for host in ("cycles.example", "cycles.example", "other.example"):
+            await send(Turns(concurrency=4, per_host=2, delay=2, last_sent=process), host, log)
+        await send(fresh(concurrency=4, per_host=2, delay=2), "cycles.example", log)  # another process
+        return log
 
-    first, second, other = asyncio.run(go())
-    assert second - first >= 0.2
-    assert other < 0.1  # another host does not wait
+    assert run(go()) == [
+        ("cycles.example", 0),
+        ("cycles.example", 2),
+        ("other.example", 2),  # another host does not wait
+        ("cycles.example", 2),  # nor does a Turns that shares nothing
+    ]

@@ -26,7 +26,6 @@ from tracker.errors import TrackerError
 from tracker.store import db
 
 # Commands that fetch or render import what they need when they run: `history` and
-
 # `changes` start in a fraction of the time without trafilatura, httpx or rich.
 
 F = TypeVar("F", bound=Callable[..., Any])

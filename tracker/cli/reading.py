@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 from sqlalchemy.orm import Session
 
-# Commands that fetch or render import what they need when they run: `history` and
 from tracker.cli.common import (
     App,
     F,
@@ -80,6 +80,10 @@ def history_command(app: App, article: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
+    _print_history(data)
+
+
+def _print_history(data: dict[str, Any]) -> None:
     click.echo(
         f"{data['id']}  {shown(data['url'])}  ({data['status']}, source {shown(data['source'] or '-')})"
     )
@@ -321,10 +325,7 @@ def report(
         known_source(session, options.get("source"))
         total = count_revisions(session, where)
         if limit is None and total > REPORT_MAX and not force:
-            raise click.ClickException(
-                f"{total:,} revisions match: a report of more than {REPORT_MAX:,} is too large to open; "
-                "narrow the filters, keep the most significant with --limit N, or write it all with --force"
-            )
+            raise click.ClickException(_too_large(total))
         items = report_items(session, where)
         text = render_report(
             items,
@@ -339,8 +340,16 @@ def report(
         click.echo(text, nl=False)
         click.echo(f"{len(items)}{of} revision{plural} written", err=True)
         return
-    _write_whole(output, text)
+    with whole_file(output) as stream:
+        stream.write(text)
     click.echo(f"{len(items)}{of} revision{plural} written to {output}", err=True)
+
+
+def _too_large(total: int) -> str:
+    return (
+        f"{total:,} revisions match: a report of more than {REPORT_MAX:,} is too large to open; "
+        "narrow the filters, keep the most significant with --limit N, or write it all with --force"
+    )
 
 
 def describe_scope(options: dict[str, Any]) -> str:
@@ -353,10 +362,13 @@ def describe_scope(options: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all."""
+@contextmanager
+def whole_file(path: Path) -> Iterator[IO[str]]:
+    """A file written whole or not at all: into `<path>.partial`, moved over `path` once
+    the writing is done without an error."""
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
+    with partial.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
     partial.replace(path)
 
 
@@ -385,31 +397,21 @@ def export(app: App, output_format: str, output: Path | None, since: str | None)
       tracker export --format csv --since 7d --output revisions.csv
       tracker export --format sentences --output sentences.jsonl
     """
-    target = output.with_name(output.name + ".partial") if output else None
-    stream = target.open("w", encoding="utf-8", newline="") if target else sys.stdout
-    try:
-        with app.transaction() as session:
-            count = _export(session, output_format, stream, parse_since(since))
-    finally:
-        if target:
-            stream.close()
-    if output and target:
-        target.replace(output)
+    destination: AbstractContextManager[IO[str]] = whole_file(output) if output else nullcontext(sys.stdout)
+    with destination as stream, app.transaction() as session:
+        count = _export(session, output_format, stream, parse_since(since))
+    if output:
         click.echo(
             f"exported {count} {'articles' if output_format == 'jsonl' else 'rows'} to {output}", err=True
         )
 
 
-def _export(session: Session, output_format: str, stream: Any, since: datetime | None) -> int:
-    from sqlalchemy import func, select
-
+def _export(session: Session, output_format: str, stream: IO[str], since: datetime | None) -> int:
     from tracker.read.exports import sentence_pairs, write_csv
     from tracker.read.revisions import RevisionFilter, count_revisions, iter_report_items
-    from tracker.store.models import Article
 
     if output_format == "jsonl":
-        query = select(func.count(Article.id))
-        total = session.scalar(query.where(Article.last_changed_at >= since) if since else query) or 0
+        total = history.count_exported(session, since=since)
         with Progress("exporting articles", total) as progress:
             count = 0
             for row in history.export(session, since=since):

@@ -1,4 +1,4 @@
-"""Commands that set up, run and feed tracker: init, run, add, check, serve, status."""
+"""Commands that set up, run and feed tracker: init, run, add, check."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# Commands that fetch or render import what they need when they run: `history` and
 from tracker.cli.common import (
     App,
     Progress,
@@ -79,7 +79,7 @@ def run(app: App, once: bool, every_active: bool) -> None:
             outcomes = run_async(_run_once(app.config, sessions, every_active))
             click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
             return
-        run_async(_run_daemon(app.config, sessions))
+        run_async(_run_daemon(app.config, app.engine, sessions))
 
 
 async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
@@ -101,17 +101,17 @@ async def _run_once(config: Config, sessions: sessionmaker[Session], every_activ
             return await run_once(runtime, every_active=every_active, on_batch=batch_done)
 
 
-async def _run_daemon(config: Config, sessions: sessionmaker[Session]) -> None:
+async def _run_daemon(config: Config, engine: Engine, sessions: sessionmaker[Session]) -> None:
     import asyncio
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    from tracker.daemon import extraction_processes, run_forever, runtime_for
+    from tracker.daemon import Daemon, extraction_processes, runtime_for
 
     async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
-        await run_forever(runtime, stop)
+        await Daemon(runtime, engine, stop).run()
 
 
 @main.command()
@@ -158,7 +158,7 @@ def check(app: App, url: str, dry_run: bool, as_json: bool) -> None:
       tracker check https://example.org/world/story-123 --dry-run
     """
     if dry_run:
-        result = run_async(_dry_run(app.config, normalize_url(url)))
+        result = _dry_run(app.config, normalize_url(url))
         echo_json(result) if as_json else _print_dry_run(result)
         return
     url = normalize_url(url)
@@ -198,27 +198,34 @@ async def _check_now(config: Config, sessions: sessionmaker[Session], article_id
         return await check_articles(runtime, [article_id])
 
 
-async def _dry_run(config: Config, url: str) -> dict[str, Any]:
-    from tracker.extraction.worker import analyze
-    from tracker.fetch import Fetcher, Page
-    from tracker.pipeline import site_rules
+def _dry_run(config: Config, url: str) -> dict[str, Any]:
+    """What a check of `url` would see, as the pipeline sees it (`tracker.pipeline.preview`)."""
+    from tracker.fetch import FetchFailure, NotModified
+    from tracker.pipeline import preview
 
-    async with Fetcher(config.fetch) as fetcher:
-        fetched = await fetcher.fetch(url)
-    if not isinstance(fetched, Page):
+    seen = run_async(preview(config, url))
+    if isinstance(seen, NotModified):
         return {
             "url": url,
             "outcome": "error",
-            "error_kind": getattr(fetched, "kind", "not_modified"),
-            "message": getattr(fetched, "message", ""),
-            "http_status": fetched.status,
+            "error_kind": "not_modified",
+            "message": "",
+            "http_status": 304,
         }
-    analysis = analyze(fetched.html(), fetched.final_url, site_rules(config, fetched.final_url))
+    if isinstance(seen, FetchFailure):
+        return {
+            "url": url,
+            "outcome": "error",
+            "error_kind": seen.kind,
+            "message": seen.message,
+            "http_status": seen.status,
+        }
+    analysis = seen.analysis
     content = analysis.extraction.content()
     return {
         "url": url,
-        "final_url": fetched.final_url,
-        "http_status": fetched.status,
+        "final_url": seen.page.final_url,
+        "http_status": seen.page.status,
         "outcome": "soft_error" if analysis.problem else "ok",
         "problem": analysis.problem,
         "canonical_url": analysis.extraction.canonical_url,
@@ -250,88 +257,3 @@ def _print_dry_run(result: dict[str, Any]) -> None:
             click.echo(f"{key}: {result[key]}")
     if result.get("body"):
         click.echo("\n" + result["body"])
-
-
-@main.command()
-@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
-@click.option("--port", type=int, help="Port (default: web.port, 8000).")
-@pass_app
-def serve(app: App, host: str | None, port: int | None) -> None:
-    """Serve the history in a browser, as JSON under /api/, and as Atom feeds.
-
-    Pages need no JavaScript; the OpenAPI schema is at /openapi.json. Adding
-    articles over HTTP needs `web.token` in the config (off without it).
-
-    \b
-    Example:
-      tracker serve --port 8000
-    """
-    import uvicorn
-
-    from tracker.web import create_app
-
-    web = app.config.web
-    application = create_app(app.config, app.sessions)
-    uvicorn.run(application, host=host or web.host, port=port or web.port, log_level=app.config.logging.level)
-
-
-@main.command()
-@json_option
-@pass_app
-def status(app: App, as_json: bool) -> None:
-    """Health: articles by state, checks due now, the last hour's outcomes, per host how
-    far behind its due checks are, the lines the sites' templates gained or lost in the
-    last week, and per source the share of checks that got the article in the last day
-    (warned when it drops).
-
-    \b
-    Example:
-      tracker status
-    """
-    from tracker.read.health import status as health
-
-    with app.transaction() as session:
-        report = health(session, utc_now())
-    if as_json:
-        echo_json(report)
-        return
-    articles = ", ".join(f"{state} {count}" for state, count in report["articles"].items())
-    click.echo(f"articles: {articles}; due now {report['due_now']}")
-    outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
-    click.echo(f"checks in the last hour: {outcomes}")
-    behind = report["hosts_behind"]
-    for row in behind[:HOSTS_SHOWN]:
-        click.echo(f"  {row['host']:<32} {row['due']:>6} due, the oldest {_ago(row['behind_seconds'])} late")
-    if len(behind) > HOSTS_SHOWN:
-        click.echo(
-            f"  ... and {len(behind) - HOSTS_SHOWN} more hosts with checks due (--json lists them all)"
-        )
-    for row in report["template_changes"]:
-        change = "gained" if row["added"] else "lost"
-        click.echo(
-            f"  template: {row['host']} {change} the line {row['line']!r} (seen on {row['stories']} stories)"
-        )
-    for row in report["sources"]:
-        share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
-        click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
-        if row["warning"]:
-            click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
-    for row in report["notifications"]:
-        if row["failing"]:
-            click.echo(
-                f"  notify {row['name']}: FAILING ({row['last_error']}), attempt {row['attempts']}, "
-                f"next {row['next_attempt_at'] or 'at the next tick'}"
-            )
-        else:
-            click.echo(f"  notify {row['name']}: last delivered {row['last_delivered_at'] or 'never'}")
-
-
-HOSTS_SHOWN = 10
-
-
-def _ago(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h"

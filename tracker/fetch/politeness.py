@@ -19,7 +19,17 @@ so with `Postponed`: it is not a failure, the check stays due.
 
 Every `Turns` of one process (each cycle of `run --once --all`, each command
 that fetches, opens its own) knows when the earlier ones last sent each host a
-request, so a new cycle's first request to a host waits its delay too.
+request, so a new cycle's first request to a host waits its delay too: they
+share a `LastSent`. The process's own, `THIS_PROCESS`, is owned by this module
+rather than by an entry point because it describes the process, not a run:
+every Fetcher a process opens shares it without the CLI or the daemon passing
+it down. A `Turns` on another clock (a test's virtual time) takes a `LastSent`
+of its own, since a store's times are on the clock of the `Turns` that wrote
+them.
+
+A `Turns` reads the time from its `Clock` and sets its wake-ups on that same
+clock: the running event loop by default (on asyncio's loop `loop.time()` is
+`time.monotonic()`, the time base of `not_after`), a virtual-time loop in tests.
 
 Several processes on one database keep each host's next allowed start in the
 database (a `Ledger`), so that together they ask a host no faster than its
@@ -30,15 +40,11 @@ another process booked first sends this one back to wait.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
-
-# When this process last sent each host a request (time.monotonic()), across Turns
-_LAST_SENT: dict[str, float] = {}
 
 
 class Postponed(Exception):
@@ -56,9 +62,34 @@ class Ledger(Protocol):
         """No process may ask `host` for `seconds` (a Retry-After)."""
 
     def not_before(self, host: str, moment: float) -> Awaitable[None]:
-        """No process may ask `host` before `moment` (`time.monotonic()` here): a delay
+        """No process may ask `host` before `moment` (on the `Turns`' clock): a delay
         after the request that has just gone out. Called as the request goes out (what it
         refers to is taken then); the work may finish later."""
+
+
+class Clock(Protocol):
+    """Where `Turns` reads the time and sets its wake-ups: one time base for both.
+    An event loop is one."""
+
+    def time(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> asyncio.TimerHandle: ...
+
+
+class LastSent:
+    """When this process last sent each host a request, on its `Turns`' clock."""
+
+    def __init__(self) -> None:
+        self._moments: dict[str, float] = {}
+
+    def of(self, host: str) -> float | None:
+        return self._moments.get(host)
+
+    def note(self, host: str, moment: float) -> None:
+        self._moments[host] = moment
+
+
+THIS_PROCESS = LastSent()
 
 
 @dataclass(eq=False, slots=True)
@@ -97,13 +128,15 @@ class Turns:
         delay: float,
         *,
         ledger: Ledger | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        last_sent: LastSent = THIS_PROCESS,
+        clock: Clock | None = None,
     ):
         self.concurrency = concurrency
         self.per_host = per_host
         self.delay = delay
         self.ledger = ledger
-        self._clock = clock
+        self.last_sent = last_sent
+        self._given_clock = clock
         self._hosts: dict[str, _Host] = {}
         self._in_flight = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -122,7 +155,7 @@ class Turns:
     def hold_back(self, host: str, seconds: float) -> None:
         """Ask `host` nothing for `seconds` (a Retry-After); other hosts go on."""
         state = self._host(host)
-        state.next_start = max(state.next_start, self._clock() + seconds)
+        state.next_start = max(state.next_start, self._clock.time() + seconds)
         self._pump()
 
     def postpone_all(self) -> None:
@@ -140,10 +173,9 @@ class Turns:
         """The host's request has just gone out: its next turn is a delay from now, not
         from when this one was granted (a busy process may send a granted request late)."""
         state = self._host(host)
-        state.last_start = self._clock()
+        state.last_start = self._clock.time()
         state.next_start = max(state.next_start, state.last_start + state.delay)
-        if self._clock is time.monotonic:
-            _LAST_SENT[host] = state.last_start
+        self.last_sent.note(host, state.last_start)
         if self.ledger is not None and state.delay > 0:  # another process's next turn counts from now too
             moment = state.last_start + state.delay
             task = asyncio.ensure_future(self.ledger.not_before(host, moment))
@@ -151,7 +183,7 @@ class Turns:
             task.add_done_callback(self._background.discard)
 
     def free_at(self, host: str) -> float:
-        """When `host` may next be asked (monotonic), as this process knows it."""
+        """When `host` may next be asked (on the clock), as this process knows it."""
         return self._host(host).next_start
 
     @asynccontextmanager
@@ -159,11 +191,11 @@ class Turns:
         self, host: str, *, urgent: bool = False, not_after: float | None = None
     ) -> AsyncIterator[None]:
         """Wait for `host`'s turn; the request is sent inside the block.
-        Raises `Postponed` when the turn cannot come before `not_after` (monotonic)."""
+        Raises `Postponed` when the turn cannot come before `not_after` (on the clock)."""
         if self._stopping:
             raise Postponed()
         state = self._host(host)
-        since = self._clock()
+        since = self._clock.time()
         first = True
         while True:
             waiter = _Waiter(asyncio.get_running_loop().create_future(), since, urgent, not_after)
@@ -172,7 +204,7 @@ class Turns:
             if wait <= 0:
                 break
             first = False  # another process booked the host first: wait for its turn, at the front
-            state.next_start = self._clock() + wait  # this grant's own booking of the next start is void
+            state.next_start = self._clock.time() + wait  # this grant's own booking of the next start is void
             self._release(state)
         try:
             yield
@@ -209,11 +241,15 @@ class Turns:
         self._in_flight -= 1
         self._pump()
 
+    @property
+    def _clock(self) -> Clock:
+        return self._given_clock if self._given_clock is not None else asyncio.get_running_loop()
+
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
             state = self._hosts[host] = _Host(self.delay)
-            last = _LAST_SENT.get(host) if self._clock is time.monotonic else None
+            last = self.last_sent.of(host)
             if last is not None:  # an earlier Turns of this process asked it
                 state.last_start, state.next_start = last, last + state.delay
         return state
@@ -223,7 +259,7 @@ class Turns:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        now = self._clock()
+        now = self._clock.time()
         wake = float("inf")
         while True:
             chosen, wake = self._choose(now)
@@ -236,9 +272,7 @@ class Turns:
             chosen.next_start = now + chosen.delay
             waiter.future.set_result(None)
         if wake < float("inf"):
-            self._timer = asyncio.get_running_loop().call_at(
-                asyncio.get_running_loop().time() + max(0.0, wake - now), self._pump
-            )
+            self._timer = self._clock.call_at(wake, self._pump)
 
     def _choose(self, now: float) -> tuple[_Host | None, float]:
         """The host whose turn it is (urgent first, then the one served least recently),
@@ -264,12 +298,14 @@ class Turns:
 
 
 def _live_head(state: _Host, now: float) -> _Waiter | None:
-    """The host's next waiter, after telling those who cannot start in time so."""
+    """The host's next waiter, after telling those who cannot start before their
+    `not_after` so. At `not_after` itself it is too late: a waiter whose host is still
+    busy then is postponed by the wake-up set for that moment, not woken again at it."""
     while (head := state.head()) is not None:
         if head.future.done():
             state.pop()
             continue
-        if head.not_after is not None and max(now, state.next_start) > head.not_after:
+        if head.not_after is not None and max(now, state.next_start) >= head.not_after:
             state.pop().future.set_exception(Postponed())
             continue
         return head

@@ -1,45 +1,49 @@
-"""Checking articles: plan -> observe -> judge -> apply, one transaction per article.
+"""Checking articles: plan -> observe -> judge -> record, one transaction per article.
 
 Rule: the check (write) side uses the edges (`tracker.store`, `tracker.fetch`),
 extraction and the core; it never imports the read side or the entry points.
 
-One check of one article, in order (the module that holds each step):
+One check of one article, in order; each step hands the next a value built
+once and never changed:
 
-0. plan (`plan`): what to fetch (validators for a conditional request), the
-   host's volatile text, and what to compare with: the quick look to trust, or
-   the last version's hash;
-1. observe (`observe`): the first fetch, once its host's turn has come (a
+0. plan (`plan`): one short transaction for the batch reads each article's
+   `Plan`: the validators of a conditional request, the host's volatile text,
+   and the baseline: the last version's hash, or, when the quick look may be
+   trusted, only its number (`Unread`);
+1. the first fetch (`observe.fetch_first`), once its host's turn has come (a
    turn that does not come before the batch ends postpones the check: nothing
-   is recorded, it stays due); when the quick look (`tracker.extraction.glance`)
+   is recorded, it stays due). When the quick look (`tracker.extraction.glance`)
    finds the page's fingerprint unchanged, the check is "unchanged" without
-   extracting it, and such checks are written together at the end of the
-   batch; otherwise the page is extracted;
-2. judge (`judge`): a failed fetch is a failure (gone for 404/410 twice in a
-   row); a page that is not the article (challenge, error page, cut off) is a
-   soft error;
-3. the content, without the host's learned volatile text, is compared with the
-   latest version's: the same, the check is "unchanged";
-4. different (or no version yet): the page was fetched again at once (observe)
-   and only what both fetches agree on counts (`tracker.core.confirm`); a second
-   page whose quick look matches the first's is not extracted again. When those
-   two disagree, a third fetch arbitrates: what still differs between the second
-   and third is the host's volatile text and is learned; an editor's change that
-   landed between the first two fetches is stable from the second on, so it is
-   stored, never learned as chrome. A host whose first versions' two fetches
-   keep agreeing is calm (`CalmHosts`): most of its first versions need no
-   second fetch;
-5. the page's identity keys may say it is a story tracked under another URL:
-   a new URL then joins that article instead of starting a second history;
-6. a body that collapsed against the last version is a soft error; otherwise a
-   new version and its revision are stored together;
-7. apply (`record`): the only place rows change; the next check is scheduled by
-   the policy and the lease given back.
+   extracting it (`observe.quick_look`), and such checks are written together
+   at the end of the batch (`record.record_quick`);
+2. observe (`observe.observe`): the page is extracted in the worker pool; when
+   its content (without the host's volatile text) differs from the baseline, it
+   is fetched again at once, and a third time when those two disagree on
+   something the host is not known to vary (a host whose first versions' two
+   fetches keep agreeing is calm, `CalmHosts`: most of its first versions need
+   no second fetch). The result, an `Observation`, holds every fetch as a
+   `Seen`: a failure, a 304, or a page with its extraction (`Extracted`);
+3. identify (`record.identify`), in the article's transaction, its row locked:
+   a good page's identity keys or redirect may say the story is tracked under
+   another URL: one history (a new URL becomes an alias; two histories join);
+4. judge (`judge.judge`, pure): the observation against the story's standing
+   (its last version, its host's volatile text): a failure, not modified, a
+   soft error (a challenge, an error page, a cut-off or collapsed text, a
+   failed confirmation), unchanged, or a new version with its changes; of two
+   or three fetches only what they agree on counts, and what differed is the
+   host's volatile text, learned (an editor's change that landed between two
+   fetches is stable from the second on, so it is stored, never learned);
+5. apply (`record.apply`): the rows say the verdict: URLs, keys, learned
+   text, a version and its revision, the quick look; then what a new version
+   teaches about the host's template (`tracker.core.furniture`);
+6. finish (`record.finish`): failures in a row counted, the next check
+   scheduled by the policy, the lease given back, the check written.
 
-Each article is stored in its own transaction, with its row locked first, so a
-failure loses nothing else, never leaves a partial version, and two workers
-that checked one story store it one after the other (quick unchanged checks
-store no version and share one transaction). Unexpected errors become a
-recorded check.
+`record` is the only module here that changes rows; `plan` and `observe` only
+read. Each article is stored in its own transaction, with its row locked
+first, so a failure loses nothing else, never leaves a partial version, and two
+workers that checked one story store it one after the other. Unexpected
+errors become a recorded check.
 """
 
 from __future__ import annotations
@@ -51,17 +55,28 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
 
+from tracker.config import Config
 from tracker.errors import WorkersUnavailable
-from tracker.fetch import Postponed
-from tracker.pipeline.observe import Quick, fetch_first, observe, quick_look
+from tracker.fetch import Fetcher, Postponed
+from tracker.pipeline.observe import Quick, Seen, fetch_first, observe, peek, quick_look
 from tracker.pipeline.plan import Plan, plan_checks
 from tracker.pipeline.record import record, record_internal_error, record_quick
 from tracker.pipeline.results import CheckResult, Deferred
-from tracker.pipeline.runtime import Runtime, site_rules
+from tracker.pipeline.runtime import ExtractionPool, Runtime, site_rules
 from tracker.store.db import describe_error, transaction
 from tracker.store.models import Outcome
 
-__all__ = ["LEASE", "CheckResult", "Deferred", "Runtime", "check_articles", "site_rules"]
+__all__ = [
+    "LEASE",
+    "CheckResult",
+    "Deferred",
+    "ExtractionPool",
+    "Runtime",
+    "Seen",
+    "check_articles",
+    "preview",
+    "site_rules",
+]
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +100,22 @@ async def check_articles(
     return results
 
 
+async def preview(config: Config, url: str) -> Seen:
+    """What one check of `url` would see (its first fetch and extraction), with nothing
+    read from or written to a database: `tracker check --dry-run`."""
+    async with Fetcher(config.fetch) as fetcher:
+        return await peek(config, fetcher, url)
+
+
 async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
-    """One check: observe, then judge and apply in one transaction."""
+    """One check: the first fetch, its quick look or observation, then record it."""
     started, began = runtime.clock(), time.perf_counter()
     try:
-        result, started, began = await fetch_first(runtime, plan)
-        if (quick := quick_look(runtime, plan, result, started, began)) is not None:
+        first = await fetch_first(runtime, plan)
+        started, began = first.started, first.began
+        if (quick := quick_look(runtime, plan, first)) is not None:
             return quick
-        observation = await observe(runtime, plan, result, started, began)
+        observation = await observe(runtime, plan, first)
         with transaction(runtime.sessions) as session:
             checked = record(
                 session,
@@ -108,7 +131,7 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
         raise  # no check can be done: said once, by the caller, not recorded on every article
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
         return _internal_error(runtime, plan, started, began, error)
-    _log_check(plan, checked, _ms_since(began))
+    _log_check(plan, checked, observation.ms())
     return checked
 
 
@@ -121,7 +144,7 @@ def _record_quick(runtime: Runtime, quick: list[Quick]) -> list[CheckResult]:
         return [_internal_error(runtime, q.plan, q.started, time.perf_counter(), error) for q in quick]
     results = []
     for q in quick:
-        result = CheckResult(q.plan.article_id, q.plan.url, Outcome.UNCHANGED, q.plan.latest_number)
+        result = CheckResult(q.plan.article_id, q.plan.url, Outcome.UNCHANGED, q.version_number)
         _log_check(q.plan, result, q.duration_ms, quick=True)
         results.append(result)
     return results

@@ -1,30 +1,46 @@
-"""Steps 2 to 6, judge: what an observation means for the story, as a value.
+"""Step 4, judge: what an observation means for the story, as a value.
 
-Reads only (the latest version, the host's volatile text, who else holds the
-page's identity keys); `record.apply` makes the rows say it. The caller holds
-the article's row lock, so what is read here is what the story is now.
+A pure function: what the check saw (`Observation`) and what the story is now
+(`Standing`, read by `record` under the article's row lock) give a `Verdict`,
+which `record.apply` makes the rows say. In order:
+
+1. a failed fetch is a failure, the story withdrawn (gone) at its second
+   404/410 in a row; a 304 is "not modified";
+2. a page that is not the article (a challenge, an error page, cut off) is a
+   soft error;
+3. when the page was fetched again (`observe`), only what the fetches agree on
+   counts (`tracker.core.confirm.agree`; of three, the last two), without the
+   host's volatile text; what differed is learned as volatile text; a
+   confirming fetch that failed makes the check a soft error;
+4. that content against the last version: the same (or a hash apart with no
+   field different) is "unchanged"; a body that collapsed is a soft error;
+   otherwise a new version, with its changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
-
-from sqlalchemy.orm import Session
 
 from tracker.core.confirm import agree, baseline, volatile_shapes, without_volatile
 from tracker.core.diff import Changes, compare
 from tracker.core.normalize import Content
-from tracker.core.urls import site_of, try_normalize_url
-from tracker.extraction.identity import identity_keys
 from tracker.extraction.soft_errors import collapsed
-from tracker.fetch import FetchFailure, NotModified, Page
-from tracker.pipeline.observe import Fetched, Observation
-from tracker.store import histories, repository
-from tracker.store.models import Article, ArticleStatus, Outcome
+from tracker.fetch import FetchFailure, NotModified
+from tracker.pipeline.observe import Extracted, Observation, Seen
+from tracker.store.models import Version
 
 GONE_STATUSES = frozenset({404, 410})
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the story is now, as far as judging needs it: whether it is active, whether
+    its last check found it gone, its last version and its host's volatile text."""
+
+    active: bool = True
+    gone_before: bool = False
+    latest: Version | None = None
+    volatile: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +58,15 @@ class Unmodified:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """What a good page says of the story: the content agreed on (without volatile text),
-    the last version it follows, what the confirmations taught about the host's chrome,
-    and, for a URL without history, the identity keys and the article it turned out to be."""
+    """What a good page says of the story: the page, the content the fetches agreed on
+    (without volatile text), the version it follows, and the host's volatile text with
+    what the confirmations taught (`learned`, shape hash -> shape)."""
 
+    seen: Extracted
     content: Content
-    latest: Any  # the Version it follows, or None
+    latest: Version | None
     volatile: frozenset[str]
     learned: dict[str, str] = field(default_factory=dict)
-    keys: tuple[str, ...] | None = None
-    merge_into: Article | None = None  # the article this URL without history turned out to be
-    join_with: Article | None = None  # another history of the same story (see `_other_history`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,7 @@ class SoftError:
 @dataclass(frozen=True, slots=True)
 class Unchanged:
     story: Story
+    number: int  # the version it is the same as
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,116 +93,67 @@ class NewVersion:
 Verdict = Failed | Unmodified | SoftError | Unchanged | NewVersion
 
 
-def judge(session: Session, article: Article, observation: Observation) -> Verdict:
+def judge(observation: Observation, standing: Standing) -> Verdict:
     first = observation.first
-    if isinstance(first.result, FetchFailure):
-        return _failed(session, article, first.result)
-    if isinstance(first.result, NotModified):
+    if isinstance(first, FetchFailure):
+        withdrawn = first.status in GONE_STATUSES and standing.active and standing.gone_before
+        return Failed(first, withdrawn)
+    if isinstance(first, NotModified):
         return Unmodified()
-    assert first.analysis is not None
     if first.analysis.problem:
         return SoftError(first.analysis.problem)
-    story = _story(session, article, observation)
+    story = _story(first, observation.confirmations, standing)
     if isinstance(story, str):
         return SoftError(story)
     return against(story)
 
 
 def against(story: Story) -> SoftError | Unchanged | NewVersion:
-    """Step 6: the story's content against the version it follows."""
+    """The story's content against the version it follows."""
     base = baseline(story.latest, story.volatile)
+    if base is None or story.latest is None:
+        return NewVersion(story, None)
     content = story.content
-    if base is not None and content.content_hash == base.content_hash:
-        return Unchanged(story)
-    changes = compare(base, content) if base is not None else None
-    if changes is not None and not changes.changed:  # a hash apart, but no field differs: no edit
-        return Unchanged(story)
-    if base is not None and collapsed(_words(content), _words(base)):
+    if content.content_hash == base.content_hash:
+        return Unchanged(story, story.latest.number)
+    changes = compare(base, content)
+    if not changes.changed:  # a hash apart, but no field differs: no edit
+        return Unchanged(story, story.latest.number)
+    if collapsed(_words(content), _words(base)):
         return SoftError("the article's text collapsed against its last version", story)
     return NewVersion(story, changes)
 
 
-def _failed(session: Session, article: Article, failure: FetchFailure) -> Failed:
-    withdrawn = (
-        failure.status in GONE_STATUSES
-        and article.status == ArticleStatus.ACTIVE
-        and repository.previous_outcome(session, article.id) == Outcome.GONE
-    )
-    return Failed(failure, withdrawn)
-
-
-def _story(session: Session, article: Article, observation: Observation) -> Story | str:
-    """Steps 3 to 5: the content agreed on, against the latest version; or why not."""
-    first, confirmations = observation.first, observation.confirmations
-    assert isinstance(first.result, Page)
-    assert first.analysis is not None
-    volatile = repository.volatile_shapes(session, site_of(article.url))
-    latest = histories.latest_version(session, article.id)
+def _story(first: Extracted, confirmations: tuple[Seen, ...], standing: Standing) -> Story | str:
+    """The content the fetches agree on, without volatile text; or why there is none."""
+    volatile, latest = standing.volatile, standing.latest
     content = without_volatile(first.analysis.extraction.content(), volatile)
-    learned: dict[str, str] = {}
-    if confirmations and (latest is None or content != baseline(latest, volatile)):
-        settled = _settle(content, confirmations, latest, volatile)
-        if isinstance(settled, str):
-            return settled
-        content, learned = settled
-        volatile = volatile | learned.keys()
-    if latest is not None:
-        return Story(content, latest, volatile, learned, join_with=_other_history(session, article, first))
-    # a URL with no history yet may be a story tracked under another URL
-    keys = identity_keys(first.analysis.extraction, first.result.final_url)
-    owner = repository.article_with_key(session, keys)
-    if owner is None or owner.id == article.id:
-        return Story(content, None, volatile, learned, keys)
-    owner = session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
-    return Story(content, histories.latest_version(session, owner.id), volatile, learned, keys, owner)
-
-
-def _other_history(session: Session, article: Article, first: Fetched) -> Article | None:
-    """Another article with versions that the publisher says is this story: the URL this
-    one now redirects to (a slug changed; the feed listed the new URL meanwhile), or one
-    holding this page's identity keys (its id, its canonical URL). Locked, to be joined.
-    A redirect to a site's front page says nothing; text alike is never a reason."""
-    assert isinstance(first.result, Page)
-    assert first.analysis is not None
-    final = try_normalize_url(first.result.final_url)
-    owners = []
-    if final and final != article.url and urlsplit(final).path.strip("/"):
-        owners.append(repository.find_article(session, final))
-    owners.append(
-        repository.article_with_key(session, identity_keys(first.analysis.extraction, first.result.final_url))
-    )
-    for owner in owners:
-        if (
-            owner is not None
-            and owner.id != article.id
-            and histories.latest_version_number(session, owner.id)
-        ):
-            return session.get(Article, owner.id, with_for_update=True, populate_existing=True) or owner
-    return None
-
-
-def _settle(
-    first: Content, confirmations: tuple[Fetched, ...], latest: Any, volatile: frozenset[str]
-) -> tuple[Content, dict[str, str]] | str:
-    """What the fetches agree on (the last two when there are three) without the host's
-    volatile text, and what differed (learned as volatile); or why not. What is learned
-    applies to the last version too: chrome it kept is not an edit."""
-    failed = next((f for f in confirmations if not f.good), None)
-    if failed is not None:
+    if not confirmations or (latest is not None and content == baseline(latest, volatile)):
+        return Story(first, content, latest, volatile)
+    if (failed := next((seen for seen in confirmations if not _good(seen)), None)) is not None:
         return "the confirming fetch failed: " + _why(failed)
-    later = [without_volatile(f.analysis.extraction.content(), volatile) for f in confirmations if f.analysis]
-    older, newer = (later[0], later[1]) if len(later) == 2 else (first, later[0])
+    later = [without_volatile(seen.analysis.extraction.content(), volatile) for seen in _pages(confirmations)]
+    older, newer = (later[0], later[1]) if len(later) == 2 else (content, later[0])
     agreed, differed = agree(older, newer, baseline(latest, volatile))
     learned = volatile_shapes(differed)
-    return without_volatile(agreed, volatile | learned.keys()), learned
+    volatile = volatile | learned.keys()
+    return Story(first, without_volatile(agreed, volatile), latest, volatile, learned)
 
 
-def _why(fetched: Fetched) -> str:
-    if isinstance(fetched.result, FetchFailure):
-        return f"{fetched.result.kind}: {fetched.result.message}"
-    if isinstance(fetched.result, NotModified):
+def _good(seen: Seen) -> bool:
+    return isinstance(seen, Extracted) and seen.good
+
+
+def _pages(seen: tuple[Seen, ...]) -> list[Extracted]:
+    return [s for s in seen if isinstance(s, Extracted)]
+
+
+def _why(seen: Seen) -> str:
+    if isinstance(seen, FetchFailure):
+        return f"{seen.kind}: {seen.message}"
+    if isinstance(seen, NotModified):
         return "not modified"
-    return (fetched.analysis.problem if fetched.analysis else None) or "unknown"
+    return seen.analysis.problem or "unknown"
 
 
 def _words(content: Content) -> int:

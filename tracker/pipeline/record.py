@@ -1,52 +1,71 @@
-"""Steps 2 to 7, record: the only place a check changes rows.
+"""Steps 3 to 6, record: the only place a check changes rows, in the article's transaction.
 
-`record` locks the article's row (PostgreSQL: FOR UPDATE; the lock orders two
-workers that checked one story at once), asks `judge` what the observation
-means, and `apply` writes it: the check, the article's schedule, failures,
-validators and quick look, its lease, a version and its revision. One
-transaction per article; quick unchanged checks share one per batch.
+`record` runs them in order, its article's row locked first (PostgreSQL: FOR
+UPDATE; the lock orders two workers that checked one story at once):
+
+3. identify: a good page may say the story is tracked under another URL (its
+   identity keys, or the URL it now redirects to): one history, joined here;
+4. judge (`tracker.pipeline.judge`, pure) what the observation means, against
+   what the story is now (`standing`, read here);
+5. apply: the rows say it: the story's URLs, keys and learned volatile text, a
+   version and its revision, the quick look, a withdrawal or a restoration;
+   then what a new version teaches about its host's template;
+6. finish: failures in a row counted (here only), the next check scheduled by
+   the policy, the lease given back, the check written.
+
+Quick unchanged checks share one transaction per batch (`record_quick`) and go
+through the same `finish`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
-from tracker.core.confirm import without_volatile
+from tracker.core.diff import Changes
 from tracker.core.furniture import Furniture
-from tracker.core.normalize import Content, split_body
+from tracker.core.normalize import split_body
 from tracker.core.policy import next_check_at
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.identity import identity_keys
-from tracker.extraction.worker import Analysis
-from tracker.fetch import FetchFailure, Page
+from tracker.fetch import FetchFailure, FetchResult, NotModified
 from tracker.pipeline.judge import (
     GONE_STATUSES,
     Failed,
     NewVersion,
     SoftError,
+    Standing,
     Story,
     Unchanged,
     Unmodified,
     Verdict,
-    against,
     judge,
 )
-from tracker.pipeline.observe import Fetched, Observation, Quick, compressed_html
+from tracker.pipeline.observe import Extracted, Observation, Quick, Seen, compressed_html
 from tracker.pipeline.results import CheckResult
 from tracker.store import histories, repository
-from tracker.store.models import Article, ArticleStatus, Check, Outcome
+from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
 
 GONE_RECHECK = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Which article a check's page is of, and the page's identity keys. `new`: the URL
+    checked had no history of its own (its keys are kept whatever the page says)."""
+
+    article: Article
+    keys: tuple[str, ...] = ()
+    new: bool = False
 
 
 def record(
@@ -58,29 +77,212 @@ def record(
     owner: str,
     furniture: Furniture | None = None,
 ) -> CheckResult:
-    """Record one check's outcome, with a new version and revision when the content changed."""
-    article_id = observation.plan.article_id
-    article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
-    if article is None:
-        raise LookupError(f"article {article_id} vanished during its check")
-    fetched = observation.first.result
-    check = Check(
-        article_id=article.id,
-        started_at=observation.started,
-        duration_ms=_ms(observation),
-        final_url=fetched.final_url,
-        http_status=fetched.status,
-    )
-    verdict = judge(session, article, observation)
-    article, result = apply(session, config, article, check, verdict, observation, now)
+    """Steps 3 to 6 for one check: identify, judge, apply, finish."""
+    duration_ms = observation.ms()
+    identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
+    article = identity.article
+    verdict = judge(observation, standing(session, article, observation.first))
+    result = apply(session, config, identity, verdict, observation, now)
     if furniture is not None and result.outcome == Outcome.NEW_VERSION and result.version_number:
-        _template(session, furniture, article, result.version_number, now)
-    finish(session, config, article, now, owner)
-    repository.record_check(session, check)
+        learn_template(session, furniture, article, result.version_number, now)
+    finish(session, config, article, now, owner, good=result.outcome in GOOD_OUTCOMES)
+    repository.record_check(session, _check_row(observation, article, result, duration_ms))
     return result
 
 
-def _template(session: Session, furniture: Furniture, article: Article, number: int, now: datetime) -> None:
+def _locked(session: Session, article_id: int) -> Article:
+    article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
+    if article is None:
+        raise LookupError(f"article {article_id} vanished during its check")
+    return article
+
+
+def identify(session: Session, article: Article, first: Seen, now: datetime) -> Identity:
+    """Step 3: one story, one history. A URL with no history whose page's identity keys
+    another article holds becomes that article's alias; an article with versions that
+    the publisher says is another one with versions (a redirect to it, its keys) is
+    joined with it. Only a good page says which story it is."""
+    if not (isinstance(first, Extracted) and first.good):
+        return Identity(article)
+    keys = tuple(identity_keys(first.analysis.extraction, first.page.final_url))
+    if histories.latest_version_number(session, article.id) is None:
+        owner = repository.article_with_key(session, keys)
+        if owner is None or owner.id == article.id:
+            return Identity(article, keys, new=True)
+        owner = _locked(session, owner.id)
+        log.info("%s is %s under another URL: one history", article.url, owner.url)
+        histories.merge_into(session, article, owner, now)
+        return Identity(owner, keys, new=True)
+    other = _other_history(session, article, first, keys)
+    if other is None:
+        return Identity(article, keys)
+    return Identity(_join(session, article, other, now), keys)
+
+
+def _other_history(
+    session: Session, article: Article, first: Extracted, keys: tuple[str, ...]
+) -> Article | None:
+    """Another article with versions that the publisher says is this story: the URL this
+    one now redirects to (a slug changed; the feed listed the new URL meanwhile), or one
+    holding this page's identity keys (its id, its canonical URL). Locked, to be joined.
+    A redirect to a site's front page says nothing; text alike is never a reason."""
+    final = try_normalize_url(first.page.final_url)
+    owners = []
+    if final and final != article.url and urlsplit(final).path.strip("/"):
+        owners.append(repository.find_article(session, final))
+    owners.append(repository.article_with_key(session, keys))
+    for owner in owners:
+        if (
+            owner is not None
+            and owner.id != article.id
+            and histories.latest_version_number(session, owner.id)
+        ):
+            return _locked(session, owner.id)
+    return None
+
+
+def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
+    """One history of two: the older article (the first tracked) keeps it."""
+    keep, gone = (article, other) if article.id < other.id else (other, article)
+    joined = histories.join_histories(session, keep, gone, now, why="redirect or identity")
+    log.info(
+        "%s and %s are one story: %d versions (%d repeated dropped)",
+        keep.url, gone.url, joined.versions, joined.repeated,
+    )  # fmt: skip
+    return keep
+
+
+def standing(session: Session, article: Article, first: Seen) -> Standing:
+    """What judging the check needs to know of the story now, read under its lock."""
+    active = article.status == ArticleStatus.ACTIVE
+    if isinstance(first, FetchFailure) and first.status in GONE_STATUSES:
+        return Standing(active, gone_before=repository.previous_outcome(session, article.id) == Outcome.GONE)
+    if isinstance(first, Extracted) and first.good:
+        latest = histories.latest_version(session, article.id)
+        return Standing(
+            active, latest=latest, volatile=repository.volatile_shapes(session, site_of(article.url))
+        )
+    return Standing(active)
+
+
+def apply(
+    session: Session,
+    config: Config,
+    identity: Identity,
+    verdict: Verdict,
+    observation: Observation,
+    now: datetime,
+) -> CheckResult:
+    """Step 5: make the rows say what `judge` found."""
+    article = identity.article
+    match verdict:
+        case Failed(failure, withdrawn):
+            if withdrawn:
+                article.status = ArticleStatus.GONE
+                repository.record_event(session, article.id, "gone", now, http_status=failure.status)
+            outcome = Outcome.GONE if failure.status in GONE_STATUSES else Outcome.ERROR
+            return CheckResult(
+                article.id, article.url, outcome, error_kind=failure.kind, message=failure.message
+            )
+        case Unmodified():
+            return CheckResult(article.id, article.url, Outcome.NOT_MODIFIED)
+        case SoftError(problem, story):
+            if story is not None:
+                _the_story(session, identity, story, now)
+            return CheckResult(
+                article.id, article.url, Outcome.SOFT_ERROR, error_kind="soft_error", message=problem
+            )
+        case Unchanged(story, number):
+            _the_story(session, identity, story, now)
+            article.etag, article.last_modified = story.seen.page.etag, story.seen.page.last_modified
+            _learn_look(article, observation, story)
+            return CheckResult(article.id, article.url, Outcome.UNCHANGED, number)
+        case NewVersion(story, changes):
+            _the_story(session, identity, story, now)
+            _learn_look(article, observation, story)
+            return _new_version(session, config, identity, story, changes, observation, now)
+
+
+def _the_story(session: Session, identity: Identity, story: Story, now: datetime) -> None:
+    """A good page of the story: learn the host's chrome, keep a new URL's identity keys
+    and the page's URLs, and undo a withdrawal."""
+    article, page = identity.article, story.seen.page
+    repository.learn_volatile(session, site_of(article.url), story.learned, now)
+    if identity.new:
+        repository.add_keys(session, article.id, identity.keys, now)
+    if article.status == ArticleStatus.GONE:
+        article.status = ArticleStatus.ACTIVE
+        repository.record_event(session, article.id, "restored", now)
+    final = try_normalize_url(page.final_url)
+    if final and final != article.url:
+        repository.add_alias(session, article, final, "redirect", now)
+    canonical = story.seen.analysis.extraction.canonical_url
+    if canonical and canonical != article.url:
+        repository.add_alias(session, article, canonical, "canonical", now)
+
+
+def _learn_look(article: Article, observation: Observation, story: Story) -> None:
+    """Remember the quick look (learned by the worker that extracted the page) of a fetch
+    that shows exactly what is stored (none may: the fetches can disagree on a field)."""
+    article.quick_checks = 0
+    article.look_places = article.look_fingerprint = None
+    for seen in reversed((observation.first, *observation.confirmations)):
+        if not (isinstance(seen, Extracted) and seen.good):
+            continue
+        if seen.content_hash(story.volatile) != story.content.content_hash:
+            continue
+        if (look := seen.analysis.look) is not None:
+            article.look_places, article.look_fingerprint = json.dumps(look.places), look.fingerprint
+        return
+
+
+def _new_version(
+    session: Session,
+    config: Config,
+    identity: Identity,
+    story: Story,
+    changes: Changes | None,
+    observation: Observation,
+    now: datetime,
+) -> CheckResult:
+    article, page, latest = identity.article, story.seen.page, story.latest
+    if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
+        repository.add_keys(session, article.id, identity.keys, now)
+    raw = None
+    if config.database.store_raw_html:  # compressed already by `observe` in a thread, or now
+        raw = observation.raw_html if observation.raw_html is not None else compressed_html(page)
+    version = histories.add_version(
+        session,
+        article,
+        story.content,
+        fetched_at=observation.started,
+        extra=_extra(story.seen),
+        raw_html=raw,
+    )
+    changed: tuple[str, ...] = ()
+    if latest is not None and changes is not None:
+        histories.add_revision(session, article.id, latest.number, version.number, changes, now)
+        changed = changes.changed
+    article.etag, article.last_modified = page.etag, page.last_modified
+    article.last_changed_at = now
+    return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _extra(seen: Extracted) -> dict[str, Any]:
+    extraction = seen.analysis.extraction
+    extra = {
+        "final_url": seen.page.final_url,
+        "canonical_url": extraction.canonical_url,
+        "language": extraction.language,
+        "site_name": extraction.site_name,
+        "publisher_id": extraction.publisher_id,
+    }
+    return {key: value for key, value in extra.items() if value}
+
+
+def learn_template(
+    session: Session, furniture: Furniture, article: Article, number: int, now: datetime
+) -> None:
     """What a new version teaches about its host's template (`tracker.core.furniture`):
     lines on many first versions at one place, or one line every story gained at once."""
     host = site_of(article.url)
@@ -102,201 +304,19 @@ def _template(session: Session, furniture: Furniture, article: Article, number: 
         histories.mark_template_change(session, change.revisions, change.line, change.added, now)
 
 
-def apply(
-    session: Session,
-    config: Config,
-    article: Article,
-    check: Check,
-    verdict: Verdict,
-    observation: Observation,
-    now: datetime,
-) -> tuple[Article, CheckResult]:
-    """Make the rows say what `judge` found. Returns the article the check is of (a new URL
-    may turn out to be a story tracked under another one) and the result."""
-    first = observation.first
-    if isinstance(first.result, Page | FetchFailure):
-        check.bytes = first.result.size
-    match verdict:
-        case Failed(failure, withdrawn):
-            check.error_kind, check.error_message = failure.kind, failure.message
-            check.outcome = Outcome.GONE if failure.status in GONE_STATUSES else Outcome.ERROR
-            if withdrawn:
-                article.status = ArticleStatus.GONE
-                repository.record_event(session, article.id, "gone", now, http_status=failure.status)
-            article.consecutive_failures += 1
-            return article, CheckResult(
-                article.id,
-                article.url,
-                Outcome(check.outcome),
-                error_kind=failure.kind,
-                message=failure.message,
-            )
-        case Unmodified():
-            check.outcome = Outcome.NOT_MODIFIED
-            article.consecutive_failures = 0
-            return article, CheckResult(article.id, article.url, Outcome.NOT_MODIFIED)
-        case SoftError(problem, None):
-            return article, _soft_error(article, check, problem)
-    assert isinstance(verdict, SoftError | Unchanged | NewVersion)
-    assert verdict.story is not None
-    article = _the_story(session, article, verdict.story, first, now)
-    if verdict.story.join_with is not None:
-        article = _join(session, article, verdict.story.join_with, now)
-        latest = histories.latest_version(session, article.id)
-        verdict = against(dataclasses.replace(verdict.story, latest=latest, join_with=None))
-    check.article_id = article.id
-    return article, _page(session, config, article, check, verdict, observation, now)
-
-
-def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
-    """One history of two: the older article (the first tracked) keeps it."""
-    keep, gone = (article, other) if article.id < other.id else (other, article)
-    joined = histories.join_histories(session, keep, gone, now, why="redirect or identity")
-    log.info(
-        "%s and %s are one story: %d versions (%d repeated dropped)",
-        keep.url, gone.url, joined.versions, joined.repeated,
-    )  # fmt: skip
-    return keep
-
-
-def _page(
-    session: Session,
-    config: Config,
-    article: Article,
-    check: Check,
-    verdict: SoftError | Unchanged | NewVersion,
-    observation: Observation,
-    now: datetime,
-) -> CheckResult:
-    story = verdict.story
-    assert story is not None
-    fetches = [observation.first, *observation.confirmations]
-    match verdict:
-        case SoftError(problem, _):
-            return _soft_error(article, check, problem)
-        case Unchanged(story):
-            page = observation.first.result
-            assert isinstance(page, Page)
-            article.etag, article.last_modified = page.etag, page.last_modified
-            check.outcome, check.version_number = Outcome.UNCHANGED, story.latest.number
-            _learn_look(article, fetches, story.content, story.volatile)
-            return CheckResult(article.id, article.url, Outcome.UNCHANGED, story.latest.number)
-    assert isinstance(verdict, NewVersion)
-    _learn_look(article, fetches, story.content, story.volatile)
-    return _new_version(
-        session, config, article, check, verdict, observation.first, now, observation.raw_html
-    )
-
-
-def _the_story(session: Session, article: Article, story: Story, first: Fetched, now: datetime) -> Article:
-    """A good page of the story: learn the host's chrome, join the article it turned out
-    to be, keep its identity keys and URLs, and undo a withdrawal."""
-    assert isinstance(first.result, Page)
-    assert first.analysis is not None
-    repository.learn_volatile(session, site_of(article.url), story.learned, now)
-    if story.merge_into is not None:
-        log.info("%s is %s under another URL: one history", article.url, story.merge_into.url)
-        histories.merge_into(session, article, story.merge_into, now)
-        article = story.merge_into
-    if story.keys is not None:
-        repository.add_keys(session, article.id, story.keys, now)
-    article.consecutive_failures = 0
-    if article.status == ArticleStatus.GONE:
-        article.status = ArticleStatus.ACTIVE
-        repository.record_event(session, article.id, "restored", now)
-    final = try_normalize_url(first.result.final_url)
-    if final and final != article.url:
-        repository.add_alias(session, article, final, "redirect", now)
-    canonical = first.analysis.extraction.canonical_url
-    if canonical and canonical != article.url:
-        repository.add_alias(session, article, canonical, "canonical", now)
-    return article
-
-
-def _soft_error(article: Article, check: Check, problem: str) -> CheckResult:
-    check.outcome, check.error_kind, check.error_message = Outcome.SOFT_ERROR, "soft_error", problem
-    article.consecutive_failures += 1
-    return CheckResult(article.id, article.url, Outcome.SOFT_ERROR, error_kind="soft_error", message=problem)
-
-
-def _learn_look(article: Article, fetches: list[Fetched], content: Content, volatile: frozenset[str]) -> None:
-    """Remember the quick look (learned by the worker that extracted the page) of a fetch
-    that shows exactly what is stored (none may: the fetches can disagree on a field)."""
-    article.quick_checks = 0
-    article.look_places = article.look_fingerprint = None
-    for fetched in reversed(fetches):
-        page, analysis = fetched.result, fetched.analysis
-        if not isinstance(page, Page) or analysis is None or analysis.problem:
-            continue
-        if without_volatile(analysis.extraction.content(), volatile).content_hash != content.content_hash:
-            continue
-        if (look := analysis.look) is not None:
-            article.look_places, article.look_fingerprint = json.dumps(look.places), look.fingerprint
-        return
-
-
-def _new_version(
-    session: Session,
-    config: Config,
-    article: Article,
-    check: Check,
-    verdict: NewVersion,
-    first: Fetched,
-    now: datetime,
-    observation_raw: bytes | None = None,
-) -> CheckResult:
-    page, analysis, latest = first.result, first.analysis, verdict.story.latest
-    assert isinstance(page, Page)
-    assert analysis is not None
-    if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
-        repository.add_keys(session, article.id, identity_keys(analysis.extraction, page.final_url), now)
-    version = histories.add_version(
-        session,
-        article,
-        verdict.story.content,
-        fetched_at=check.started_at,
-        extra=_extra(page, analysis),
-        raw_html=_raw_html(config, page, observation_raw),
-    )
-    changed: tuple[str, ...] = ()
-    if latest is not None and verdict.changes is not None:
-        histories.add_revision(session, article.id, latest.number, version.number, verdict.changes, now)
-        changed = verdict.changes.changed
-    article.etag, article.last_modified = page.etag, page.last_modified
-    article.last_changed_at = now
-    check.outcome, check.version_number = Outcome.NEW_VERSION, version.number
-    return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
-
-
-def _raw_html(config: Config, page: Page, compressed: bytes | None) -> bytes | None:
-    """The page's HTML as a version keeps it (zlib), when the config keeps it: compressed
-    already by `observe` in a thread, or now."""
-    if not config.database.store_raw_html:
-        return None
-    return compressed if compressed is not None else compressed_html(page)
-
-
-def _extra(page: Page, analysis: Analysis) -> dict[str, Any]:
-    extraction = analysis.extraction
-    extra = {
-        "final_url": page.final_url,
-        "canonical_url": extraction.canonical_url,
-        "language": extraction.language,
-        "site_name": extraction.site_name,
-        "publisher_id": extraction.publisher_id,
-    }
-    return {key: value for key, value in extra.items() if value}
-
-
-def finish(session: Session, config: Config, article: Article, now: datetime, owner: str | None) -> None:
-    """Step 7: the next check by the policy, and the lease given back (`owner` None: whoever
-    holds it, as after an internal error)."""
-    schedule(session, config, article, now)
+def finish(
+    session: Session, config: Config, article: Article, now: datetime, owner: str | None, *, good: bool
+) -> None:
+    """Step 6: failures in a row counted (a check that got the page, or learned it had
+    not changed, ends them), the next check by the policy, and the lease given back
+    (`owner` None: whoever holds it, as after an internal error)."""
+    article.consecutive_failures = 0 if good else article.consecutive_failures + 1
+    _schedule(session, config, article, now)
     if owner is None or article.lease_owner == owner:
         article.lease_owner, article.lease_until = None, None
 
 
-def schedule(session: Session, config: Config, article: Article, now: datetime) -> None:
+def _schedule(session: Session, config: Config, article: Article, now: datetime) -> None:
     article.last_checked_at = now
     if article.status == ArticleStatus.GONE:
         article.next_check_at = now + GONE_RECHECK  # a withdrawn story may come back
@@ -317,27 +337,51 @@ def schedule(session: Session, config: Config, article: Article, now: datetime) 
     article.next_check_at = due
 
 
-def record_quick(session: Session, config: Config, quick: list[Quick], *, now: datetime, owner: str) -> None:
-    """The checks the quick look found unchanged, written together."""
-    repository.record_quick_unchanged(
-        session,
-        [
-            repository.QuickCheck(
-                article_id=q.plan.article_id,
-                version_number=q.plan.latest_number or 0,
-                started_at=q.started,
-                duration_ms=q.duration_ms,
-                final_url=q.final_url,
-                http_status=q.status,
-                bytes=q.size,
-                etag=q.etag,
-                last_modified=q.last_modified,
-            )
-            for q in quick
-        ],
-        lambda article: schedule(session, config, article, now),
-        owner=owner,
+def _check_row(observation: Observation, article: Article, result: CheckResult, duration_ms: int) -> Check:
+    fetched = _fetch_result(observation.first)
+    return Check(
+        article_id=article.id,
+        started_at=observation.started,
+        duration_ms=duration_ms,
+        final_url=fetched.final_url,
+        http_status=fetched.status,
+        bytes=None if isinstance(fetched, NotModified) else fetched.size,
+        outcome=Outcome(result.outcome),
+        version_number=result.version_number,
+        error_kind=result.error_kind,
+        error_message=result.message,
     )
+
+
+def _fetch_result(seen: Seen) -> FetchResult:
+    return seen.page if isinstance(seen, Extracted) else seen
+
+
+def record_quick(session: Session, config: Config, quick: list[Quick], *, now: datetime, owner: str) -> None:
+    """The checks the quick look found unchanged, written together: one query for their
+    articles, one insert for the checks."""
+    articles = repository.articles_by_id(session, [q.plan.article_id for q in quick])
+    rows = []
+    for q in quick:
+        article = articles.get(q.plan.article_id)
+        if article is None:
+            continue  # deleted meanwhile
+        article.etag, article.last_modified = q.etag, q.last_modified
+        article.quick_checks += 1
+        finish(session, config, article, now, owner, good=True)
+        rows.append(
+            {
+                "article_id": article.id,
+                "version_number": q.version_number,
+                "started_at": q.started,
+                "duration_ms": q.duration_ms,
+                "final_url": q.final_url,
+                "http_status": q.status,
+                "bytes": q.size,
+                "outcome": Outcome.UNCHANGED.value,
+            }
+        )
+    repository.add_checks(session, rows)
 
 
 def record_internal_error(
@@ -352,8 +396,7 @@ def record_internal_error(
     """A check that failed inside tracker: recorded as such, and it backs off."""
     article = session.get(Article, article_id)
     if article is not None:
-        article.consecutive_failures += 1
-        finish(session, config, article, now, None)
+        finish(session, config, article, now, None, good=False)
     repository.record_check(
         session,
         Check(
@@ -365,7 +408,3 @@ def record_internal_error(
             error_message=message,
         ),
     )
-
-
-def _ms(observation: Observation) -> int:
-    return int((time.perf_counter() - observation.began) * 1000)

@@ -98,6 +98,14 @@ def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[
         yield export_article(session, article)
 
 
+def count_exported(session: Session, *, since: datetime | None = None) -> int:
+    """How many articles `export` yields."""
+    query = select(func.count(Article.id))
+    if since is not None:
+        query = query.where(Article.last_changed_at >= since)
+    return session.scalar(query) or 0
+
+
 def timeline(session: Session, article: Article) -> dict[str, Any]:
     """An article's history for a page: versions (no bodies), revisions (no diffs),
     events and aliases, and every entry on one time line, oldest first."""

@@ -92,6 +92,10 @@ class Outcome(StrEnum):
     GONE = "gone"
 
 
+GOOD_OUTCOMES = frozenset((Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED))
+"""Checks that got the article or learned it had not changed; the others are failures."""
+
+
 class Source(Base):
     """A named source from config.yaml; `manual` holds articles added by hand."""
 

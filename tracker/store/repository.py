@@ -5,8 +5,7 @@ transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +24,6 @@ from tracker.store.models import (
     ArticleUrl,
     Check,
     Event,
-    Outcome,
     Source,
     SourceEndpoint,
     SourceKind,
@@ -187,45 +185,15 @@ def record_check(session: Session, check: Check) -> None:
     session.add(check)
 
 
-@dataclass(frozen=True, slots=True)
-class QuickCheck:
-    """An unchanged check found by the quick look: nothing but the check to write."""
-
-    article_id: int
-    version_number: int
-    started_at: datetime
-    duration_ms: int
-    final_url: str
-    http_status: int
-    bytes: int
-    etag: str | None
-    last_modified: str | None
+def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
+    """The articles of these ids that still exist, in one query."""
+    return {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
 
 
-def record_quick_unchanged(
-    session: Session, checks: Sequence[QuickCheck], schedule: Callable[[Article], None], *, owner: str
-) -> None:
-    """Write unchanged checks together: one query for their articles, one insert for the checks."""
-    articles = {
-        a.id: a
-        for a in session.scalars(select(Article).where(Article.id.in_([c.article_id for c in checks])))
-    }
-    rows = []
-    for check in checks:
-        article = articles.get(check.article_id)
-        if article is None:
-            continue  # deleted meanwhile
-        article.etag, article.last_modified = check.etag, check.last_modified
-        article.consecutive_failures = 0
-        article.quick_checks += 1
-        schedule(article)
-        if article.lease_owner == owner:
-            article.lease_owner, article.lease_until = None, None
-        row = asdict(check)
-        del row["etag"], row["last_modified"]
-        rows.append(row | {"outcome": Outcome.UNCHANGED.value})
+def add_checks(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert check rows (column -> value) in one statement."""
     if rows:
-        session.execute(insert(Check), rows)
+        session.execute(insert(Check), list(rows))
 
 
 def aliases_of(session: Session, article_id: int) -> list[str]:

@@ -1,0 +1,109 @@
+"""Commands beside a running tracker: serve (the history over HTTP) and status (its health)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tracker.cli.common import App, echo_json, json_option, main, pass_app, utc_now
+
+HOSTS_SHOWN = 10
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: web.port, 8000).")
+@pass_app
+def serve(app: App, host: str | None, port: int | None) -> None:
+    """Serve the history in a browser, as JSON under /api/, and as Atom feeds.
+
+    Pages need no JavaScript; the OpenAPI schema is at /openapi.json. Adding
+    articles over HTTP needs `web.token` in the config (off without it).
+
+    \b
+    Example:
+      tracker serve --port 8000
+    """
+    import uvicorn
+
+    from tracker.web import create_app
+
+    web = app.config.web
+    application = create_app(app.config, app.sessions)
+    uvicorn.run(application, host=host or web.host, port=port or web.port, log_level=app.config.logging.level)
+
+
+@main.command()
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Health: articles by state, checks due now, the last hour's outcomes, per host how
+    far behind its due checks are, the lines the sites' templates gained or lost in the
+    last week, and per source the share of checks that got the article in the last day
+    (warned when it drops).
+
+    \b
+    Example:
+      tracker status
+    """
+    from tracker.read.health import status as health
+
+    with app.transaction() as session:
+        report = health(session, utc_now())
+    if as_json:
+        echo_json(report)
+        return
+    articles = ", ".join(f"{state} {count}" for state, count in report["articles"].items())
+    click.echo(f"articles: {articles}; due now {report['due_now']}")
+    outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
+    click.echo(f"checks in the last hour: {outcomes}")
+    _print_hosts_behind(report["hosts_behind"])
+    _print_template_changes(report["template_changes"])
+    _print_sources(report["sources"])
+    _print_notifications(report["notifications"])
+
+
+def _print_hosts_behind(behind: list[dict[str, Any]]) -> None:
+    for row in behind[:HOSTS_SHOWN]:
+        click.echo(f"  {row['host']:<32} {row['due']:>6} due, the oldest {_ago(row['behind_seconds'])} late")
+    if len(behind) > HOSTS_SHOWN:
+        click.echo(
+            f"  ... and {len(behind) - HOSTS_SHOWN} more hosts with checks due (--json lists them all)"
+        )
+
+
+def _print_template_changes(changes: list[dict[str, Any]]) -> None:
+    for row in changes:
+        change = "gained" if row["added"] else "lost"
+        click.echo(
+            f"  template: {row['host']} {change} the line {row['line']!r} (seen on {row['stories']} stories)"
+        )
+
+
+def _print_sources(sources: list[dict[str, Any]]) -> None:
+    """Each source's share of good checks; a warning goes to stderr."""
+    for row in sources:
+        share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
+        click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
+        if row["warning"]:
+            click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
+
+
+def _print_notifications(destinations: list[dict[str, Any]]) -> None:
+    for row in destinations:
+        if row["failing"]:
+            click.echo(
+                f"  notify {row['name']}: FAILING ({row['last_error']}), attempt {row['attempts']}, "
+                f"next {row['next_attempt_at'] or 'at the next tick'}"
+            )
+        else:
+            click.echo(f"  notify {row['name']}: last delivered {row['last_delivered_at'] or 'never'}")
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
