@@ -32,7 +32,7 @@ from tracker.discovery import poll_sources
 from tracker.errors import DatabaseError, WorkersUnavailable
 from tracker.fetch import Fetcher
 from tracker.pipeline import LEASE, CheckResult, Deferred, ExtractionPool, Runtime, check_articles
-from tracker.store import db, repository
+from tracker.store import db, leases
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
 from tracker.store.models import ArticleStatus
@@ -147,7 +147,7 @@ async def check_due(
     and check them (postponed ones come back as such: they stay due)."""
     batch = plan_batch(runtime)
     with transaction(runtime.sessions) as session:
-        ids = repository.claim_due(
+        ids = leases.claim_due(
             session,
             now=runtime.clock(),
             owner=runtime.owner,
@@ -163,14 +163,14 @@ async def check_due(
         return await check_articles(runtime, ids, not_after=batch.not_after)
     finally:
         with transaction(runtime.sessions) as session:
-            repository.release(session, ids, runtime.owner)
+            leases.release(session, ids, runtime.owner)
 
 
 def release_dead_leases(runtime: Runtime) -> None:
     """Any process that starts gives back the leases of a tracker of this machine that is
     gone (killed mid-cycle): its articles are due again now, not when the leases expire."""
     with transaction(runtime.sessions) as session:
-        released = repository.release_dead_leases(session, socket.gethostname(), process_alive)
+        released = leases.release_dead_leases(session, socket.gethostname(), process_alive)
     if released:
         log.info("released %d leases of a daemon of this machine that is gone", released)
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.extraction.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline import Runtime
-from tracker.store import repository
+from tracker.store import leases, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
 
@@ -66,7 +66,7 @@ async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> lis
             _add_listings(session, source_row, parse_url_list("\n".join(source.urls)).listings, now)
         endpoints = [
             (e.id, e.kind, e.url, e.etag, e.last_modified, caps.get(e.source.name, 5_000))
-            for e in repository.claim_endpoints(session, runtime.config.sources, now, every=every_endpoint)
+            for e in leases.claim_endpoints(session, runtime.config.sources, now, every=every_endpoint)
         ]
     return list(await asyncio.gather(*(_poll(runtime, *endpoint) for endpoint in endpoints)))
 

@@ -32,15 +32,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import ChangeFilterConfig, Config
-from tracker.read.atom import entry_id
 from tracker.read.revisions import RevisionFilter, RevisionWithVersions, report_items_after
-from tracker.read.shapes import revision_json
+from tracker.read.shapes import entry_id, revision_json
+from tracker.store import deliveries, leases
 from tracker.store.db import transaction
-from tracker.store.models import Delivery, Revision, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +49,8 @@ LAST_RETRY = timedelta(hours=1)
 
 
 class DeliveryFailed(Exception):
-    """A destination did not take a payload."""
+    """A destination did not take a payload. Internal: `Notifier._serve` catches it and
+    backs off (after `notify.max_attempts`, logs and skips); it never reaches a user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +168,10 @@ class Notifier:
         try:
             while True:
                 with transaction(self.sessions) as session:
-                    state = session.get(Webhook, state_id)
-                    assert state is not None
                     where = RevisionFilter(
-                        **destination.filter.model_dump(), after_id=state.last_revision_id, limit=BATCH
+                        **destination.filter.model_dump(),
+                        after_id=deliveries.position(session, state_id),
+                        limit=BATCH,
                     )
                     items = report_items_after(session, where)
                     if not items:
@@ -204,12 +203,8 @@ class Notifier:
             by_source.setdefault(item.source, []).append(item)
         out: list[tuple[str | None, list[int], dict[str, Any]]] = []
         for source, batch in by_source.items():
-            used = session.scalar(
-                select(func.count()).where(
-                    Delivery.webhook_id == state_id, Delivery.source == source, Delivery.at >= hour_ago
-                )
-            )
-            if len(batch) > destination.max_per_hour - (used or 0):
+            used = deliveries.sent_since(session, state_id, source, hour_ago)
+            if len(batch) > destination.max_per_hour - used:
                 out.append((source, [i.revision.id for i in batch], digest_payload(source, batch, base)))
             else:
                 out.extend((source, [i.revision.id], revision_payload(i, base)) for i in batch)
@@ -252,66 +247,38 @@ class Notifier:
         (backing off) or another daemon holds it."""
         now = self.clock()
         with transaction(self.sessions) as session:
-            state_id = session.scalar(select(Webhook.id).where(Webhook.name == destination.name))
-            if state_id is None:  # new: from the revisions stored from now on
-                newest = session.scalar(select(func.max(Revision.id))) or 0
-                state = Webhook(name=destination.name, last_revision_id=newest, attempts=0)
-                session.add(state)
-                session.flush()
-                state_id = state.id
-            claimed = session.execute(
-                update(Webhook)
-                .where(
-                    Webhook.id == state_id,
-                    or_(
-                        Webhook.lease_until.is_(None),
-                        Webhook.lease_until < now,
-                        Webhook.lease_owner == self.owner,
-                    ),
-                    or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
-                )
-                .values(lease_owner=self.owner, lease_until=now + LEASE)
-            )
-            return state_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+            state_id = deliveries.state_of(session, destination.name)
+            claimed = leases.claim_destination(session, state_id, owner=self.owner, now=now, lease=LEASE)
+            return state_id if claimed else None
 
     def _delivered(self, state_id: int, last_id: int, source: str | None, count: int, digest: bool) -> None:
         now = self.clock()
         with transaction(self.sessions) as session:
-            session.execute(
-                update(Webhook)
-                .where(Webhook.id == state_id)
-                .values(last_revision_id=last_id, attempts=0, next_attempt_at=None, last_error=None)
+            deliveries.delivered(
+                session, state_id, last_id, source=source, count=count, digest=digest, now=now
             )
-            session.add(Delivery(webhook_id=state_id, source=source, at=now, revisions=count, digest=digest))
 
     def _failed(self, state_id: int, destination: Destination, last_id: int, error: str) -> None:
         now = self.clock()
         with transaction(self.sessions) as session:
-            state = session.get(Webhook, state_id)
-            assert state is not None
-            state.attempts += 1
-            state.last_error = error[:500]
-            if state.attempts >= self.config.notify.max_attempts:
+            attempts = deliveries.failed_again(session, state_id, error)
+            if attempts >= self.config.notify.max_attempts:
                 log.error(
                     "notify %s %s: giving up on revisions up to %d after %d attempts (%s)",
-                    destination.kind, destination.url, last_id, state.attempts, error,
+                    destination.kind, destination.url, last_id, attempts, error,
                 )  # fmt: skip
-                state.last_revision_id, state.attempts, state.next_attempt_at = last_id, 0, None
+                deliveries.skip_to(session, state_id, last_id)
                 return
-            wait = min(LAST_RETRY, FIRST_RETRY * 2 ** (state.attempts - 1))
-            state.next_attempt_at = now + wait
+            wait = min(LAST_RETRY, FIRST_RETRY * 2 ** (attempts - 1))
+            deliveries.retry_at(session, state_id, now + wait)
             log.warning(
                 "notify %s %s failed (%s); attempt %d, next in %ds",
-                destination.kind, destination.url, error, state.attempts, wait.total_seconds(),
+                destination.kind, destination.url, error, attempts, wait.total_seconds(),
             )  # fmt: skip
 
     def _release(self, state_id: int) -> None:
         with transaction(self.sessions) as session:
-            session.execute(
-                update(Webhook)
-                .where(Webhook.id == state_id, Webhook.lease_owner == self.owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+            leases.release_destination(session, state_id, self.owner)
 
 
 async def _send_apprise(url: str, payload: dict[str, Any]) -> None:

@@ -1,12 +1,17 @@
-"""Claiming a batch within each host's politeness budget (real SQLite and PostgreSQL)."""
+"""Claims and leases (real SQLite and PostgreSQL): a batch within each host's politeness
+budget, dead workers' leases, notification destinations one worker at a time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from tests.conftest import Tracker, make_config
 from tracker.read.health import status
-from tracker.store import repository
+from tracker.store import deliveries, leases, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article
 
@@ -24,7 +29,7 @@ def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -
                     article.next_check_at = now - timedelta(minutes=n)  # the higher n, the longer overdue
         budget = {"big.example": 10, "small.example": 3}
         with transaction(tracker.sessions) as session:
-            ids = repository.claim_due(
+            ids = leases.claim_due(
                 session,
                 now=now,
                 owner="w1",
@@ -46,7 +51,7 @@ def test_a_batch_takes_each_host_at_its_budget_most_overdue_first(db_url: str) -
             hosts_in_order = [article.host for article in claimed if article is not None]
             assert len(set(hosts_in_order[:3])) == 3, "hosts are taken in turn, not one after another"
             # a second worker gets what the first left, never the same articles
-            second = repository.claim_due(
+            second = leases.claim_due(
                 session, now=now, owner="w2", lease=timedelta(minutes=5), limit=100, per_host=lambda _h: 100
             )
             assert not set(second) & set(ids) and len(second) == 60 - len(ids)
@@ -81,5 +86,55 @@ def test_run_once_gives_back_the_leases_of_a_dead_tracker_of_this_machine(site, 
                 return dict(await run_once(runtime))
 
         assert asyncio.run(go()) == {"new_version": 3}
+    finally:
+        tracker.close()
+
+
+def test_a_notification_destination_is_leased_to_one_worker_at_a_time(db_url: str) -> None:
+    """Its holder may renew the lease; another worker gets it once it expires or is
+    released, and nobody while the destination backs off after a failure."""
+    tracker = Tracker(make_config(db_url))
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def claim(session: Session, owner: str, minutes: int) -> bool:
+        return leases.claim_destination(
+            session, state_id, owner=owner, now=now + timedelta(minutes=minutes), lease=timedelta(minutes=5)
+        )
+
+    try:
+        with transaction(tracker.sessions) as session:
+            state_id = deliveries.state_of(session, "webhook:one")
+            assert deliveries.state_of(session, "webhook:one") == state_id
+            assert claim(session, "w1", 0)
+        with transaction(tracker.sessions) as session:
+            assert not claim(session, "w2", 0)
+            assert claim(session, "w1", 1), "the holder renews its lease"
+            assert not claim(session, "w2", 5)
+            assert claim(session, "w2", 7), "an expired lease is free"
+            leases.release_destination(session, state_id, "w1")
+            assert not claim(session, "w3", 8), "only the holder releases a lease"
+            leases.release_destination(session, state_id, "w2")
+            deliveries.retry_at(session, state_id, now + timedelta(minutes=20))
+            assert not claim(session, "w3", 8), "backing off after a failure"
+            assert claim(session, "w3", 20)
+    finally:
+        tracker.close()
+
+
+def test_a_destination_another_worker_is_claiming_is_skipped_not_waited_for(db_url: str) -> None:
+    """PostgreSQL: a claim passes over a row locked by another worker's claim (SKIP
+    LOCKED), as article claims do, instead of waiting for that transaction to end."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite takes one writer at a time")
+    tracker = Tracker(make_config(db_url))
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    lease = timedelta(minutes=5)
+    try:
+        with transaction(tracker.sessions) as session:
+            state_id = deliveries.state_of(session, "webhook:one")
+        with transaction(tracker.sessions) as first, transaction(tracker.sessions) as second:
+            second.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail, not hang
+            assert leases.claim_destination(first, state_id, owner="w1", now=now, lease=lease)
+            assert not leases.claim_destination(second, state_id, owner="w2", now=now, lease=lease)
     finally:
         tracker.close()

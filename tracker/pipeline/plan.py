@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.core.confirm import baseline
 from tracker.core.urls import site_of
 from tracker.extraction import glance
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus
 
@@ -78,7 +78,7 @@ def plan_check(
         return Plan(
             article.id, article.url, article.etag, article.last_modified, unread, volatile[host], not_after
         )
-    base = baseline(repository.latest_version(session, article_id), volatile[host])
+    base = baseline(histories.latest_version(session, article_id), volatile[host])
     if base is None:  # no version yet: nothing to be conditional on
         return Plan(article.id, article.url, None, None, Known(None), volatile[host], not_after)
     return Plan(
@@ -99,7 +99,7 @@ def _trusted_look(session: Session, article: Article, full_every: int) -> Unread
         return None
     if article.quick_checks + 1 >= full_every:
         return None
-    number = repository.latest_version_number(session, article.id)
+    number = histories.latest_version_number(session, article.id)
     if number is None:
         return None
     return Unread(number, glance.Glance(tuple(json.loads(article.look_places)), article.look_fingerprint))
@@ -111,5 +111,5 @@ def read_baseline(sessions: sessionmaker[Session], plan: Plan) -> str | None:
     if isinstance(plan.baseline, Known):
         return plan.baseline.content_hash
     with transaction(sessions) as session:
-        base = baseline(repository.latest_version(session, plan.article_id), plan.volatile)
+        base = baseline(histories.latest_version(session, plan.article_id), plan.volatile)
     return base.content_hash if base else None

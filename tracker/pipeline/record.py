@@ -50,7 +50,7 @@ from tracker.pipeline.judge import (
 )
 from tracker.pipeline.observe import Extracted, Observation, Quick, Seen, compressed_html
 from tracker.pipeline.results import CheckResult
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
@@ -105,13 +105,13 @@ def identify(session: Session, article: Article, first: Seen, now: datetime) -> 
     if not (isinstance(first, Extracted) and first.good):
         return Identity(article)
     keys = tuple(identity_keys(first.analysis.extraction, first.page.final_url))
-    if repository.latest_version_number(session, article.id) is None:
+    if histories.latest_version_number(session, article.id) is None:
         owner = repository.article_with_key(session, keys)
         if owner is None or owner.id == article.id:
             return Identity(article, keys, new=True)
         owner = _locked(session, owner.id)
         log.info("%s is %s under another URL: one history", article.url, owner.url)
-        repository.merge_into(session, article, owner, now)
+        histories.merge_into(session, article, owner, now)
         return Identity(owner, keys, new=True)
     other = _other_history(session, article, first, keys)
     if other is None:
@@ -135,7 +135,7 @@ def _other_history(
         if (
             owner is not None
             and owner.id != article.id
-            and repository.latest_version_number(session, owner.id)
+            and histories.latest_version_number(session, owner.id)
         ):
             return _locked(session, owner.id)
     return None
@@ -144,7 +144,7 @@ def _other_history(
 def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
     """One history of two: the older article (the first tracked) keeps it."""
     keep, gone = (article, other) if article.id < other.id else (other, article)
-    joined = repository.join_histories(session, keep, gone, now, why="redirect or identity")
+    joined = histories.join_histories(session, keep, gone, now, why="redirect or identity")
     log.info(
         "%s and %s are one story: %d versions (%d repeated dropped)",
         keep.url, gone.url, joined.versions, joined.repeated,
@@ -158,7 +158,7 @@ def standing(session: Session, article: Article, first: Seen) -> Standing:
     if isinstance(first, FetchFailure) and first.status in GONE_STATUSES:
         return Standing(active, gone_before=repository.previous_outcome(session, article.id) == Outcome.GONE)
     if isinstance(first, Extracted) and first.good:
-        latest = repository.latest_version(session, article.id)
+        latest = histories.latest_version(session, article.id)
         return Standing(
             active, latest=latest, volatile=repository.volatile_shapes(session, site_of(article.url))
         )
@@ -251,7 +251,7 @@ def _new_version(
     raw = None
     if config.database.store_raw_html:  # compressed already by `observe` in a thread, or now
         raw = observation.raw_html if observation.raw_html is not None else compressed_html(page)
-    version = repository.add_version(
+    version = histories.add_version(
         session,
         article,
         story.content,
@@ -261,7 +261,7 @@ def _new_version(
     )
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:
-        repository.add_revision(session, article.id, latest.number, version.number, changes, now)
+        histories.add_revision(session, article.id, latest.number, version.number, changes, now)
         changed = changes.changed
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
@@ -287,12 +287,12 @@ def learn_template(
     lines on many first versions at one place, or one line every story gained at once."""
     host = site_of(article.url)
     if number == 1:
-        version = repository.latest_version(session, article.id)
+        version = histories.latest_version(session, article.id)
         if version is not None:
             learned = furniture.first_version(host, article.id, split_body(version.body))
             repository.learn_volatile(session, host, learned, now)
         return
-    revision = repository.revision_to(session, article.id, number)
+    revision = histories.revision_to(session, article.id, number)
     if revision is None:
         return
     change = furniture.revision(
@@ -301,7 +301,7 @@ def learn_template(
     if change is not None:
         log.info("%s: the template %s %r", host, "gained" if change.added else "lost", change.line)
         repository.learn_volatile(session, host, change.learned, now)
-        repository.mark_template_change(session, change.revisions, change.line, change.added, now)
+        histories.mark_template_change(session, change.revisions, change.line, change.added, now)
 
 
 def finish(

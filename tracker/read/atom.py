@@ -9,7 +9,6 @@ changes and the body as track changes, the article text escaped within it.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tracker.read.report import environment, inline
 from tracker.read.revisions import RevisionFilter, RevisionWithVersions, report_items_newest
+from tracker.read.shapes import entry_id
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # characters XML 1.0 cannot carry at all, even escaped
@@ -27,11 +27,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 def xml_text(value: str) -> str:
     return _NOT_XML.sub("\ufffd", value)
-
-
-def entry_id(url: str, to_number: int) -> str:
-    """A revision's Atom id: stable across requests, servers and databases."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#revision-{to_number}')}"
 
 
 def atom(session: Session, where: RevisionFilter, *, title: str, base: str, self_url: str) -> bytes:

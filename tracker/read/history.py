@@ -17,7 +17,7 @@ from tracker.errors import NotFoundError
 from tracker.read import shapes
 from tracker.read.revisions import REVISION_SUMMARY
 from tracker.read.shapes import ArticleSummary, event_json, iso, revision_json, revision_summary, version_json
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.store.models import Article, Revision, Source, Version
 
 if TYPE_CHECKING:
@@ -45,8 +45,8 @@ def history(session: Session, article: Article) -> dict[str, Any]:
         **article_summary(session, article),
         "aliases": repository.aliases_of(session, article.id),
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
-        "versions": [version_json(v, with_body=False) for v in repository.versions_of(session, article.id)],
-        "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
+        "versions": [version_json(v, with_body=False) for v in histories.versions_of(session, article.id)],
+        "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
     }
 
 
@@ -54,15 +54,15 @@ def diff_between(
     session: Session, article: Article, from_number: int | None, to_number: int | None
 ) -> tuple[Version, Version, Changes]:
     """The versions to compare (default: the last two) and their changes."""
-    latest = repository.latest_version(session, article.id)
+    latest = histories.latest_version(session, article.id)
     if latest is None:
         raise NotFoundError(f"article {article.id} has no version yet")
     if latest.number == 1 and from_number is None and to_number is None:
         raise NotFoundError(f"article {article.id} has one version: nothing to compare yet")
     to_number = to_number or latest.number
     from_number = from_number or max(1, to_number - 1)
-    new = repository.version_numbered(session, article.id, to_number)  # the one asked for, first
-    old = repository.version_numbered(session, article.id, from_number)
+    new = histories.version_numbered(session, article.id, to_number)  # the one asked for, first
+    old = histories.version_numbered(session, article.id, from_number)
     from tracker.core.diff import compare  # rapidfuzz: only commands that diff pay for its import
 
     return old, new, compare(content_of(old), content_of(new))
@@ -71,7 +71,7 @@ def diff_between(
 def export_article(session: Session, article: Article) -> dict[str, Any]:
     """One line of the JSON Lines export (see README, "Export format")."""
     aliases = [url for url in repository.aliases_of(session, article.id) if url != article.url]
-    versions = repository.versions_of(session, article.id)
+    versions = histories.versions_of(session, article.id)
     canonical = next(
         (v.extra.get("canonical_url") for v in reversed(versions) if v.extra.get("canonical_url")), None
     )
@@ -84,7 +84,7 @@ def export_article(session: Session, article: Article) -> dict[str, Any]:
         "status": article.status,
         "first_seen_at": iso(article.first_seen_at),
         "versions": [version_json(v) | {"body": v.body} for v in versions],
-        "revisions": [revision_json(r) for r in repository.revisions_of(session, article.id)],
+        "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
     }
 
@@ -151,8 +151,8 @@ def revision_with_neighbours(session: Session, article: Article, number: int) ->
     )
     if revision is None:
         raise NotFoundError(f"article {article.id} has no revision to version {number}")
-    old = repository.version_numbered(session, article.id, revision.from_number)
-    new = repository.version_numbered(session, article.id, revision.to_number)
+    old = histories.version_numbered(session, article.id, revision.from_number)
+    new = histories.version_numbered(session, article.id, revision.to_number)
     numbers = list(
         session.scalars(
             select(Revision.to_number).where(Revision.article_id == article.id).order_by(Revision.to_number)

@@ -10,6 +10,7 @@ export all serialize these (README, "Export format", is their contract):
 - `RevisionJSON`: a revision with its diff (`fields`: `FieldChange`s, `body`:
   `ParagraphOp`s, see `tracker.core.diff`);
 - `EventJSON`: gone, restored, retired, merged.
+- `entry_id`: a revision's stable id, in Atom entries and notification payloads.
 
 A builder takes anything with the fields (a row of the table, or a row of a
 query that selects them), so listings need not load whole rows.
@@ -17,11 +18,18 @@ query that selects them), so listings need not load whole rows.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, NotRequired, Protocol, TypedDict
 
 from tracker.core.normalize import iso as iso  # the read side imports it from here
 from tracker.core.ops import FieldChange, ParagraphOp
+
+
+def entry_id(url: str, to_number: int) -> str:
+    """A revision's id in Atom entries and notifications: stable across requests,
+    servers and databases."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#revision-{to_number}')}"
 
 
 class RevisionLike(Protocol):

@@ -1,7 +1,10 @@
-"""The database edge: tables (`models`), engines and migrations (`db`), queries
-(`repository`), host turns shared by several daemons (`ledger`).
+"""The database edge: tables (`models`), engines and migrations (`db`); queries by
+concern: sources, articles, checks, keys and events (`repository`), versions,
+revisions and joined histories (`histories`), claims and leases (`leases`),
+notification destinations' state (`deliveries`); host turns shared by several
+daemons (`ledger`).
 
-Rule: repository functions take a Session and never commit: the caller owns the
+Rule: store functions take a Session and never commit: the caller owns the
 transaction. Imports `tracker.core` and the leaves, never the check side, the
 read side or the entry points.
 """

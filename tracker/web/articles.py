@@ -16,7 +16,7 @@ from tracker.read.charts import timeline_strip
 from tracker.read.report import inline, side_by_side
 from tracker.read.shapes import revision_json, version_json
 from tracker.read.watch import checks_of
-from tracker.store import repository
+from tracker.store import histories, repository
 from tracker.web.common import (
     MAX_ID,
     ArticleIdPath,
@@ -59,10 +59,10 @@ def page_article(request: Request, db: Db, article_id: Annotated[int, ArticleIdP
 def version_data(db: Session, article_id: int, number: int) -> dict[str, Any]:
     article = article_or_404(db, article_id)
     try:
-        version = repository.version_numbered(db, article.id, number)
+        version = histories.version_numbered(db, article.id, number)
     except NotFoundError as error:
         raise HTTPException(404, str(error)) from None
-    latest = repository.latest_version_number(db, article.id) or number
+    latest = histories.latest_version_number(db, article.id) or number
     return {"article": article, "version": version, "latest": latest}
 
 
@@ -135,7 +135,7 @@ def page_compare(
 ) -> HTMLResponse:
     data = compare_data(db, article_id, old, new)
     changes, older, newer = data["changes"], data["old"], data["new"]
-    latest = repository.latest_version_number(db, article_id) or newer.number
+    latest = histories.latest_version_number(db, article_id) or newer.number
     return render(
         request,
         "compare.html.j2",

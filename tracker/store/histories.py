@@ -1,0 +1,244 @@
+"""An article's history: its versions and revisions, template marks on revisions, and
+two articles made one (a duplicate merged in, or two histories joined as
+`tracker.core.joins` plans it). Every function takes a Session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from tracker.core.diff import Changes, compare
+from tracker.core.joins import JoinPlan, plan_join
+from tracker.core.normalize import Content, content_of
+from tracker.errors import NotFoundError
+from tracker.store.models import Article, ArticleKey, ArticleUrl, Check, Event, Revision, Version
+from tracker.store.repository import record_event
+
+
+def latest_version_number(session: Session, article_id: int) -> int | None:
+    return session.scalar(select(func.max(Version.number)).where(Version.article_id == article_id))
+
+
+def latest_version(session: Session, article_id: int) -> Version | None:
+    return session.scalar(
+        select(Version).where(Version.article_id == article_id).order_by(Version.number.desc()).limit(1)
+    )
+
+
+def versions_of(session: Session, article_id: int) -> list[Version]:
+    return list(
+        session.scalars(select(Version).where(Version.article_id == article_id).order_by(Version.number))
+    )
+
+
+def version_numbered(session: Session, article_id: int, number: int) -> Version:
+    version = session.scalar(
+        select(Version).where(Version.article_id == article_id, Version.number == number)
+    )
+    if version is None:
+        raise NotFoundError(f"article {article_id} has no version {number}")
+    return version
+
+
+def add_version(
+    session: Session,
+    article: Article,
+    content: Content,
+    *,
+    fetched_at: datetime,
+    extra: dict[str, Any],
+    raw_html: bytes | None,
+) -> Version:
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.article_id == article.id)) or 0
+    ) + 1
+    version = Version(
+        article_id=article.id,
+        number=number,
+        fetched_at=fetched_at,
+        headline=content.headline or None,
+        byline=content.byline or None,
+        body=content.body_text,
+        published_at=content.published_at,
+        updated_at=content.updated_at,
+        extra=extra,
+        content_hash=content.content_hash,
+        raw_html=raw_html,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def revisions_of(session: Session, article_id: int) -> list[Revision]:
+    return list(
+        session.scalars(
+            select(Revision).where(Revision.article_id == article_id).order_by(Revision.to_number)
+        )
+    )
+
+
+def revision_to(session: Session, article_id: int, number: int) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(Revision.article_id == article_id, Revision.to_number == number)
+    )
+
+
+def add_revision(
+    session: Session,
+    article_id: int,
+    from_number: int,
+    to_number: int,
+    changes: Changes,
+    detected_at: datetime,
+) -> Revision:
+    revision = Revision(
+        article_id=article_id,
+        from_number=from_number,
+        to_number=to_number,
+        detected_at=detected_at,
+        changed=list(changes.changed),
+        field_changes=list(changes.field_changes),
+        body_diff=list(changes.body_diff),
+        stats=changes.stats,
+        trivial=changes.trivial,
+        kinds=list(changes.kinds),
+        significance=changes.significance,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def mark_template_change(
+    session: Session, revision_ids: Sequence[int], line: str, added: bool, now: datetime
+) -> None:
+    """These revisions recorded the site's template gaining (or losing) `line`, not an
+    editor's change: kind `template`, trivial, and a `template_change` event on each."""
+    for revision in session.scalars(select(Revision).where(Revision.id.in_(list(revision_ids)))):
+        revision.trivial = True
+        revision.kinds = [*dict.fromkeys([*revision.kinds, "template"])]
+        revision.significance = 0.0
+        record_event(session, revision.article_id, "template_change", now, line=line, added=added)
+    session.flush()
+
+
+def merge_into(session: Session, duplicate: Article, target: Article, now: datetime) -> None:
+    """`duplicate` (a URL found to be `target`'s story, with no versions of its own)
+    becomes part of `target`: its URLs turn into aliases and its checks move over."""
+    _move_story(session, duplicate, target)
+    session.execute(delete(ArticleKey).where(ArticleKey.article_id == duplicate.id))
+    record_event(session, target.id, "merged", now, url=duplicate.url)
+    session.flush()
+    session.delete(duplicate)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """What joining two histories did."""
+
+    versions: int  # in the joined history
+    repeated: int  # versions of the other history equal to their predecessor, dropped
+
+
+def join_histories(session: Session, keep: Article, other: Article, now: datetime, *, why: str) -> Joined:
+    """`other` is `keep`'s story under another URL, as the publisher says (a redirect, the
+    same declared id or canonical URL), and both have versions: one history, as
+    `tracker.core.joins.plan_join` plans it. `other`'s URLs, keys, checks and events
+    move to `keep`, and a `merged` event says what happened. Both rows must be locked."""
+    ids = (keep.id, other.id)
+    versions = {v.id: v for v in session.scalars(select(Version).where(Version.article_id.in_(ids)))}
+    revisions = list(session.scalars(select(Revision).where(Revision.article_id.in_(ids))))
+    plan = plan_join(keep.id, versions.values(), revisions)
+    for dropped, into in plan.repeated:  # what a repeated version knew of its URL stays
+        versions[into].extra = {**versions[dropped].extra, **versions[into].extra}
+    kept_revisions = _delete_revisions(session, revisions, plan)
+    _renumber(session, keep, versions, plan)
+    _add_revisions(session, keep, versions, kept_revisions, plan)
+    _move_story(session, other, keep)
+    _move_keys(session, other, keep)
+    joined = Joined(len(plan.kept), len(plan.repeated))
+    keep.first_seen_at = min(keep.first_seen_at, other.first_seen_at)
+    keep.last_changed_at = max((a.last_changed_at for a in (keep, other) if a.last_changed_at), default=None)
+    record_event(
+        session, keep.id, "merged", now,
+        url=other.url, why=why, versions=joined.versions, repeated=joined.repeated,
+    )  # fmt: skip
+    session.flush()
+    session.delete(other)
+    session.flush()
+    return joined
+
+
+def _delete_revisions(
+    session: Session, revisions: Sequence[Revision], plan: JoinPlan
+) -> dict[int, dict[str, Any]]:
+    """Delete both histories' revisions (their numbers are about to change); the
+    columns of those the plan keeps, by id, but for the numbers."""
+    wanted = {step.kept for step in plan.steps if step.kept is not None}
+    columns = [
+        c.key for c in Revision.__table__.columns if c.key not in ("article_id", "from_number", "to_number")
+    ]
+    kept = {r.id: {key: getattr(r, key) for key in columns} for r in revisions if r.id in wanted}
+    for revision in revisions:
+        session.delete(revision)
+    session.flush()
+    return kept
+
+
+def _renumber(session: Session, keep: Article, versions: dict[int, Version], plan: JoinPlan) -> None:
+    """Drop the repeated versions and number the kept ones as `keep`'s, 1 to n."""
+    for dropped, _into in plan.repeated:
+        session.delete(versions[dropped])
+    for version_id in plan.kept:  # out of the way of (article, number) while renumbering
+        versions[version_id].number = -version_id
+    session.flush()
+    for version_id, number in plan.numbers().items():
+        versions[version_id].article_id, versions[version_id].number = keep.id, number
+    session.flush()
+
+
+def _add_revisions(
+    session: Session,
+    keep: Article,
+    versions: dict[int, Version],
+    kept: dict[int, dict[str, Any]],
+    plan: JoinPlan,
+) -> None:
+    """The joined history's revisions: those kept as they were, the others computed again."""
+    for step in plan.steps:
+        older, newer = versions[step.older], versions[step.newer]
+        if step.kept is not None:
+            numbers = {"article_id": keep.id, "from_number": older.number, "to_number": newer.number}
+            session.add(Revision(**kept[step.kept], **numbers))
+        else:
+            changes = compare(content_of(older), content_of(newer))
+            add_revision(session, keep.id, older.number, newer.number, changes, newer.fetched_at)
+    session.flush()
+
+
+def _move_story(session: Session, source: Article, target: Article) -> None:
+    """`source`'s URLs (as aliases: kind `moved`), checks and events become `target`'s."""
+    session.execute(
+        update(ArticleUrl)
+        .where(ArticleUrl.article_id == source.id)
+        .values(article_id=target.id, kind="moved")
+    )
+    session.execute(update(Check).where(Check.article_id == source.id).values(article_id=target.id))
+    session.execute(update(Event).where(Event.article_id == source.id).values(article_id=target.id))
+
+
+def _move_keys(session: Session, source: Article, target: Article) -> None:
+    """`source`'s keys become `target`'s; one `target` holds already is dropped."""
+    held = set(session.scalars(select(ArticleKey.key).where(ArticleKey.article_id == target.id)))
+    for key in session.scalars(select(ArticleKey).where(ArticleKey.article_id == source.id)):
+        if key.key in held:
+            session.delete(key)
+        else:
+            key.article_id = target.id

@@ -1,0 +1,181 @@
+"""Claims and leases: the one way work is shared by several daemons on one database.
+
+A claim leases rows to an owner (`host:pid`) until a time: due articles
+(`claim_due`), source endpoints due for a poll (`claim_endpoints`) and
+notification destinations (`claim_destination`). On PostgreSQL a claim skips the
+rows another worker is claiming (`SELECT ... FOR UPDATE SKIP LOCKED`), so one row
+goes to one worker and nobody waits; SQLite takes one writer at a time. A lease
+ends when its owner releases it, when it expires, or when `release_dead_leases`
+finds its owner's process gone. Every function takes a Session and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from tracker.config import SourceConfig
+from tracker.store.models import Article, ArticleStatus, SourceEndpoint, Webhook
+
+DEFAULT_POLL_INTERVAL = timedelta(minutes=15)
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    per_host: Callable[[str], int] | None = None,
+    every_active: bool = False,
+    checked_before: datetime | None = None,
+) -> list[int]:
+    """Lease up to `limit` due articles to `owner`, at most `per_host(host)` of each host
+    (what the host can answer, at its pace, before the batch must end), most overdue
+    first and taken from the hosts in turn, so a host with a long backlog never crowds
+    the others out of a batch. On PostgreSQL rows another worker holds are skipped
+    (FOR UPDATE SKIP LOCKED). `every_active`: every active article not checked since
+    `checked_before`, due or not (one cycle of `run --once --all`)."""
+    candidates = _candidates(session, _due(now, every_active, checked_before), now, limit)
+    chosen = _within_budgets(candidates, per_host or (lambda _host: limit), limit)
+    if not chosen:
+        return []
+    ids = list(
+        session.scalars(
+            select(Article.id)
+            .where(Article.id.in_(chosen), _free(Article, now))
+            .order_by(Article.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(Article).where(Article.id.in_(ids)).values(lease_owner=owner, lease_until=now + lease)
+        )
+    order = {article_id: index for index, article_id in enumerate(chosen)}
+    return sorted(ids, key=order.__getitem__)
+
+
+def _due(now: datetime, every_active: bool, checked_before: datetime | None) -> list[ColumnElement[bool]]:
+    """Which articles a batch may take (see `claim_due`)."""
+    if not every_active:
+        return [Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)), Article.next_check_at <= now]
+    if checked_before is None:
+        return [Article.status == ArticleStatus.ACTIVE, true()]
+    not_since = or_(Article.last_checked_at.is_(None), Article.last_checked_at < checked_before)
+    return [Article.status == ArticleStatus.ACTIVE, not_since]
+
+
+def _candidates(session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int) -> Sequence[Any]:
+    """(id, host, place in its host's queue) of the free due articles, at most `limit` of
+    each host, in the order hosts take turns: every host's first, then every second..."""
+    rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
+    ranked = (
+        select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
+        .where(*due, _free(Article, now))
+        .subquery()
+    )
+    return session.execute(
+        select(ranked.c.id, ranked.c.host, ranked.c.rank)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.rank, ranked.c.next_check_at, ranked.c.id)
+    ).all()
+
+
+def _within_budgets(candidates: Sequence[Any], per_host: Callable[[str], int], limit: int) -> list[int]:
+    """The first `limit` candidates whose place in their host's queue is within the host's budget."""
+    budgets: dict[str, int] = {}
+    chosen: list[int] = []
+    for article_id, host, place in candidates:
+        if host not in budgets:
+            budgets[host] = per_host(host)
+        if place <= budgets[host]:
+            chosen.append(article_id)
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
+def _free(table: type[Article] | type[Webhook], now: datetime) -> ColumnElement[bool]:
+    """No lease on the row, or only an expired one."""
+    return or_(table.lease_until.is_(None), table.lease_until < now)
+
+
+def release(session: Session, article_ids: Iterable[int], owner: str) -> None:
+    """End `owner`'s leases of these articles."""
+    session.execute(
+        update(Article)
+        .where(Article.id.in_(list(article_ids)))
+        .where(Article.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def claim_endpoints(
+    session: Session, sources: Sequence[SourceConfig], now: datetime, *, every: bool = False
+) -> list[SourceEndpoint]:
+    """The endpoints due for a poll (all with `every`), each moved on to its next poll
+    time as it is claimed: on PostgreSQL rows another worker holds are skipped, so
+    one endpoint is polled by one worker at a time."""
+    query = select(SourceEndpoint).order_by(SourceEndpoint.id).with_for_update(skip_locked=True)
+    if not every:
+        query = query.where(or_(SourceEndpoint.next_poll_at.is_(None), SourceEndpoint.next_poll_at <= now))
+    endpoints = list(session.scalars(query))
+    intervals = {source.name: source.poll_interval for source in sources}
+    for endpoint in endpoints:
+        endpoint.next_poll_at = now + intervals.get(endpoint.source.name, DEFAULT_POLL_INTERVAL)
+    return endpoints
+
+
+def claim_destination(
+    session: Session, state_id: int, *, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Lease a notification destination (its `webhooks` row) to `owner`, unless it is
+    backing off after a failure or another worker holds it; `owner` may renew its own."""
+    free_or_mine = or_(_free(Webhook, now), Webhook.lease_owner == owner)
+    due = or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now)
+    claimed = session.scalar(
+        select(Webhook.id).where(Webhook.id == state_id, free_or_mine, due).with_for_update(skip_locked=True)
+    )
+    if claimed is None:
+        return False
+    session.execute(
+        update(Webhook).where(Webhook.id == state_id).values(lease_owner=owner, lease_until=now + lease)
+    )
+    return True
+
+
+def release_destination(session: Session, state_id: int, owner: str) -> None:
+    """End `owner`'s lease of a notification destination."""
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id == state_id, Webhook.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
+    """Release leases held by workers of `host` whose process is gone (a daemon killed
+    mid-cycle): articles' and notification destinations'; leases of other machines
+    expire on their own. Returns how many."""
+    released = 0
+    for table in (Article, Webhook):
+        owners = session.scalars(
+            select(table.lease_owner).where(table.lease_owner.like(f"{host}:%")).distinct()
+        )
+        dead = [
+            owner
+            for owner in owners
+            if owner and owner.rpartition(":")[2].isdigit() and not alive(int(owner.rpartition(":")[2]))
+        ]
+        if dead:
+            result = session.execute(
+                update(table).where(table.lease_owner.in_(dead)).values(lease_owner=None, lease_until=None)
+            )
+            released += int(getattr(result, "rowcount", 0) or 0)
+    return released
