@@ -1,4 +1,4 @@
-"""The command line (the contract is in README, "Commands").
+"""The command line (the contract is docs/reference/commands.md).
 
 Each command parses, calls and renders. A user error (bad config, unknown
 article, unreachable database) prints one line and exits 1, never a traceback.

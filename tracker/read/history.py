@@ -1,6 +1,6 @@
 """The read side: an article's history, diffs between versions, the export.
 
-The export is a contract (README, "Export format"): one JSON object an article.
+The export is a contract (docs/reference/export.md): one JSON object an article.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def diff_between(
 
 
 def export_article(session: Session, article: Article) -> dict[str, Any]:
-    """One line of the JSON Lines export (see README, "Export format")."""
+    """One line of the JSON Lines export (see docs/reference/export.md)."""
     aliases = [url for url in repository.aliases_of(session, article.id) if url != article.url]
     versions = histories.versions_of(session, article.id)
     canonical = next(

@@ -1,7 +1,7 @@
 """The JSON shapes of the read side, each written once.
 
 The CLI's `--json`, the web API, Atom entries, notifications and the JSON Lines
-export all serialize these (README, "Export format", is their contract):
+export all serialize these (docs/reference/export.md is their contract):
 
 - `ArticleSummary`: an article's row (`tracker articles --json`, the head of
   `history` and of an article's timeline);
