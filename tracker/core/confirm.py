@@ -16,9 +16,9 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from tracker.core.normalize import Content, content_of
+from tracker.core.normalize import Content, StoredContent, content_of
 
 T = TypeVar("T")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -99,7 +99,7 @@ def _steady(a: T, b: T, kept: T) -> T:
     return a if a == b else kept
 
 
-def baseline(latest: Any, volatile: frozenset[str]) -> Content | None:
+def baseline(latest: StoredContent | None, volatile: frozenset[str]) -> Content | None:
     """The latest version's content (a stored version, or None) as a check compares with
     it: without the host's volatile text."""
     return without_volatile(content_of(latest), volatile) if latest is not None else None

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 # control characters (C0 but white space, DEL, C1) never belong to a text; kept, they would
@@ -150,8 +150,23 @@ def make_content(
     )
 
 
-def content_of(version: Any) -> Content:
-    """A stored version (anything with the five fields) as Content."""
+class StoredContent(Protocol):
+    """What a stored version holds of its content (a row of the table will do)."""
+
+    @property
+    def headline(self) -> str | None: ...
+    @property
+    def byline(self) -> str | None: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+def content_of(version: StoredContent) -> Content:
+    """A stored version as Content."""
     return make_content(
         headline=version.headline,
         byline=version.byline,

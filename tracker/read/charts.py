@@ -16,10 +16,9 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.store.models import Article, Revision, Source
+from tracker.store.models import GOOD_OUTCOMES, Article, Revision, Source
 
 DAYS = 30
-OK_OUTCOMES = frozenset(("new_version", "unchanged", "not_modified"))
 
 
 def revisions_per_day(session: Session, now: datetime, days: int = DAYS) -> dict[str | None, list[int]]:
@@ -94,7 +93,7 @@ def timeline_strip(article: dict[str, Any], *, width: int = 600, height: int = 2
         if entry["type"] == "version" and entry["at"]:
             marks.append((datetime.fromisoformat(entry["at"]), "#2456a8", f"version {entry['number']}"))
     for check in article["checks"]:
-        if check["outcome"] not in OK_OUTCOMES and check["started_at"]:
+        if check["outcome"] not in GOOD_OUTCOMES and check["started_at"]:
             why = check["error_kind"] or check["outcome"]
             marks.append((datetime.fromisoformat(check["started_at"]), "#c0392b", f"check failed: {why}"))
     if not marks:

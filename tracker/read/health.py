@@ -14,9 +14,18 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
-from tracker.store.models import Article, ArticleStatus, Check, Delivery, Event, Outcome, Source, Webhook
+from tracker.store.models import (
+    GOOD_OUTCOMES,
+    Article,
+    ArticleStatus,
+    Check,
+    Delivery,
+    Event,
+    Outcome,
+    Source,
+    Webhook,
+)
 
-GOOD = (Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 WARN_BELOW = 0.8
 WARN_DROP = 0.2
 MIN_CHECKS = 5
@@ -134,7 +143,7 @@ def _sources(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
-    good = func.sum(Check.outcome.in_(GOOD).cast(Integer()))
+    good = func.sum(Check.outcome.in_(GOOD_OUTCOMES).cast(Integer()))
     query = (
         select(func.coalesce(Source.name, "-"), good, func.count())
         .select_from(Check)
