@@ -5,60 +5,29 @@ when one answers at TRACKER_TEST_POSTGRES_URL (default: the local server,
 database `test`). With TRACKER_REQUIRE_POSTGRES=1 (as in CI) a missing
 PostgreSQL fails the run instead of skipping. The golden tests read
 ../shared/corpus; with TRACKER_REQUIRE_CORPUS=1 (as in CI) a missing corpus
-fails the run too.
+fails the run too. What tests import lives in tests/support, not here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.databases import emptied
+from tests.support.databases import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES, emptied, postgres_problem
+from tests.support.harness import Tracker, make_config
 from tests.support.site import NewsSite
-from tracker.config import Config, config_from_mapping
-from tracker.daemon import run_once, runtime_for
 from tracker.store import db
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-REQUIRE_CORPUS = os.environ.get("TRACKER_REQUIRE_CORPUS") == "1"
-
-
-def needs_corpus(folder: Path) -> pytest.MarkDecorator:
-    """For a module of golden tests over `folder` of ../shared/corpus: skipped, saying so,
-    when it is missing; with TRACKER_REQUIRE_CORPUS=1 (as in CI) a missing corpus fails."""
-    if not folder.is_dir() and REQUIRE_CORPUS:
-        pytest.fail(f"corpus not found at {folder} and TRACKER_REQUIRE_CORPUS=1", pytrace=False)
-    return pytest.mark.skipif(not folder.is_dir(), reason=f"corpus not found at {folder}: SKIPPED")
-
-
-def _postgres_problem() -> str | None:
-    try:
-        engine = sa.create_engine(POSTGRES_ADMIN_URL)
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-        engine.dispose()
-    except Exception as error:
-        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
-    return None
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, dropped at the end."""
-    problem = _postgres_problem()
+    problem = postgres_problem()
     if problem:
         message = f"PostgreSQL not available at {db.redact(POSTGRES_ADMIN_URL)} ({problem})"
         if REQUIRE_POSTGRES:
@@ -94,42 +63,10 @@ def site() -> Iterator[NewsSite]:
     news.stop()
 
 
-def make_config(database_url: str, **sections: Any) -> Config:
-    fetch = {
-        "allow_private_addresses": True,
-        "per_host_delay": "0s",
-        "timeout": "3s",
-        "max_bytes": 2_000_000,
-        **sections.pop("fetch", {}),
-    }
-    return config_from_mapping({"database": {"url": database_url}, "fetch": fetch, **sections})
-
-
-class Tracker:
-    """tracker's own layers wired to a real database, as the CLI wires them."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.engine = db.create_engine(config.database.url)
-        db.upgrade(self.engine)
-        self.sessions: sessionmaker[Session] = db.session_factory(self.engine)
-
-    def cycle(self, *, every_active: bool = True) -> dict[str, int]:
-        async def go() -> dict[str, int]:
-            async with runtime_for(self.config, self.sessions, lambda: datetime.now(UTC)) as runtime:
-                return dict(await run_once(runtime, every_active=every_active))
-
-        return asyncio.run(go())
-
-    def session(self) -> Session:
-        return self.sessions()
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
 @pytest.fixture
-def make_tracker() -> Iterator[Any]:
+def make_tracker() -> Iterator[Callable[..., Tracker]]:
+    """Makes `Tracker`s on a database URL with config sections (see `make_config`), and
+    closes them after the test."""
     made: list[Tracker] = []
 
     def factory(database_url: str, **sections: Any) -> Tracker:

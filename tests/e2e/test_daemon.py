@@ -2,50 +2,34 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
-import yaml
 
-from tests.support.site import NewsSite
+from tests.support.daemons import Daemon, count
+from tests.support.site import NewsSite, Response
 
-
-def start_daemon(tmp_path: Path, settings: dict[str, object]) -> subprocess.Popen[str]:
-    """`tracker run` on a config.yaml holding `settings`, as a user starts it."""
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"schedule": {"tick": "1s"}, **settings}))
-    return subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+VERSIONS = "select count(*) from versions"
 
 
-def wait_for_versions(database: str, count: int, process: subprocess.Popen[str], timeout: float = 60) -> None:
-    engine = sa.create_engine(database)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                with engine.connect() as connection:
-                    if connection.execute(sa.text("select count(*) from versions")).scalar() >= count:
-                        return
-            except sa.exc.OperationalError:
-                pass  # the daemon has not created the schema yet
-            time.sleep(0.2)
-        pytest.fail(f"the daemon stored fewer than {count} versions in {timeout}s")
-    finally:
-        engine.dispose()
+def start_daemon(tmp_path: Path, settings: dict[str, Any]) -> Daemon:
+    """`tracker run` on a config.yaml holding `settings` (a check tick of 1 s), as a user starts it."""
+    return Daemon(tmp_path / "config.yaml", {"schedule": {"tick": "1s"}, **settings})
+
+
+def simulated(site: NewsSite, database: str) -> dict[str, Any]:
+    return {
+        "database": {"url": database},
+        "sources": [{"name": "sim", "feeds": [site.feed()]}],
+        "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
+        "logging": {"level": "info"},
+    }
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -53,52 +37,39 @@ def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSi
     for template in ("jsonld", "meta", "time"):
         site.add_story(template)
     database = f"sqlite:///{tmp_path / 'daemon.db'}"
-    process = start_daemon(
-        tmp_path,
-        {
-            "database": {"url": database},
-            "sources": [{"name": "sim", "feeds": [site.feed()]}],
-            "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
-            "logging": {"level": "info"},
-        },
-    )
+    daemon = start_daemon(tmp_path, simulated(site, database))
     try:
-        wait_for_versions(database, 3, process)
-        process.send_signal(signum)
-        started = time.monotonic()
-        _out, err = process.communicate(timeout=30)
+        daemon.wait_until(lambda: count(database, VERSIONS) >= 3, "3 versions stored")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, err
-    assert time.monotonic() - started < 30
-    assert "tracker daemon stopped" in err
-    assert "Traceback" not in err
-    assert re.search(r"heartbeat articles=\d+ due_now=\d+ next_poll=\S+ last_5m: ", err), (
-        err
+        log = daemon.stop(signum)
+    assert daemon.returncode == 0, log
+    assert "tracker daemon stopped" in log
+    assert "Traceback" not in log
+    assert re.search(r"heartbeat articles=\d+ due_now=\d+ next_poll=\S+ last_5m: ", log), (
+        log
     )  # alive, and how
 
 
 def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:
-    process = start_daemon(
+    database = f"sqlite:///{tmp_path / 'offline.db'}"
+    daemon = start_daemon(
         tmp_path,
         {
-            "database": {"url": f"sqlite:///{tmp_path / 'offline.db'}"},
+            "database": {"url": database},
             "sources": [{"name": "nowhere", "feeds": ["http://feeds.invalid/rss"]}],
         },
     )
     try:
-        time.sleep(4)
-        assert process.poll() is None, "the daemon must keep running when fetches fail"
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
+        failure = daemon.wait_for("cannot resolve")
+        assert "WARNING" in failure and "http://feeds.invalid/rss" in failure, failure
+        errors = "select count(*) from source_endpoints where last_error like '%cannot resolve feeds.invalid'"
+        assert count(database, errors) == 1  # the feed shows why it is not read
+        assert daemon.returncode is None, "the daemon must keep running when fetches fail"
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0
-    assert "feeds.invalid" in err and "cannot resolve" in err
+        log = daemon.stop()
+    assert daemon.returncode == 0, log
+    assert "stopping: finishing" in log.split(failure)[1]  # it was still ticking when asked to stop
+    assert "Traceback" not in log
 
 
 def test_a_deleted_database_file_stops_the_daemon_and_no_command_makes_a_new_one(
@@ -106,26 +77,17 @@ def test_a_deleted_database_file_stops_the_daemon_and_no_command_makes_a_new_one
 ) -> None:
     site.add_story("jsonld")
     path = tmp_path / "watched.db"
-    database = f"sqlite:///{path}"
-    settings = {
-        "database": {"url": database},
-        "sources": [{"name": "sim", "feeds": [site.feed()]}],
-        "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
-        "logging": {"level": "info"},
-    }
-    process = start_daemon(tmp_path, settings)
+    daemon = start_daemon(tmp_path, simulated(site, f"sqlite:///{path}"))
     try:
-        wait_for_versions(database, 1, process)
+        daemon.wait_until(lambda: count(f"sqlite:///{path}", VERSIONS) >= 1, "a version stored")
         path.unlink()  # an operator's mistake, a cleanup job: the daemon would write into the void
-        _out, err = process.communicate(timeout=30)
+        returncode = daemon.wait(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 1, err
-    assert "was deleted or replaced while the daemon ran" in err and "Traceback" not in err
+        daemon.kill()
+    assert returncode == 1, daemon.log
+    assert "was deleted or replaced while the daemon ran" in daemon.log and "Traceback" not in daemon.log
     status = subprocess.run(
-        [sys.executable, "-m", "tracker", "--config", str(tmp_path / "config.yaml"), "status"],
+        [sys.executable, "-m", "tracker", "--config", str(daemon.path), "status"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert status.returncode == 1 and f"no database at {path}" in status.stderr
@@ -133,8 +95,8 @@ def test_a_deleted_database_file_stops_the_daemon_and_no_command_makes_a_new_one
 
 
 def test_sigterm_during_the_poll_of_a_huge_feed_stops_at_once(tmp_path: Path, site: NewsSite) -> None:
-    from tests.support.site import Response
-
+    """The poll of a 30,000-entry feed takes feedparser about 10 s of CPU; SIGTERM once it
+    is well under way stops the daemon in a few seconds (it used to wait for the whole poll)."""
     items = "".join(
         f"<item><title>Story {n}</title><link>{site.base}/news/{n}/story-a{n}</link></item>"
         for n in range(30_000)
@@ -143,7 +105,7 @@ def test_sigterm_during_the_poll_of_a_huge_feed_stops_at_once(tmp_path: Path, si
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
     )
     site.route("/huge.xml", lambda _r: Response(body=body, headers={"Content-Type": "application/rss+xml"}))
-    process = start_daemon(
+    daemon = start_daemon(
         tmp_path,
         {
             "database": {"url": f"sqlite:///{tmp_path / 'huge.db'}"},
@@ -153,17 +115,14 @@ def test_sigterm_during_the_poll_of_a_huge_feed_stops_at_once(tmp_path: Path, si
         },
     )
     try:
-        deadline = time.monotonic() + 30
-        while site.hits.get("/huge.xml", 0) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)  # feedparser is busy with 30,000 entries (about 10 s of it)
-        asked = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=40)
-        took = time.monotonic() - asked
+        daemon.wait_until(lambda: site.hits.get("/huge.xml", 0), "the feed asked for")
+        asked_at = daemon.cpu_seconds()
+        daemon.wait_until(lambda: daemon.cpu_seconds() > asked_at + 1, "a second of CPU into the poll")
+        began = time.monotonic()
+        log = daemon.stop()
+        took = time.monotonic() - began
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, err
+        daemon.kill()
+    assert daemon.returncode == 0, log
+    assert "poll url=" not in log  # it was stopped inside the poll, not after it
     assert took < 5, f"SIGTERM took {took:.1f} s during the poll"  # it waited for the whole poll before

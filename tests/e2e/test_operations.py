@@ -11,7 +11,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +18,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import yaml
 from sqlalchemy import func, select
 
-from tests.conftest import Tracker
+from tests.support.daemons import RUNNING, Daemon, count, settings, wait_until
+from tests.support.databases import emptied
+from tests.support.harness import Tracker, make_config
 from tests.support.site import NewsSite, Response
 from tracker.core.normalize import content_of
 from tracker.daemon import run_once, runtime_for
@@ -31,35 +31,8 @@ from tracker.read.health import status
 from tracker.store import db
 from tracker.store.models import Article, Check, Version
 
-FAST = {"tick": "1s", "steps": [{"age": "30d", "every": "1s"}], "retire_after": "60d"}
-
-
-def daemon(tmp_path: Path, name: str, settings: dict[str, Any]) -> subprocess.Popen[str]:
-    config = tmp_path / f"{name}.yaml"
-    config.write_text(yaml.safe_dump(settings))
-    return subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--config", str(config), "run"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def settings(site: NewsSite, database: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "database": {"url": database},
-        "sources": [{"name": "sim", "feeds": [site.url("/feed.xml")]}],
-        "fetch": {"allow_private_addresses": True, "per_host_delay": "0s", "timeout": "3s"},
-        "schedule": FAST,
-        "logging": {"level": "warning"},
-        **extra,
-    }
-
-
-def stop(process: subprocess.Popen[str], how: int = signal.SIGTERM) -> str:
-    process.send_signal(how)
-    _out, err = process.communicate(timeout=40)
-    return err
+LEASED = "SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL"
+CHECKS = "SELECT count(*) FROM checks"
 
 
 def test_a_listing_updated_after_the_last_check_makes_the_article_due(
@@ -87,13 +60,12 @@ def test_a_listing_updated_after_the_last_check_makes_the_article_due(
 
 def test_a_second_daemon_on_one_sqlite_file_is_refused(site: NewsSite, tmp_path: Path) -> None:
     site.add_story()
-    site.feed()
     database = f"sqlite:///{tmp_path / 'one.db'}"
-    first = daemon(tmp_path, "first", settings(site, database))
+    first = Daemon(tmp_path / "first.yaml", settings(site.feed(), database, logging={"level": "info"}))
     try:
-        time.sleep(3)
+        first.wait_for(RUNNING)  # it holds the database's writer lock from before this line
         second = subprocess.run(
-            [sys.executable, "-m", "tracker", "--config", str(tmp_path / "first.yaml"), "run", "--once"],
+            [sys.executable, "-m", "tracker", "--config", str(first.path), "run", "--once"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -102,14 +74,14 @@ def test_a_second_daemon_on_one_sqlite_file_is_refused(site: NewsSite, tmp_path:
         assert "another tracker daemon is already writing" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
-        assert stop(first) is not None
-    assert first.returncode == 0
+        first.stop()
+    assert first.returncode == 0, first.log
 
 
 def test_each_endpoint_is_polled_by_one_worker_at_a_time(site: NewsSite, db_url: str) -> None:
     site.add_story()
     site.feed()
-    tracker = Tracker(make_config_for(db_url, site))
+    tracker = Tracker(make_config(db_url, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}]))
 
     async def two_workers() -> None:
         clock = lambda: datetime.now(UTC)  # noqa: E731
@@ -122,12 +94,6 @@ def test_each_endpoint_is_polled_by_one_worker_at_a_time(site: NewsSite, db_url:
     asyncio.run(two_workers())
     assert site.hits["/feed.xml"] == 1
     tracker.close()
-
-
-def make_config_for(database: str, site: NewsSite):  # type: ignore[no-untyped-def]
-    from tests.conftest import make_config
-
-    return make_config(database, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}])
 
 
 def test_a_dead_extraction_worker_is_replaced(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -186,12 +152,12 @@ def converge(database: str, site: NewsSite, timeout: float = 60) -> dict[str, st
                         .order_by(Version.number)
                     ).all()
             except sa.exc.OperationalError:  # the daemon has not created the schema yet
-                time.sleep(0.5)
+                time.sleep(0.2)
                 continue
             latest = {url: (headline, body) for url, headline, body in rows}
             if all(latest.get(url) == (s.headline, "\n\n".join(s.paragraphs)) for url, s in expected.items()):
                 return {url: value[0] for url, value in latest.items()}
-            time.sleep(0.5)
+            time.sleep(0.2)
     finally:
         engine.dispose()
     pytest.fail(f"stored content never matched the site: {len(latest)} articles stored")
@@ -218,38 +184,51 @@ def assert_history_is_whole(database: str) -> None:
     engine.dispose()
 
 
+def wait_for_checks(database: str, number: int) -> None:
+    wait_until(lambda: count(database, CHECKS) >= number, f"{number} checks recorded")
+
+
 def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
     site: NewsSite, tmp_path: Path
 ) -> None:
+    """Six daemons in turn, each SIGKILLed at a moment drawn from what it does: after a
+    number of checks it recorded, or as soon as a batch holds its leases (mid-batch), with
+    edits made while it runs. The next daemon gives the dead one's leases back, a last one
+    catches up with the site, and every history is whole."""
     rng = random.Random(3)
     stories = [site.add_story(paragraphs=4) for _ in range(25)]
-    site.feed()
     database = f"sqlite:///{tmp_path / 'soak.db'}"
-    edits = 0
-    for _round in range(6):
-        process = daemon(tmp_path, "soak", settings(site, database))
-        time.sleep(rng.uniform(1.5, 4.0))
-        for story in rng.sample(stories, 5):
-            story.paragraphs.append(f"Update {edits}: the council met again.")
-            edits += 1
-        time.sleep(rng.uniform(0.2, 2.0))
-        process.kill()  # SIGKILL, mid-cycle or not
-        process.communicate(timeout=10)
-    process = daemon(tmp_path, "soak", settings(site, database, logging={"level": "info"}))
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    config = settings(site.feed(), database, logging={"level": "info"})
+    edits, killed_mid_batch, daemons = 0, [], []
+    for round_ in range(6):
+        before = count(database, CHECKS)
+        daemons.append(daemon := Daemon(tmp_path / "soak.yaml", config))
+        try:
+            wait_for_checks(database, before + rng.randint(1, 30))
+            for story in rng.sample(stories, 5):
+                story.paragraphs.append(f"Update {edits}: the council met again.")
+                edits += 1
+            if round_ % 2:
+                wait_until(lambda: count(database, LEASED), "a batch holding its leases")
+            else:
+                wait_for_checks(database, count(database, CHECKS) + rng.randint(1, 10))
+        finally:
+            daemon.kill()
+        assert count(database, CHECKS) > before, f"daemon {round_} was killed before its first check"
+        if count(database, LEASED):  # the kill landed inside a batch
+            killed_mid_batch.append(round_)
+    last = Daemon(tmp_path / "soak.yaml", config)
     try:
+        last.wait_for(RUNNING)  # up: a SIGTERM in its imports would be fatal
         converge(database, site)
-        deadline = time.monotonic() + 30  # the last daemon is up: a SIGTERM in its imports is fatal
-        while not any("running" in line for line in lines) and time.monotonic() < deadline:
-            time.sleep(0.1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=40)
-        reader.join(5)
-        process.stderr.close()  # type: ignore[union-attr]
-    assert process.returncode == 0, "".join(lines[-20:])
+        last.stop()
+    assert last.returncode == 0, last.log
+    daemons.append(last)
+    print(f"\n{count(database, CHECKS)} checks, {edits} edits; killed mid-batch in rounds {killed_mid_batch}")
+    assert killed_mid_batch, "no kill landed in the middle of a batch"
+    for round_ in killed_mid_batch:  # the next daemon gave the dead one's leases back
+        assert "released" in daemons[round_ + 1].wait_for("leases of a daemon of this machine that is gone")
     assert_history_is_whole(database)
 
 
@@ -257,27 +236,25 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
 def test_three_daemons_share_one_postgresql_database(
     site: NewsSite, tmp_path: Path, postgres_database: str
 ) -> None:
-    engine = sa.create_engine(postgres_database)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrated = db.create_engine(postgres_database)
+    database = emptied(postgres_database)
+    migrated = db.create_engine(database)
     db.upgrade(migrated)
     migrated.dispose()
     stories = [site.add_story(paragraphs=4) for _ in range(30)]
-    site.feed()
-    workers = [daemon(tmp_path, f"worker{n}", settings(site, postgres_database)) for n in range(3)]
+    config = settings(site.feed(), database, logging={"level": "info"})
+    workers = [Daemon(tmp_path / f"worker{n}.yaml", config) for n in range(3)]
     try:
-        time.sleep(6)
+        for worker in workers:
+            worker.wait_for(RUNNING)
+        converge(database, site)  # every first version stored, by whichever daemon got it
         for story in stories[:10]:
             story.headline += " (updated)"
-        converge(postgres_database, site)
+        converge(database, site)
     finally:
-        errors = [stop(worker) for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers), errors
-    assert_history_is_whole(postgres_database)
-    engine = sa.create_engine(postgres_database)
+        logs = [worker.stop() for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), logs
+    assert_history_is_whole(database)
+    engine = sa.create_engine(database)
     with engine.connect() as connection:
         checks = connection.execute(
             select(Check.article_id, Check.started_at, Check.duration_ms).order_by(
@@ -300,21 +277,21 @@ def test_a_locked_database_is_one_line_and_the_daemon_carries_on(site: NewsSite,
     import sqlite3
 
     stories = [site.add_story() for _ in range(3)]
-    site.feed()
     database = tmp_path / "locked.db"
-    process = daemon(tmp_path, "locked", settings(site, f"sqlite:///{database}", logging={"level": "info"}))
+    config = settings(site.feed(), f"sqlite:///{database}", logging={"level": "info"})
+    daemon = Daemon(tmp_path / "locked.yaml", config)
     try:
         converge(f"sqlite:///{database}", site)
         holder = sqlite3.connect(database, timeout=5)
-        holder.execute("BEGIN EXCLUSIVE")  # longer than the daemon's 10 s busy timeout
-        time.sleep(db.SQLITE_BUSY_TIMEOUT_MS / 1000 + 3)
+        holder.execute("BEGIN EXCLUSIVE")  # held until the daemon's busy timeout gives up
+        daemon.wait_for(r"database unavailable \(database is locked\)")
         holder.rollback()
         holder.close()
-        assert process.poll() is None, "the daemon must outlive a locked database"
+        assert daemon.returncode is None, "the daemon must outlive a locked database"
         stories[0].headline = "Edited while the database was locked"
         converge(f"sqlite:///{database}", site)
     finally:
-        err = stop(process)
-    assert process.returncode == 0
-    assert "database unavailable (database is locked)" in err
-    assert "Traceback" not in err
+        log = daemon.stop()
+    assert daemon.returncode == 0
+    assert log.count("database unavailable (database is locked)") == 1, log
+    assert "Traceback" not in log

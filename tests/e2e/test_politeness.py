@@ -25,7 +25,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from tests.conftest import Tracker, make_config
+from tests.support.harness import Tracker, make_config
 from tests.support import measure
 from tests.support.newsroom import Newsroom
 from tests.support.site import NewsSite, Response, too_close

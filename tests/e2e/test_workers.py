@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import select
 
-from tests.conftest import Tracker, make_config
+from tests.support.harness import Tracker, make_config
 from tests.support import measure
 from tests.support.databases import emptied
 from tests.support.newsroom import Newsroom

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from lxml import html as lxml_html
 
-from tests.conftest import CORPUS, needs_corpus
+from tests.support.corpus import CORPUS, needs_corpus
 from tests.support.golden import Score, extract_pages
 from tracker.core.normalize import clean_text
 from tracker.extraction.dates import parse_date

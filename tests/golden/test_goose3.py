@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from tests.conftest import CORPUS, needs_corpus
+from tests.support.corpus import CORPUS, needs_corpus
 from tests.support.golden import Score, author_names, fold, page_html
 from tracker.extraction.dates import parse_date
 from tracker.extraction.extract import Extraction, extract

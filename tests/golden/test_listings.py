@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, needs_corpus
+from tests.support.corpus import CORPUS, needs_corpus
 from tracker.extraction.listings import parse_feed, parse_sitemap, parse_url_list
 
 FEEDS = CORPUS / "feeds"

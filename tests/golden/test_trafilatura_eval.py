@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from tests.conftest import CORPUS, needs_corpus
+from tests.support.corpus import CORPUS, needs_corpus
 from tests.support.golden import Score, author_names, extract_pages, fold
 from tracker.extraction.extract import Extraction
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.conftest import Tracker, make_config
+from tests.support.harness import Tracker, make_config
 from tracker.read.health import status
 from tracker.store import deliveries, leases, repository
 from tracker.store.db import transaction
