@@ -23,9 +23,9 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import select
 
-from tests.support.harness import Tracker, make_config
 from tests.support import measure
 from tests.support.databases import emptied
+from tests.support.harness import Tracker, make_config
 from tests.support.newsroom import Newsroom
 from tests.support.site import NewsSite, too_close
 from tracker.daemon import runtime_for
