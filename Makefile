@@ -1,11 +1,13 @@
 # `make run`: install tracker in .venv and run the daemon on config.yaml (SQLite).
-# `make test`: install the development tools and check everything: format, lint, types, docs, tests.
+# `make check`: the quick check before a commit: format, lint, types, unit and integration tests
+#   that are not marked slow (under two minutes).
+# `make test`: install the development tools and check everything: format, lint, types, docs, all tests.
 # `make docs`: serve the documentation site on http://127.0.0.1:8001 (`make docs-check` builds it strictly).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test install install-dev lint types docs docs-check pytest bench clean
+.PHONY: run check test install install-dev lint types docs docs-check pytest pytest-quick bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +21,8 @@ install-dev: $(BIN)/python
 
 run: install
 	$(BIN)/tracker --config config.yaml run
+
+check: install-dev lint types pytest-quick
 
 test: install-dev lint types docs-check pytest
 
@@ -38,6 +42,9 @@ docs: install-dev
 
 pytest:
 	$(BIN)/pytest
+
+pytest-quick:
+	$(BIN)/pytest -m "not slow" tests/unit tests/integration
 
 bench: install-dev
 	$(BIN)/python bench/extraction.py

@@ -15,6 +15,8 @@ import pytest
 from tests.support.daemons import Daemon, count
 from tests.support.site import NewsSite, Response
 
+pytestmark = pytest.mark.slow
+
 VERSIONS = "select count(*) from versions"
 
 

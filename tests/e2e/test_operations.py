@@ -31,6 +31,8 @@ from tracker.read.health import status
 from tracker.store import db
 from tracker.store.models import Article, Check, Version
 
+pytestmark = pytest.mark.slow
+
 LEASED = "SELECT count(*) FROM articles WHERE lease_owner IS NOT NULL"
 CHECKS = "SELECT count(*) FROM checks"
 

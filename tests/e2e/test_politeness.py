@@ -30,6 +30,8 @@ from tracker.daemon import check_due, run_once, runtime_for
 from tracker.discovery import poll_sources
 from tracker.store.models import Article, Check
 
+pytestmark = pytest.mark.slow
+
 DELAY = 0.05
 SLOW_PAGE = 2.0  # seconds the slow host takes to answer a page
 SCALED = {"per_host_delay": f"{int(DELAY * 1000)}ms", "timeout": "1s", "per_host_concurrency": 2}

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.site import TEMPLATES, NewsSite
+
+pytestmark = pytest.mark.slow
 
 ARTICLES = 300
 

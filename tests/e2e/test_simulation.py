@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.support import measure
@@ -17,6 +18,8 @@ from tests.support.newsroom import Newsroom
 from tests.support.site import UNSEEN, NewsSite
 from tracker.read import health
 from tracker.store.models import Event, Version, VolatileText
+
+pytestmark = pytest.mark.slow
 
 
 def test_clean_newsroom(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]

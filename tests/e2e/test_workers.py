@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 import yaml
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from tests.support.site import NewsSite, too_close
 from tracker.daemon import runtime_for
 from tracker.pipeline import check_articles
 from tracker.store.models import Article, Revision, Version
+
+pytestmark = pytest.mark.slow
 
 
 def history_problems(tracker: Tracker) -> list[str]:

@@ -34,7 +34,7 @@ PAGES = CORPUS / "readability" / "test" / "test-pages"
 # just below: a drop fails the suite.
 FLOORS = {"headline": 0.87, "byline": 0.83, "published": 0.96}
 BODY_F1_FLOORS = {"median": 0.97, "mean": 0.92}
-pytestmark = needs_corpus(PAGES)
+pytestmark = [needs_corpus(PAGES), pytest.mark.slow]
 
 
 def words(text: str | None) -> str:

@@ -23,7 +23,7 @@ from tracker.extraction.dates import parse_date
 from tracker.extraction.extract import Extraction, extract
 
 ROOT = CORPUS / "goose3"
-pytestmark = needs_corpus(ROOT)
+pytestmark = [needs_corpus(ROOT), pytest.mark.slow]
 
 # Measured 2026-12-01. Before issue 13's cascades: lede 39/51 = 0.765, body_start 26/51,
 # title 7/11, publish date 4/9 (OriginalPublicationDate, rnews, parsely-page and Unix

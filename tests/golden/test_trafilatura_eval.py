@@ -22,7 +22,7 @@ from tests.support.golden import Score, author_names, extract_pages, fold
 from tracker.extraction.extract import Extraction
 
 ROOT = CORPUS / "trafilatura-eval"
-pytestmark = needs_corpus(ROOT)
+pytestmark = [needs_corpus(ROOT), pytest.mark.slow]
 
 # Measured 2026-12-01 with this module's scoring. Before issue 13's cascades: title
 # 559/844 = 0.662, author 303/537 = 0.564, date 640/727 = 0.880, snippets with 0.938,
