@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support.contents import T0, article
 from tracker.config import ScheduleConfig, parse_duration
 from tracker.core.diff import compare, diff_words
 from tracker.core.normalize import clean_text, make_content
@@ -13,18 +14,7 @@ from tracker.core.policy import next_check_at
 from tracker.core.urls import normalize_url
 from tracker.errors import FetchError
 
-T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-
-def content(**fields):  # type: ignore[no-untyped-def]
-    base = {
-        "headline": "Storm hits coast",
-        "byline": "Jane Doe",
-        "paragraphs": ["First paragraph here.", "Second paragraph here.", "Third one."],
-        "published_at": T0,
-        "updated_at": None,
-    }
-    return make_content(**{**base, **fields})
+content = article("Storm hits coast", ["First paragraph here.", "Second paragraph here.", "Third one."])
 
 
 def test_whitespace_invisible_characters_and_chrome_lines_do_not_change_the_hash() -> None:
@@ -252,7 +242,7 @@ def test_terminal_output_shows_control_characters_instead_of_obeying_them() -> N
 
 
 def test_stored_fields_are_capped_at_documented_lengths() -> None:
-    from tracker.core.normalize import BYLINE_MAX, HEADLINE_MAX, PARAGRAPH_MAX, PARAGRAPHS_MAX, make_content
+    from tracker.core.normalize import BYLINE_MAX, HEADLINE_MAX, PARAGRAPH_MAX, PARAGRAPHS_MAX
 
     huge = make_content(
         headline="word " * 200_001,  # 1,000,005 characters

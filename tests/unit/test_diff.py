@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.contents import T0, article
 from tracker.core.diff import compare, diff_paragraphs
-from tracker.core.normalize import make_content
 
-T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BODY = (
     "The council approved the harbour plan on Friday after a long debate.",
     "Work will start in the spring and last two years, officials said.",
@@ -122,15 +121,7 @@ def test_ops_always_give_back_both_texts(changes: list[tuple[str, int, int]]) ->
     assert rebuilt_old == list(old)
 
 
-def content(**fields):  # type: ignore[no-untyped-def]
-    base = {
-        "headline": "Council approves harbour plan",
-        "byline": "Jane Doe",
-        "paragraphs": BODY,
-        "published_at": T0,
-        "updated_at": None,
-    }
-    return make_content(**{**base, **fields})
+content = article("Council approves harbour plan", BODY)
 
 
 @pytest.mark.parametrize(
