@@ -6,6 +6,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+# pytest-xdist workers: half the suite waits (politeness delays, daemons in processes), so
+# one more worker than the 2 cores of this machine's kind; whole modules per worker (a
+# module's fixtures are built once), slow modules first (tests/conftest.py)
+WORKERS ?= 3
+PARALLEL = -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run check test install install-dev lint types docs docs-check pytest pytest-quick bench clean
 
@@ -41,10 +46,10 @@ docs: install-dev
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 pytest-quick:
-	$(BIN)/pytest -m "not slow" tests/unit tests/integration
+	$(BIN)/pytest $(PARALLEL) -m "not slow" tests/unit tests/integration
 
 bench: install-dev
 	$(BIN)/python bench/extraction.py

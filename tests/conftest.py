@@ -10,6 +10,7 @@ fails the run too. What tests import lives in tests/support, not here.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,13 @@ from tests.support.databases import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES, emptie
 from tests.support.harness import Tracker, make_config
 from tests.support.site import NewsSite
 from tracker.store import db
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` hands out whole modules), the slow modules first: a
+    long one that starts last keeps one worker busy after the others are done."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

@@ -292,6 +292,7 @@ def test_a_slow_peer_delays_no_other_destination_and_its_failure_is_shown(
         began = time.monotonic()
         assert notify(tracker, clock) == 3  # the good endpoint got all three
         took = time.monotonic() - began
+        print(f"\n3 deliveries in {max(receiver.arrivals) - began:.2f} s, the tick in {took:.2f} s")
         assert len(receiver.received) == 3 and max(receiver.arrivals) - began < DEADLINE  # not held up
         assert drip.asked == 1  # the slow one failed once: the rest waits for its back-off
         assert DEADLINE <= took < 2 * DEADLINE  # its deadline, beside the other, not per byte
