@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
-from tracker.core.diff import Changes
+from tracker.core.diff import Changes, compare
 from tracker.core.furniture import Furniture
-from tracker.core.normalize import split_body
+from tracker.core.normalize import StoredContent, content_of, split_body
 from tracker.core.policy import next_check_at
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.identity import identity_keys
@@ -144,12 +144,18 @@ def _other_history(
 def _join(session: Session, article: Article, other: Article, now: datetime) -> Article:
     """One history of two: the older article (the first tracked) keeps it."""
     keep, gone = (article, other) if article.id < other.id else (other, article)
-    joined = histories.join_histories(session, keep, gone, now, why="redirect or identity")
+    joined = histories.join_histories(
+        session, keep, gone, now, why="redirect or identity", compare=_compare_stored
+    )
     log.info(
         "%s and %s are one story: %d versions (%d repeated dropped)",
         keep.url, gone.url, joined.versions, joined.repeated,
     )  # fmt: skip
     return keep
+
+
+def _compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
+    return compare(content_of(older), content_of(newer))
 
 
 def standing(session: Session, article: Article, first: Seen) -> Standing:

@@ -4,20 +4,24 @@ two articles made one (a duplicate merged in, or two histories joined as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from tracker.core.diff import Changes, compare
 from tracker.core.joins import JoinPlan, plan_join
-from tracker.core.normalize import Content, content_of
+from tracker.core.normalize import Content, StoredContent
 from tracker.errors import NotFoundError
 from tracker.store.models import Article, ArticleKey, ArticleUrl, Check, Event, Revision, Version
 from tracker.store.repository import record_event
+
+if TYPE_CHECKING:  # rapidfuzz is loaded by what compares, not by every reader of histories
+    from tracker.core.diff import Changes
+
+Compare = Callable[[StoredContent, StoredContent], "Changes"]
 
 
 def latest_version_number(session: Session, article_id: int) -> int | None:
@@ -147,11 +151,14 @@ class Joined:
     repeated: int  # versions of the other history equal to their predecessor, dropped
 
 
-def join_histories(session: Session, keep: Article, other: Article, now: datetime, *, why: str) -> Joined:
+def join_histories(
+    session: Session, keep: Article, other: Article, now: datetime, *, why: str, compare: Compare
+) -> Joined:
     """`other` is `keep`'s story under another URL, as the publisher says (a redirect, the
     same declared id or canonical URL), and both have versions: one history, as
-    `tracker.core.joins.plan_join` plans it. `other`'s URLs, keys, checks and events
-    move to `keep`, and a `merged` event says what happened. Both rows must be locked."""
+    `tracker.core.joins.plan_join` plans it, the revisions it cannot keep computed again
+    by `compare`. `other`'s URLs, keys, checks and events move to `keep`, and a `merged`
+    event says what happened. Both rows must be locked."""
     ids = (keep.id, other.id)
     versions = {v.id: v for v in session.scalars(select(Version).where(Version.article_id.in_(ids)))}
     revisions = list(session.scalars(select(Revision).where(Revision.article_id.in_(ids))))
@@ -160,7 +167,7 @@ def join_histories(session: Session, keep: Article, other: Article, now: datetim
         versions[into].extra = {**versions[dropped].extra, **versions[into].extra}
     kept_revisions = _delete_revisions(session, revisions, plan)
     _renumber(session, keep, versions, plan)
-    _add_revisions(session, keep, versions, kept_revisions, plan)
+    _add_revisions(session, keep, versions, kept_revisions, plan, compare)
     _move_story(session, other, keep)
     _move_keys(session, other, keep)
     joined = Joined(len(plan.kept), len(plan.repeated))
@@ -210,6 +217,7 @@ def _add_revisions(
     versions: dict[int, Version],
     kept: dict[int, dict[str, Any]],
     plan: JoinPlan,
+    compare: Compare,
 ) -> None:
     """The joined history's revisions: those kept as they were, the others computed again."""
     for step in plan.steps:
@@ -218,7 +226,7 @@ def _add_revisions(
             numbers = {"article_id": keep.id, "from_number": older.number, "to_number": newer.number}
             session.add(Revision(**kept[step.kept], **numbers))
         else:
-            changes = compare(content_of(older), content_of(newer))
+            changes = compare(older, newer)
             add_revision(session, keep.id, older.number, newer.number, changes, newer.fetched_at)
     session.flush()
 
