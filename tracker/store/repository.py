@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -209,6 +208,9 @@ def insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[di
     (tracker runs on SQLite and PostgreSQL only)."""
     if not rows:
         return
+    # imported here: the dialects cost the reading commands' start-up 30-60 ms
+    from sqlalchemy.dialects import postgresql, sqlite
+
     if session.get_bind().dialect.name == "postgresql":
         session.execute(postgresql.insert(model).values(rows).on_conflict_do_nothing())
     else:
