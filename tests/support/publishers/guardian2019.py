@@ -84,9 +84,9 @@ def _meta_container(story: Story) -> str:
         for name in story.byline
     )
     badge = (
-        '<div class="badge badge--alt"><div class="badge__label"> Seascape: the state of our oceans is supported by'
-        ' </div><a class="badge__link" href="https://www.packard.org/" rel="nofollow"><img class="badge__logo" '
-        'alt="The David and Lucile Packard Foundation" src="https://static.theguardian.com/badge.png" /></a> '
+        '<div class="badge badge--alt"><div class="badge__label"> Our oceans series is supported by'
+        ' </div><a class="badge__link" href="https://foundation.example.org/" rel="nofollow"><img class="badge__logo" '
+        'alt="A charitable foundation" src="https://static.theguardian.com/badge.png" /></a> '
         '<a href="https://www.theguardian.com/info/2016/jan/25/content-funding" class="badge__help">About this '
         "content</a></div>"
         if story.section == "environment"

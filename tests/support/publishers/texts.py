@@ -21,7 +21,8 @@ READABILITY = CORPUS / "readability" / "test" / "test-pages"
 _CREDIT = re.compile(
     r"Source: Supplied|First published|Photograph:|is an? [\w ]+ (?:producer|editor|reporter) "
     r"|^\[|^(?:Read more|Learn More|Sign up for|Related)\b|Check it out here|exclusively on \w+"
-    r"|\((?:[\w. ]+/)*(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\)$|Follow (?:him|her) on"
+    r"|\((?:[\w. ]+/)*(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\)$|\([^()]*\b[Pp]hoto\b[^()]*\)$"
+    r"|Follow (?:him|her) on|^© "
 )
 _NAME = re.compile(r"[A-ZÀ-Ý][\w'’.-]+(?: (?:[A-ZÀ-Ý][\w'’.-]+|de|del|la|van|von)){1,3}")
 _NOT_A_PERSON = {"News", "Staff", "Press", "Reuters", "Agency"}
