@@ -57,6 +57,6 @@ def _body(story: Story, trap: str) -> str:
 def _footer(trap: str) -> str:
     if trap == "copyright-year":
         return '<p>© <span itemprop="copyrightYear">2018</span> Association for Local History</p>'
-    if trap in ("copyright", "rdf", "comment"):
+    if trap == "copyright":
         return "<p>© 2015 Association for Local History · Theme by Studio Blass</p>"
     return "<p>Association for Local History · Imprint · Privacy</p>"
