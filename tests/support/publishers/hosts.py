@@ -4,6 +4,7 @@ switch), its feed, its clock, and real captured pages served as they are."""
 from __future__ import annotations
 
 import html
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from tests.support.site import NewsSite, Request, Response
 
 Render = Callable[[Story, Page], str]
 STEP = timedelta(hours=3)  # the site's clock between two checks
+# each publisher on a loopback address of its own, as publishers are hosts of their own (what
+# tracker learns of a site, its template lines and chrome, is kept per host name)
+_ADDRESSES = (f"127.0.2.{n}" for n in itertools.cycle(range(1, 255)))
 LAST_MODIFIED = "Sat, 25 May 2019 10:00:00 GMT"
 
 
@@ -55,7 +59,7 @@ class Host:
     cycle: int = 0
 
     def __post_init__(self) -> None:
-        self.site = NewsSite(seed=self.seed)
+        self.site = NewsSite(seed=self.seed, host=next(_ADDRESSES))
         self.paths = {story.slug: path_of(self.layout, story) for story in self.stories}
         latest = max((s.published for s in self.stories), default=datetime(2024, 1, 1, tzinfo=UTC))
         self.start_clock = latest + timedelta(hours=2)
