@@ -254,5 +254,7 @@ def test_sigterm_during_a_long_queue_stops_at_once_and_leaves_the_rest_due(
             )
     finally:
         tracker.close()
-    assert set(outcomes) == {"new_version"} and outcomes["new_version"] >= 2
+    # how many checks had ended by then depends on the load: which story each of the host's
+    # turns went to (a first fetch, or the confirmation of one before); none failed
+    assert set(outcomes) == {"new_version"} and outcomes["new_version"] >= 1
     assert due == 60 - outcomes["new_version"] and leased == 0

@@ -13,6 +13,9 @@ import html
 import itertools
 import json
 import random
+import socket
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -104,6 +107,36 @@ class Story:
 
 
 Handler = Callable[["Request"], "Response"]
+
+
+# The kernel's receive time of a request's bytes (Linux's SO_TIMESTAMPNS): a server thread
+# in the test's own process reads a request when it gets the GIL, tens of milliseconds late
+# while tracker's event loop is busy or the machine is loaded; the kernel stamps the bytes
+# when they arrive, whatever the server thread is doing.
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+_KERNEL_STAMPS = sys.platform == "linux"
+
+
+def _stamp_arrivals(connection: socket.socket) -> None:
+    if _KERNEL_STAMPS:
+        connection.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+
+
+def _arrival(connection: socket.socket) -> float | None:
+    """When the next request's bytes reached this machine's kernel, on `time.monotonic()`'s
+    clock (None when the client hung up or the platform gives no stamp). A client sends
+    one request and waits for its answer, so the bytes queued are one request's."""
+    if not _KERNEL_STAMPS:
+        return None
+    try:
+        data, ancillary, _flags, _address = connection.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return None
+    for level, kind, value in ancillary:
+        if data and level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(value) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", value[:16])
+            return time.monotonic() - (time.time() - (seconds + nanoseconds / 1e9))
+    return None
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -526,11 +559,22 @@ class NewsSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            arrived: float | None = None
+
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                _stamp_arrivals(self.connection)
+
+            def handle_one_request(self) -> None:
+                self.arrived = _arrival(self.connection)
+                super().handle_one_request()
+
             def do_GET(self) -> None:
-                arrived = time.monotonic()  # before the lock: another request's page may hold it
+                # the kernel's stamp, else now (before the lock: another request's page may hold it)
+                arrived = self.arrived if self.arrived is not None else time.monotonic()
                 path = self.path.split("?")[0]
                 with site._lock:
                     site.requests.append((arrived, path))
@@ -701,8 +745,10 @@ JITTER = 0.01  # a request granted on time may reach the server a few ms late or
 
 
 def tolerance(delay: float) -> float:
-    """How much closer than `delay` two requests may be seen by a server in the test's own
-    process: its threads take their time stamps when they get the GIL, a little late under load."""
+    """How much closer than `delay` two requests may arrive: a turn granted on time may
+    reach the server a few ms late when it opens a new connection (the one after it, on an
+    open connection, then looks early). Arrivals are the kernel's stamps (`_arrival`), so
+    the server thread's own lateness does not count."""
     return max(JITTER, 0.05 * delay)
 
 
@@ -714,11 +760,10 @@ def gaps(site: NewsSite) -> list[float]:
 
 def too_close(site: NewsSite, delay: float) -> list[tuple[float, str, str]]:
     """Requests the site received closer than `delay` (less the tolerance) after the one
-    before, as (gap, path, path). A server in the test's own process stamps a request
-    when its thread gets the GIL, up to tens of milliseconds late on a new connection
-    while the event loop is busy: a late stamp moves time from the gap before it to the
-    gap after it. A request really sent early shortens both, so a short gap counts only
-    when it and the gap before it are also short together."""
+    before, as (gap, path, path). A request on a new connection may arrive a few ms late
+    (the handshake after its turn): a late arrival moves time from the gap before it to
+    the gap after it. A request really sent early shortens both, so a short gap counts
+    only when it and the gap before it are also short together."""
     arrivals = sorted(site.requests)
     slack = tolerance(delay)
     found = []
