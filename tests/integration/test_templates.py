@@ -4,11 +4,15 @@ counts whichever process recorded them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from tests.support.harness import Tracker, make_config
 from tracker.core.furniture import OneLine, Rule
-from tracker.pipeline.template import learn_first_versions
+from tracker.fetch import FetchFailure
+from tracker.pipeline.observe import Observation
+from tracker.pipeline.plan import Known, Plan
+from tracker.pipeline.template import TemplateGate, learn_first_versions
 from tracker.store import repository, templates
 from tracker.store.db import transaction
 
@@ -72,5 +76,50 @@ def test_a_one_line_change_counts_once_a_story_with_its_revision(db_url: str) ->
                 templates.record_change(session, HOST, article_id, revision_id, change, NOW)
             assert templates.changed_revisions(session, HOST, change) == [10, 20]
             assert templates.changed_revisions(session, HOST, OneLine("Supported by", False)) == []
+    finally:
+        tracker.close()
+
+
+def _plan(article_id: int, host: str = HOST, *, first: bool = True) -> Plan:
+    baseline = Known(None if first else "a-hash")
+    return Plan(article_id, f"https://{host}/story-{article_id}", None, None, baseline, frozenset())
+
+
+def test_the_gate_waits_only_for_first_versions_of_its_host_still_in_flight(sqlite_url: str) -> None:
+    """A held check waits until the others of its host arrive or leave (a failure, a
+    postponed turn): never for a check that will not come, another host's, or a story
+    with versions; a host that has shown enough first versions is not held."""
+    tracker = Tracker(make_config(sqlite_url))
+    with transaction(tracker.sessions) as session:
+        settled = dict.fromkeys(range(100, 100 + Rule().settled), ("Text.",))
+        templates.record_first_versions(session, "settled.example", settled, NOW)
+    plans = [
+        _plan(1),
+        _plan(2),
+        _plan(3, "other.example"),
+        _plan(4, first=False),
+        _plan(5, "settled.example"),
+    ]
+    gate = TemplateGate.for_batch(tracker.sessions, lambda: NOW, plans)
+    assert [gate.holds(plan) for plan in plans] == [True, True, True, False, False]
+
+    async def go() -> list[str]:
+        order: list[str] = []
+        failed = Observation(plans[0], FetchFailure(plans[0].url, "timeout", "no answer"), NOW, 0.0)
+
+        async def arrive() -> None:
+            assert not await gate.arrive(plans[0], failed)  # no page: no sightings stored
+            order.append("1 released")
+
+        waiting = asyncio.create_task(arrive())
+        await asyncio.sleep(0)
+        order.append("2 leaves")
+        gate.leave(plans[1])
+        await waiting
+        assert not await gate.arrive(plans[3], failed)  # not held: on at once
+        return order
+
+    try:
+        assert asyncio.run(go()) == ["2 leaves", "1 released"]
     finally:
         tracker.close()

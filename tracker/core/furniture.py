@@ -110,7 +110,7 @@ def sightings(body: Iterable[str]) -> tuple[Sighting, ...]:
     return tuple(
         Sighting(line, place)
         for index, line in enumerate(lines)
-        if could_be_furniture(line)
+        if line and could_be_furniture(line)
         for place in (index, index - len(lines))
     )
 

@@ -102,6 +102,7 @@ class TemplateGate:
         self._pending = {host: set(ids) for host, ids in held.items()}
         self._bodies: dict[str, dict[int, tuple[str, ...]]] = {host: {} for host in held}
         self._open = {host: asyncio.Event() for host in held}
+        self._learned: set[str] = set()  # hosts whose batch's sightings are stored
 
     @classmethod
     def for_batch(
@@ -128,7 +129,8 @@ class TemplateGate:
 
     async def arrive(self, plan: Plan, observation: Observation) -> bool:
         """A held check's observation: wait until its host's batch is learned from.
-        True when its sightings are stored (its first fetch was a good page)."""
+        True when its sightings are stored (its first fetch was a good page, and
+        learning did not fail: else `record` stores them)."""
         host = site_of(plan.url)
         if not self.holds(plan):
             return False
@@ -138,7 +140,7 @@ class TemplateGate:
         self._pending[host].discard(plan.article_id)
         self._learn_when_complete(host)
         await self._open[host].wait()
-        return body is not None
+        return body is not None and host in self._learned
 
     def leave(self, plan: Plan) -> None:
         """A held check that will not arrive (it failed, was postponed): no longer awaited.
@@ -156,6 +158,7 @@ class TemplateGate:
             if bodies:
                 with transaction(self._sessions) as session:
                     learn_first_versions(session, host, bodies, self._clock(), self._rule)
+                self._learned.add(host)
         except Exception:  # learning is an improvement: the checks are stored all the same
             log.exception("cannot learn the template of %s", host)
         finally:
