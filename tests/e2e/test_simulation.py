@@ -133,7 +133,10 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
     assert not any(shape.startswith("correction") for shape in shapes)
     assert corrections > 0, "the newsroom must reuse the correction label"
     assert 1 <= report.template_changes <= 3 and events == report.template_changes
-    assert sum("Related topics" in body for body in bodies) <= 5  # the first versions before it was learned
+    # learned from the first batch's first versions before any was stored (and counted in
+    # the database, so a cron of `run --once` learns it as well as a daemon)
+    assert sum("Related topics" in body for body in bodies) == 0
+    assert sum(body.startswith("Published") for body in bodies) == 0
     # the template-only revisions, and the stories edited in the redesign's own cycle
     # (their edit and the new line came in one version)
     assert sum("Supported by" in body for body in bodies) <= 3 + edited_at_the_redesign

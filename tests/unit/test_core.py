@@ -186,52 +186,6 @@ def test_control_characters_never_reach_stored_text() -> None:
     assert clean_text("tab\tand\nnewline") == "tab and newline"
 
 
-def test_template_lines_are_learned_from_many_stories_at_one_place_but_never_an_editors_label() -> None:
-    from tracker.core.furniture import Furniture
-
-    furniture = Furniture(stories=5, share=0.5)
-    learned: dict[str, str] = {}
-    for story in range(8):
-        body = (
-            "Published",
-            f"Story {story} opens with its own words, as every story does, at length.",
-            f"Background {story % 3}",  # a subheading some stories share, at no fixed place
-            "Correction: an earlier version of this story misstated the date.",
-            "Correction:",
-            "Related topics",
-        )[: 6 if story % 2 else 5]
-        learned.update(furniture.first_version("daily.example", story, body))
-    assert sorted(learned.values()) == ["published"]  # "Related topics" closes half the stories only
-    for story in range(8, 12):
-        learned.update(
-            furniture.first_version("daily.example", story, ("Text of a story.", "Related topics"))
-        )
-    assert "related topics" in learned.values()
-    assert not any(line.startswith(("correction", "background")) for line in learned.values())
-
-
-def test_a_one_line_change_on_many_stories_of_a_host_is_its_template() -> None:
-    from tracker.core.furniture import Furniture
-
-    furniture = Furniture(redesign=3)
-    insert = (
-        {"op": "equal", "old": [0, 3], "new": [0, 3]},
-        {"op": "insert", "old": [3, 3], "new": [3, 4], "text": ["Supported by"]},
-    )
-    correction = (
-        {"op": "insert", "old": [3, 3], "new": [3, 4], "text": ["Correction: the date was wrong."]},
-    )
-    results = [furniture.revision("daily.example", n, 100 + n, ("body",), insert) for n in range(3)]  # type: ignore[arg-type]
-    assert results[:2] == [None, None]
-    change = results[2]
-    assert change is not None and change.line == "Supported by" and change.added
-    assert change.revisions == (100, 101, 102)
-    assert furniture.revision("other.example", 1, 200, ("body",), insert) is None  # per host  # type: ignore[arg-type]
-    for n in range(5):
-        assert furniture.revision("daily.example", 10 + n, 300 + n, ("body",), correction) is None  # type: ignore[arg-type]
-    assert furniture.revision("daily.example", 20, 400, ("headline", "body"), insert) is None  # type: ignore[arg-type]
-
-
 def test_terminal_output_shows_control_characters_instead_of_obeying_them() -> None:
     from tracker.cli.common import shown
 

@@ -22,7 +22,11 @@ once and never changed:
    something the host is not known to vary (a host whose first versions' two
    fetches keep agreeing is calm, `CalmHosts`: most of its first versions need
    no second fetch). The result, an `Observation`, holds every fetch as a
-   `Seen`: a failure, a 304, or a page with its extraction (`Extracted`);
+   `Seen`: a failure, a 304, or a page with its extraction (`Extracted`). A
+   first version of a host not yet settled then waits at the batch's template
+   gate until the batch's other first versions of its host are extracted and
+   what they show of the template is learned (`template.TemplateGate`): it is
+   stored without the template's lines;
 3. identify (`record.identify`), in the article's transaction, its row locked:
    a good page's identity keys or redirect may say the story is tracked under
    another URL: one history (a new URL becomes an alias; two histories join);
@@ -35,15 +39,16 @@ once and never changed:
    fetches is stable from the second on, so it is stored, never learned);
 5. apply (`record.apply`): the rows say the verdict: URLs, keys, learned
    text, a version and its revision, the quick look; then what a new version
-   teaches about the host's template (`tracker.core.furniture`);
+   teaches about the host's template (`template`, counts stored in
+   `tracker.store.templates`);
 6. finish (`record.finish`): failures in a row counted, the next check
    scheduled by the policy, the lease given back, the check written.
 
-`record` is the only module here that changes rows; `plan` and `observe` only
-read. Each article is stored in its own transaction, with its row locked
-first, so a failure loses nothing else, never leaves a partial version, and two
-workers that checked one story store it one after the other. Unexpected
-errors become a recorded check.
+`record` (and `template`, for what a host's template is) are the only modules
+here that change rows; `plan` and `observe` only read. Each article is stored
+in its own transaction, with its row locked first, so a failure loses nothing
+else, never leaves a partial version, and two workers that checked one story
+store it one after the other. Unexpected errors become a recorded check.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from tracker.pipeline.plan import Plan, plan_checks
 from tracker.pipeline.record import record, record_internal_error, record_quick
 from tracker.pipeline.results import CheckResult, Deferred
 from tracker.pipeline.runtime import ExtractionPool, Runtime, site_rules
+from tracker.pipeline.template import TemplateGate
 from tracker.store.db import describe_error, transaction
 from tracker.store.models import Outcome
 
@@ -92,7 +98,8 @@ async def check_articles(
     plans = plan_checks(
         runtime.sessions, article_ids, runtime.config.schedule.full_extraction_every, not_after
     )
-    done = await asyncio.gather(*(_check(runtime, plan) for plan in plans))
+    gate = TemplateGate.for_batch(runtime.sessions, runtime.clock, plans)
+    done = await asyncio.gather(*(_check(runtime, plan, gate) for plan in plans))
     results = [r for r in done if isinstance(r, CheckResult)]
     quick = [r for r in done if isinstance(r, Quick)]
     if quick:
@@ -107,8 +114,9 @@ async def preview(config: Config, url: str) -> Seen:
         return await peek(config, fetcher, url)
 
 
-async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
-    """One check: the first fetch, its quick look or observation, then record it."""
+async def _check(runtime: Runtime, plan: Plan, gate: TemplateGate) -> CheckResult | Quick:
+    """One check: the first fetch, its quick look or observation, the template gate (a
+    new host's first version waits for its batch's), then record it."""
     started, began = runtime.clock(), time.perf_counter()
     try:
         first = await fetch_first(runtime, plan)
@@ -116,6 +124,7 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
         if (quick := quick_look(runtime, plan, first)) is not None:
             return quick
         observation = await observe(runtime, plan, first)
+        sighted = await gate.arrive(plan, observation)
         with transaction(runtime.sessions) as session:
             checked = record(
                 session,
@@ -123,7 +132,7 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
                 observation,
                 now=runtime.clock(),
                 owner=runtime.owner,
-                furniture=runtime.furniture,
+                sighted=sighted,
             )
     except Postponed:
         return _postponed(plan)
@@ -131,6 +140,8 @@ async def _check(runtime: Runtime, plan: Plan) -> CheckResult | Quick:
         raise  # no check can be done: said once, by the caller, not recorded on every article
     except Exception as error:  # the daemon carries on: the failure becomes a recorded check
         return _internal_error(runtime, plan, started, began, error)
+    finally:
+        gate.leave(plan)  # a check that never reached the gate holds no other back
     _log_check(plan, checked, observation.ms())
     return checked
 

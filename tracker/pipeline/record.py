@@ -30,8 +30,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.diff import Changes, compare
-from tracker.core.furniture import Furniture
-from tracker.core.normalize import StoredContent, content_of, split_body
+from tracker.core.normalize import StoredContent, content_of
 from tracker.core.policy import next_check_at
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.identity import identity_keys
@@ -50,6 +49,7 @@ from tracker.pipeline.judge import (
 )
 from tracker.pipeline.observe import Extracted, Observation, Quick, Seen, compressed_html
 from tracker.pipeline.results import CheckResult
+from tracker.pipeline.template import first_body, learn_first_versions, learn_from_revision
 from tracker.store import histories, repository
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
@@ -75,16 +75,17 @@ def record(
     *,
     now: datetime,
     owner: str,
-    furniture: Furniture | None = None,
+    sighted: bool = False,
 ) -> CheckResult:
-    """Steps 3 to 6 for one check: identify, judge, apply, finish."""
+    """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
+    first fetch shows of the template is stored already (`tracker.pipeline.template`)."""
     duration_ms = observation.ms()
     identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
     verdict = judge(observation, standing(session, article, observation.first))
     result = apply(session, config, identity, verdict, observation, now)
-    if furniture is not None and result.outcome == Outcome.NEW_VERSION and result.version_number:
-        learn_template(session, furniture, article, result.version_number, now)
+    if result.outcome == Outcome.NEW_VERSION and result.version_number:
+        learn_template(session, observation, article, result.version_number, now, sighted=sighted)
     finish(session, config, article, now, owner, good=result.outcome in GOOD_OUTCOMES)
     repository.record_check(session, _check_row(observation, article, result, duration_ms))
     return result
@@ -287,27 +288,15 @@ def _extra(seen: Extracted) -> dict[str, Any]:
 
 
 def learn_template(
-    session: Session, furniture: Furniture, article: Article, number: int, now: datetime
+    session: Session, observation: Observation, article: Article, number: int, now: datetime, *, sighted: bool
 ) -> None:
-    """What a new version teaches about its host's template (`tracker.core.furniture`):
-    lines on many first versions at one place, or one line every story gained at once."""
+    """What a new version teaches about its host's template (`tracker.pipeline.template`):
+    a first version's lines at their places, or a revision's one-line change."""
     host = site_of(article.url)
-    if number == 1:
-        version = histories.latest_version(session, article.id)
-        if version is not None:
-            learned = furniture.first_version(host, article.id, split_body(version.body))
-            repository.learn_volatile(session, host, learned, now)
-        return
-    revision = histories.revision_to(session, article.id, number)
-    if revision is None:
-        return
-    change = furniture.revision(
-        host, article.id, revision.id, tuple(revision.changed), tuple(revision.body_diff)
-    )
-    if change is not None:
-        log.info("%s: the template %s %r", host, "gained" if change.added else "lost", change.line)
-        repository.learn_volatile(session, host, change.learned, now)
-        histories.mark_template_change(session, change.revisions, change.line, change.added, now)
+    if number > 1:
+        learn_from_revision(session, host, article.id, number, now)
+    elif not sighted and (body := first_body(observation)) is not None:
+        learn_first_versions(session, host, {observation.plan.article_id: body}, now)
 
 
 def finish(

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.core.confirm import CalmHosts
-from tracker.core.furniture import Furniture
 from tracker.core.urls import site_of
 from tracker.errors import WorkersUnavailable
 from tracker.extraction.extract import SiteRules
@@ -32,9 +31,9 @@ START_TIMEOUT = 120.0  # seconds for the extraction workers to start
 @dataclass(slots=True)
 class Runtime:
     """Config, database sessions, the HTTP client, the clock, this worker's name, and
-    the extraction workers (`pool`; None: extract in-process). A run keeps two pieces
-    of state: `calm`, which hosts' first versions need no second fetch, and
-    `furniture`, what it has seen of each host's template lines."""
+    the extraction workers (`pool`; None: extract in-process). A run keeps one piece
+    of state: `calm`, which hosts' first versions need no second fetch (what it learns
+    of a host's template is stored: `tracker.pipeline.template`)."""
 
     config: Config
     sessions: sessionmaker[Session]
@@ -43,7 +42,6 @@ class Runtime:
     owner: str = "tracker"
     pool: ExtractionPool | None = None
     calm: CalmHosts = field(default_factory=CalmHosts)
-    furniture: Furniture = field(default_factory=Furniture)
     _calm_waiters: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict, init=False)
 
     async def confirm_first(self, host: str) -> bool:

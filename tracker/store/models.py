@@ -308,6 +308,27 @@ class VolatileText(Base):
     first_seen_at: Mapped[datetime]
 
 
+class TemplateSighting(Base):
+    """What a host's stories showed of its template (`tracker.core.furniture`), kept so
+    that every process learns the same lines from the same counts. `kind`: `story`, a
+    story's first version was seen (its line empty: the host's count of first
+    versions); `place`, a short line at a place of a first version's body (an index
+    from the start, or negative from the end); `gained` or `lost`, a revision's only
+    change was that line (`revision_id`), as when a site redesigns."""
+
+    __tablename__ = "template_sightings"
+    __table_args__ = (UniqueConstraint("host", "kind", "line", "place", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    line: Mapped[str] = mapped_column(String(255))
+    place: Mapped[int] = mapped_column(Integer)
+    article_id: Mapped[int] = mapped_column(Integer)
+    revision_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime]
+
+
 class Webhook(Base):
     """Where one notification destination is (a webhook or an Apprise URL: the table is
     named for the first kind; `notify.Destination` is the word in code): the last
