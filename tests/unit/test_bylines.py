@@ -62,6 +62,8 @@ from tracker.extraction.page import parse_html
         ("Mobasir hassan", "Mobasir hassan"),
         # an organisation alone is the author (a wire); after people it is their employer
         ("The Associated Press", "The Associated Press"),
+        ("By Jane Doe and John Roe, Associated Press", "Jane Doe, John Roe"),
+        ("By Jane Doe, BBC News", "Jane Doe"),
         ("AP", "AP"),
     ],
 )

@@ -19,8 +19,9 @@ the people and nothing else, in this order (docs/reference/changes.md states the
 5. what is no person's name is dropped: a label or a placeholder alone ("By", "Posted
    on", "Name"), weekday and month names, web and mail addresses, a word that starts
    with a digit, more than five words; and after at least one person, a news
-   organisation closing the byline (an acronym such as "CNN" or "AP", or "The ..." such
-   as "The Guardian"). An organisation alone stays: a wire can be the author.
+   organisation closing the byline (an acronym such as "CNN" or "AP", "The ..." such as
+   "The Guardian", a name ending in "News" or "Press", "Reuters", "Bloomberg"). An
+   organisation alone stays: a wire can be the author.
 
 Hyphens, apostrophes, particles (van, de, da, von, bin, Mc, Mac, O') and diacritics are
 part of a name and kept as written.
@@ -95,8 +96,8 @@ _PLACEHOLDERS = frozenset(
     }
 )  # fmt: skip
 _CALENDAR = re.compile(rf"^(?:(?:{_WEEKDAYS}|{_MONTHS})\.?,?\s*)+$", re.IGNORECASE)
-# a news organisation closing a byline after its people: "CNN", "AP", "The Guardian"
-_ORGANISATION = re.compile(r"^(?:[A-Z]{2,5}|The\s+\S.*)$")
+# a news organisation closing a byline after its people: "CNN", "The Guardian", "BBC News"
+_ORGANISATION = re.compile(r"^(?:[A-Z]{2,5}|The\s+\S.*|.*\s(?:News|Press)|Reuters|Bloomberg)$")
 _TRIM = " .:;-–—»«›‹"
 # a web or mail address in brackets after a name: "Bradley M. Kuhn (http://ebb.org/bkuhn/)"
 _WEB_ADDRESS = re.compile(r"\s*\([^)]*(?:https?://|www\.|@)[^)]*\)")
