@@ -60,6 +60,11 @@ from tracker.extraction.page import parse_html
         ("Von Roland Brockmann und Sebastian Drescher", "Roland Brockmann, Sebastian Drescher"),
         ("Christian Thiele, 07 Dezember", "Christian Thiele"),
         ("Mobasir hassan", "Mobasir hassan"),
+        # job titles after a name (readability's yahoo-1, goose3's aolNews), not the Telegraph's house byline
+        ("Ben Silverman Games Editor", "Ben Silverman"),
+        ("Andrea Stone Senior Washington Correspondent", "Andrea Stone"),
+        ("By Jane Doe, Staff Writer", "Jane Doe"),
+        ("By Our Foreign Staff", "Our Foreign Staff"),
         # an organisation alone is the author (a wire); after people it is their employer
         ("The Associated Press", "The Associated Press"),
         ("By Jane Doe and John Roe, Associated Press", "Jane Doe, John Roe"),

@@ -15,13 +15,14 @@ the people and nothing else, in this order (docs/reference/changes.md states the
    (a date or a time run into it), a place or a desk ("in London", "for CNN"), a
    publication run into it ("McDonald The Guardian"), a web or mail address in brackets,
    and after two capitalised words, lower-case words that are no particle of a name
-   (a title: "Bertille Bayart journaliste");
+   (a title: "Bertille Bayart journaliste") and a job title ("Ben Silverman Games
+   Editor", "PhillyVoice Staff", "Chefredakteur");
 5. what is no person's name is dropped: a label or a placeholder alone ("By", "Posted
    on", "Name"), weekday and month names, web and mail addresses, a word that starts
    with a digit, more than five words; and after at least one person, a news
    organisation closing the byline (an acronym such as "CNN" or "AP", "The ..." such as
-   "The Guardian", a name ending in "News" or "Press", "Reuters", "Bloomberg"). An
-   organisation alone stays: a wire can be the author.
+   "The Guardian", a name ending in "News" or "Press", "Reuters", "Bloomberg") or a job
+   title ("Staff Writer"). An organisation alone stays: a wire can be the author.
 
 Hyphens, apostrophes, particles (van, de, da, von, bin, Mc, Mac, O') and diacritics are
 part of a name and kept as written.
@@ -82,6 +83,14 @@ _UPPER = "A-ZÀ-ÖØ-Þ"  # a capital, as a place's, a desk's or a publication's
 _AFTER_PERSON = re.compile(
     rf"\s(?:\d.*|(?i:in)\s+[{_UPPER}].*|(?i:for|at)\s+(?:The\s|[A-Z]{{2,}}).*|The\s+[{_UPPER}].*)$"
 )
+# a job title after a name of two words or more, with a desk before it: "Ben Silverman
+# Games Editor", "Adam Aaronson PhillyVoice Staff", "Christoph Hein Chefredakteur" (not
+# the Telegraph's "Our Foreign Staff": that is the byline)
+_TITLES = (
+    r"Staff|Editor|Correspondent|Reporter|Writer|Contributor|Columnist|Chefredakteur|Chefredakteurin"
+    r"|Redakteur|Redakteurin|Korrespondent|Korrespondentin"
+)
+_TITLE = re.compile(rf"^(?!Our\s)(\S+\s+\S.*?)\s+(?:[\w-]+\s+){{0,2}}(?:{_TITLES})$")
 # the small words inside a name, written in lower case: "van", "de la", "bin", "d'"
 _PARTICLE = re.compile(
     r"^(?:van|von|vom|der|den|des|de|del|della|dei|di|da|das|dos|do|du|la|le|lo|ter|ten|te|zu|zur"
@@ -96,8 +105,11 @@ _PLACEHOLDERS = frozenset(
     }
 )  # fmt: skip
 _CALENDAR = re.compile(rf"^(?:(?:{_WEEKDAYS}|{_MONTHS})\.?,?\s*)+$", re.IGNORECASE)
-# a news organisation closing a byline after its people: "CNN", "The Guardian", "BBC News"
-_ORGANISATION = re.compile(r"^(?:[A-Z]{2,5}|The\s+\S.*|.*\s(?:News|Press)|Reuters|Bloomberg)$")
+# a news organisation or a job title closing a byline after its people: "CNN", "The
+# Guardian", "BBC News", "Staff Writer"
+_ORGANISATION = re.compile(
+    rf"^(?:[A-Z]{{2,5}}|The\s+\S.*|.*\s(?:News|Press)|Reuters|Bloomberg|(?:[\w-]+\s+)?(?:{_TITLES}))$"
+)
 _TRIM = " .:;-–—»«›‹"
 # a web or mail address in brackets after a name: "Bradley M. Kuhn (http://ebb.org/bkuhn/)"
 _WEB_ADDRESS = re.compile(r"\s*\([^)]*(?:https?://|www\.|@)[^)]*\)")
@@ -127,7 +139,7 @@ def _person(part: str) -> str | None:
     )
     if len(name.split()) > MAX_WORDS:  # a sentence, not a name (before its tail is cut)
         return None
-    name = _without_lower_tail(name)
+    name = _TITLE.sub(r"\1", _without_lower_tail(name))
     if not name or name.casefold() in _PLACEHOLDERS or _CALENDAR.match(name) or _NOT_A_NAME.search(name):
         return None
     return name
