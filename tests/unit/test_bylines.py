@@ -174,3 +174,8 @@ def test_a_byline_element_ends_with_the_block_of_its_last_person() -> None:
         "<li>Observer Magazine Online, Sunday Edition</li></ul>"
     )
     assert _byline(_declaring("", body)) == "Jane Doe, John Roe"
+    publisher = (
+        '<div class="byline"><div><span itemprop="name">Jane Doe</span> and John Roe</div>'
+        '<div itemprop="publisher"><span itemprop="name">Observer Magazine Online</span></div></div>'
+    )
+    assert _byline(_declaring("", publisher)) == "Jane Doe, John Roe"

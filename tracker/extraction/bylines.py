@@ -5,6 +5,7 @@ shows when it declares none."""
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 import lxml.html
 
@@ -22,7 +23,7 @@ _BY_LINE = re.compile(
     re.IGNORECASE,
 )
 # what marks a person inside a byline element, and the blocks that may follow the people
-_PERSON_PROPS = frozenset({"author", "creator", "name"})
+_ORGANISATION_PROPS = frozenset({"publisher", "sourceorganization", "provider", "copyrightholder"})
 _BLOCKS = frozenset({"li", "div", "p", "ul", "ol", "dl", "dd", "dt", "section", "footer", "aside", "table"})
 # a name that is a web address ("jungefreiheit.de", "STERN.de")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,13}$", re.IGNORECASE)
@@ -158,7 +159,7 @@ def _through_last_person(element: lxml.html.HtmlElement) -> str:
     `rel=author` link, an `itemprop` author, creator or name): the blocks after it, such
     as the Guardian's `<li class="publication">The Guardian, Sunday 3 June 2012</li>`,
     name no one. Without a mark, all its text."""
-    marks = [node for node in element.iterdescendants() if isinstance(node.tag, str) and _marks_person(node)]
+    marks = [n for n in element.iterdescendants() if isinstance(n.tag, str) and _marks_person(n, element)]
     if not marks:
         return clean_text(" ".join(element.itertext()))
     holder = next(node for node in (marks[-1], *marks[-1].iterancestors()) if node.getparent() is element)
@@ -166,11 +167,21 @@ def _through_last_person(element: lxml.html.HtmlElement) -> str:
     for child in element:
         if passed and child.tag in _BLOCKS:
             break
-        parts += [" ".join(child.itertext()) if isinstance(child.tag, str) else "", child.tail or ""]
+        parts += [_text_without_times(child) if isinstance(child.tag, str) else "", child.tail or ""]
         passed = passed or child is holder
     return clean_text(" ".join(parts))
 
 
-def _marks_person(node: lxml.html.HtmlElement) -> bool:
-    props = set(node.get("itemprop", "").lower().split())
-    return node.get("rel") == "author" or bool(props & _PERSON_PROPS)
+def _marks_person(node: lxml.html.HtmlElement, byline: lxml.html.HtmlElement) -> bool:
+    """A `rel=author` link, an `itemprop` author or creator, or a `name` that is not the
+    publisher's (`<span itemprop="publisher"><span itemprop="name">`)."""
+    if "author" in node.get("rel", "").lower().split() or _props(node) & {"author", "creator"}:
+        return True
+    if "name" not in _props(node):
+        return False
+    scope = takewhile(lambda ancestor: ancestor is not byline, node.iterancestors())
+    return not any(_props(ancestor) & _ORGANISATION_PROPS for ancestor in scope)
+
+
+def _props(node: lxml.html.HtmlElement) -> set[str]:
+    return set(node.get("itemprop", "").lower().split())
