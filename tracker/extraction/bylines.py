@@ -1,6 +1,6 @@
-"""Who wrote the article: names read from a byline ("By Jane Doe and John Roe | Reuters"),
-the declared bylines weighed against the site's own names, and the byline the page
-shows when it declares none."""
+"""Who wrote the article: the declared bylines weighed against each other and against the
+site's own names, and the byline the page shows. The names in a byline's text are read
+by `names.person_names` ("By Jane Doe and John Roe | Reuters" -> "Jane Doe, John Roe")."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ _BY_LINE = re.compile(
     r"^(?:(?:written|reported|reporting|analysis|story|words|opinion|commentary)\s+)?(?:by|par|von|por|door)\s+\S",
     re.IGNORECASE,
 )
-# what marks a person inside a byline element, and the blocks that may follow the people
+# where an `itemprop="name"` is an organisation's, not a person's; the blocks after the
+# people in a byline element
 _ORGANISATION_PROPS = frozenset({"publisher", "sourceorganization", "provider", "copyrightholder"})
 _BLOCKS = frozenset({"li", "div", "p", "ul", "ol", "dl", "dd", "dt", "section", "footer", "aside", "table"})
 # a name that is a web address ("jungefreiheit.de", "STERN.de")
