@@ -30,9 +30,10 @@ PAGES = CORPUS / "readability" / "test" / "test-pages"
 # Readability title with the site's name after it as the same; the 15 left are mostly
 # pages where Readability takes `og:title` and tracker the visible `<h1>` that the
 # `<title>` or `twitter:title` agrees with (citylab-1, cnet-svg-classes, theverge,
-# videos-1), and the metadata test pages that rank Dublin Core first. The floors sit
-# just below: a drop fails the suite.
-FLOORS = {"headline": 0.87, "byline": 0.83, "published": 0.96}
+# videos-1), and the metadata test pages that rank Dublin Core first. 2026-12-05, names
+# as people write them (issue 22): byline 65/76 = 0.855 -> 66/76 = 0.868 (a job title
+# after the name cut: yahoo-1). The floors sit just below: a drop fails the suite.
+FLOORS = {"headline": 0.87, "byline": 0.85, "published": 0.96}
 BODY_F1_FLOORS = {"median": 0.97, "mean": 0.92}
 pytestmark = [needs_corpus(PAGES), pytest.mark.slow]
 

@@ -107,9 +107,6 @@ def test_a_recapture_in_new_markup_is_no_revision(measured: dict[str, Figure]) -
     assert figure.right == figure.total, figure.report(examples=7)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 22: CNN's 'Lauren Said-Moorhouse' stored as 'Lauren'; today 0.908"
-)
 def test_bylines_are_exact(measured: dict[str, Figure]) -> None:
     _check(measured["bylines"], 0.98)
 

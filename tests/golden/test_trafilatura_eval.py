@@ -30,8 +30,10 @@ pytestmark = [needs_corpus(ROOT), pytest.mark.slow]
 # date 0.867). After: title 702 = 0.832, author 330 = 0.615, date 646 = 0.889, with 0.937,
 # without 0.925. Many of the misses left are the annotators' choices (a kicker kept or
 # dropped, a site's name written as author, a date from the text rather than the page's
-# metadata). The floors sit just below: a drop fails the suite.
-FLOORS = {"title": 0.82, "author": 0.6, "date": 0.875, "with": 0.93, "without": 0.92}
+# metadata). 2026-12-05, names as people write them (issue 22): author 331/537 = 0.616
+# -> 352/537 = 0.655 (labels, dates, "in London", titles and trailing organisations no
+# longer names; no page lost). The floors sit just below: a drop fails the suite.
+FLOORS = {"title": 0.82, "author": 0.64, "date": 0.875, "with": 0.93, "without": 0.92}
 
 
 def spaced(text: str) -> str:

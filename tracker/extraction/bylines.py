@@ -1,39 +1,31 @@
-"""Who wrote the article: names read from a byline ("By Jane Doe and John Roe | Reuters"),
-the declared bylines weighed against the site's own names, and the byline the page
-shows when it declares none."""
+"""Who wrote the article: the declared bylines weighed against each other and against the
+site's own names, and the byline the page shows. The names in a byline's text are read
+by `names.person_names` ("By Jane Doe and John Roe | Reuters" -> "Jane Doe, John Roe")."""
 
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 import lxml.html
 
 from tracker.core.normalize import clean_text
+from tracker.extraction.names import person_names
+
+__all__ = ["BYLINE_CLASS", "STRONG_BYLINE_CLASS", "byline_of", "person_names", "squashed"]
 
 BYLINE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:byline|by-line|author|authors|writer|contributor)(?:$|[\s_-])", re.IGNORECASE
 )
 STRONG_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|by-line)(?:$|[\s_-])", re.IGNORECASE)
-_BY_LINE = re.compile(r"^(?:(?:written|reported|story)\s+)?(?:by|par|von|por|door)\s+\S", re.IGNORECASE)
-_BY_PREFIX = re.compile(
-    r"^\s*(?:(?:written|reported|story|posted|published|veröffentlicht|eingestellt|geschrieben|verfasst"
-    r"|publié|publicado|escrito)\s*)?(?:by|par|von|por|door|di|af|av|de)[:\s]+"
-    r"|^\s*(?:author|authors|autor|autorin|autoren|auteur|text|texte|von|zum profil von)\s*:?\s+",
+_BY_LINE = re.compile(
+    r"^(?:(?:written|reported|reporting|analysis|story|words|opinion|commentary)\s+)?(?:by|par|von|por|door)\s+\S",
     re.IGNORECASE,
 )
-_BYLINE_END = re.compile(
-    r"\s(?:[•|·—–]|updated\b|published\b|posted\b|edited by\b|\d{1,2}[:/.]\d"
-    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
-    r"|\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\b"
-    r"|(?:am|um|le|el|on)\s+(?:\d|mo|di|mi|do|fr|sa|so|lu|ma|je|ve|mon|tue|wed|thu|fri|sat|sun)"
-    r"|(?:sagt|says|said|schreibt|writes)\b"
-    r"|(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\.?,?$).*$",
-    re.IGNORECASE,
-)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
-_NOT_A_NAME = re.compile(
-    r"https?://|@|\bupdated\b|\bpublished\b|\d{4}|\bminutes?\b|\bhours?\b", re.IGNORECASE
-)
+# where an `itemprop="name"` is an organisation's, not a person's; the blocks after the
+# people in a byline element
+_ORGANISATION_PROPS = frozenset({"publisher", "sourceorganization", "provider", "copyrightholder"})
+_BLOCKS = frozenset({"li", "div", "p", "ul", "ol", "dl", "dd", "dt", "section", "footer", "aside", "table"})
 # a name that is a web address ("jungefreiheit.de", "STERN.de")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,13}$", re.IGNORECASE)
 # where a page names people who did not write the article: comment threads and forms
@@ -41,17 +33,6 @@ _NOT_BYLINE_PLACE = re.compile(r"comment|respond|reply|kommentar", re.IGNORECASE
 _NOT_BYLINE_TAGS = ("form", "label", "textarea", "footer")
 # elements too large to be a byline, though a template may class them "author"
 _NOT_BYLINE_ELEMENTS = ("body", "html", "article", "main", "section", "script", "style")
-
-
-def person_names(text: str | None) -> str | None:
-    """'By Jane Doe and John Roe | Reuters' -> 'Jane Doe, John Roe'; None when no name."""
-    text = clean_text(text)
-    if not text or text.lower().startswith(("http://", "https://")):
-        return None
-    text = _BYLINE_END.sub("", _BY_PREFIX.sub("", text))
-    names = [part.strip(" .:-–—") for part in _NAME_SPLIT.split(text)]
-    names = [name for name in names if name and not _NOT_A_NAME.search(name) and len(name.split()) <= 5]
-    return ", ".join(dict.fromkeys(names)) or None
 
 
 def squashed(text: str) -> str:
@@ -63,10 +44,13 @@ def byline_of(
     declared: tuple[str | None, ...], tree: lxml.html.HtmlElement, sites: tuple[str, ...]
 ) -> str | None:
     """The first declared byline that names people, not the site ("ORF.at", the
-    publication's own name, dropped from "A, Site" too); else the visible one. A visible
-    byline element that names everyone the microdata (the last of `declared`) does and
-    more wins: a page may wrap one of two authors in microdata (JSON-LD and meta list
-    them all)."""
+    publication's own name, dropped from "A, Site" too); else the visible one. A source
+    may name only some of the authors (CNN's JSON-LD three of five, microdata one of
+    two), so a later `<meta>` byline, or for microdata the visible byline element, that
+    names everyone the first does and more is taken instead: the fullest list the
+    sources agree on, whichever of them this capture's markup has. Microdata (the last
+    of `declared`) never adds names to another source: it gathers every author on the
+    page, those of related articles too."""
     labels = {squashed(site) for site in sites}
 
     def people(names: str | None) -> list[str]:
@@ -76,15 +60,21 @@ def byline_of(
     for index, names in enumerate(declared):
         chosen = people(names)
         if chosen:
-            partial = index == len(declared) - 1  # microdata: may wrap one author of two
-            shown = people(_classed_names(tree, STRONG_BYLINE_CLASS)) if partial else []
-            if len(shown) > len(chosen) and {*map(squashed, chosen)} <= {*map(squashed, shown)}:
-                return ", ".join(shown)
-            return ", ".join(chosen)
+            later = [people(other) for other in declared[index + 1 : -1]]  # microdata aside
+            if index == len(declared) - 1:  # microdata: may wrap one author of two
+                later.append(people(_classed_names(tree, STRONG_BYLINE_CLASS)))
+            return ", ".join(_fullest(chosen, later))
     visible = people(_visible_byline(tree))  # read only when nothing is declared: it is costly
     if visible:
         return ", ".join(visible)
     return next((names for names in declared if names), None)
+
+
+def _fullest(chosen: list[str], others: list[list[str]]) -> list[str]:
+    """The longest of `others` that names everyone `chosen` does and more, else `chosen`."""
+    mine = {squashed(name) for name in chosen}
+    fuller = [names for names in others if len(names) > len(chosen) and mine <= {*map(squashed, names)}]
+    return max(fuller, key=len, default=chosen)
 
 
 def _visible_byline(tree: lxml.html.HtmlElement) -> str | None:
@@ -152,7 +142,8 @@ def _classed_names(tree: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> str
 
 def _by_text(element: lxml.html.HtmlElement) -> str:
     """A byline element's "By ..." line when one of its parts is one (`<span>By A and
-    B</span><span>BBC News</span>` runs together in `text_content()`), else its text."""
+    B</span><span>BBC News</span>` runs together in `text_content()`), else its text
+    through the block that holds its last person mark."""
     lines = [
         text
         for part in element.iterdescendants()
@@ -161,4 +152,37 @@ def _by_text(element: lxml.html.HtmlElement) -> str:
     ]
     if lines:
         return min(lines, key=len)  # the innermost: its siblings are not part of it
-    return clean_text(" ".join(element.itertext()))
+    return _through_last_person(element)
+
+
+def _through_last_person(element: lxml.html.HtmlElement) -> str:
+    """The element's text up to the block after the one holding its last person mark (a
+    `rel=author` link, an `itemprop` author, creator or name): the blocks after it, such
+    as the Guardian's `<li class="publication">The Guardian, Sunday 3 June 2012</li>`,
+    name no one. Without a mark, all its text."""
+    marks = [n for n in element.iterdescendants() if isinstance(n.tag, str) and _marks_person(n, element)]
+    if not marks:
+        return clean_text(" ".join(element.itertext()))
+    holder = next(node for node in (marks[-1], *marks[-1].iterancestors()) if node.getparent() is element)
+    parts, passed = [element.text or ""], False
+    for child in element:
+        if passed and child.tag in _BLOCKS:
+            break
+        parts += [_text_without_times(child) if isinstance(child.tag, str) else "", child.tail or ""]
+        passed = passed or child is holder
+    return clean_text(" ".join(parts))
+
+
+def _marks_person(node: lxml.html.HtmlElement, byline: lxml.html.HtmlElement) -> bool:
+    """A `rel=author` link, an `itemprop` author or creator, or a `name` that is not the
+    publisher's (`<span itemprop="publisher"><span itemprop="name">`)."""
+    if "author" in node.get("rel", "").lower().split() or _props(node) & {"author", "creator"}:
+        return True
+    if "name" not in _props(node):
+        return False
+    scope = takewhile(lambda ancestor: ancestor is not byline, node.iterancestors())
+    return not any(_props(ancestor) & _ORGANISATION_PROPS for ancestor in scope)
+
+
+def _props(node: lxml.html.HtmlElement) -> set[str]:
+    return set(node.get("itemprop", "").lower().split())
