@@ -39,6 +39,7 @@ _CHROME_LINE = re.compile(
     r"^(?:"
     r"advertisement|advertising|ad|ads|sponsored(?: content)?|story continues below(?: advertisement)?"
     r"|continue reading(?: the main story)?|skip advertisement|scroll to continue(?: with content)?"
+    r"|supported by"
     r"|share(?: this)?(?: story| article| page)?(?: on \w+)?|share on \w+|tweet|email|print|copy link"
     r"|(?:read|see) (?:more|also)|related(?: stories| articles| content)?|more stories|most (?:read|popular)"
     r"|trending(?: now)?|recommended(?: for you)?|you may also like|leave a (?:reply|comment)"
