@@ -22,8 +22,7 @@ from __future__ import annotations
 import re
 
 import lxml.html
-
-from tracker.core.normalize import clean_text
+from lxml import etree
 
 __all__ = ["drop_chrome"]
 
@@ -35,6 +34,7 @@ _HIDDEN = re.compile(
     r"|a11y-hidden|u-hidden-visually|offscreen)(?=\s|$)",
     re.IGNORECASE,
 )
+_CLASSES = etree.XPath("//@class")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # a label's value: a date, a time, a name or two ("28 September 2024", "Getty Images")
 VALUE_WORDS = 4
@@ -54,7 +54,7 @@ def drop_chrome(tree: lxml.html.HtmlElement) -> None:
 
 
 def _words(element: lxml.html.HtmlElement) -> int:
-    return len(clean_text(element.text_content()).split())
+    return len(element.text_content().split())
 
 
 def _has_prose(element: lxml.html.HtmlElement) -> bool:
@@ -64,7 +64,7 @@ def _has_prose(element: lxml.html.HtmlElement) -> bool:
 def _drop_hidden_labels(tree: lxml.html.HtmlElement) -> None:
     """A visually hidden label goes, with its item when the rest of the item is a short
     value (a date, a credit); a label run into a caption or a paragraph goes alone."""
-    labels = [e for e in tree.iter() if isinstance(e.tag, str) and _HIDDEN.search(e.get("class") or "")]
+    labels = [value.getparent() for value in _CLASSES(tree) if _HIDDEN.search(value)]
     for label in labels:
         if label.getparent() is None or _inside_dropped(label):
             continue
