@@ -4,6 +4,7 @@ tests/support/publishers), and on the look-alike it must leave alone."""
 
 from __future__ import annotations
 
+from tracker.core.normalize import is_chrome_line
 from tracker.extraction.extract import extract
 
 URL = "https://news.example/politics/2019/11/01/story"
@@ -255,3 +256,18 @@ def test_corrections_and_editors_notes_are_body() -> None:
         f"<h3>{notes[2]}</h3><p>{REST[0]} Again.</p>"
     )
     assert extract(page, URL).paragraphs[-4:] == (*notes, f"{REST[0]} Again.")
+
+
+def test_a_label_and_a_number_is_a_subheading_a_counter_is_not() -> None:
+    """ "Circa 2011" (a subheading of a real text), "Chapter 3" stay; counters go."""
+    for line in ("Circa 2011", "Chapter 3", "Step 1", "Top 10"):
+        assert not is_chrome_line(line), line
+    for line in (
+        "Comments 12",
+        "Comments: 12",
+        "Twitter (12)",
+        "Kommentare (5)",
+        "12 comments",
+        "1.2k shares",
+    ):
+        assert is_chrome_line(line), line

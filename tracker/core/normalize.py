@@ -48,7 +48,10 @@ _CHROME_LINE = re.compile(
     rf"|[\d,.]+[km]?\s+(?:{_COUNTED})"
     r"(?:\s+(?:are|is)?\s*(?:reading|viewing|watching|online)(?:\s+(?:this|the))?(?:\s+(?:article|story|page))?"
     r"(?:\s+(?:right\s+)?now)?|\s+on\s+[\w\s]{1,30}|\s+so\s+far)?"
-    rf"|(?:\w+\s+){{0,2}}\(?[\d,.]+[km]?\)?\s*(?:{_COUNTED})?"
+    # a counter with its label: "Twitter (12)", "Total 12 comments", "Comments: 12", a bare
+    # count; not a label and a number alone ("Circa 2011", "Chapter 3" are subheadings)
+    rf"|(?:\w+\s+){{0,2}}(?:\([\d,.]+[km]?\)|[\d,.]+[km]?\s*(?:{_COUNTED}))"
+    rf"|(?:{_COUNTED})\s*:?\s*\(?[\d,.]+[km]?\)?|\(?[\d,.]+[km]?\)?"
     r")[\s.:!|·•-]*$",
     re.IGNORECASE,
 )
