@@ -208,15 +208,16 @@ def _words(text: str | None) -> int:
 
 
 def _lede_containers_kept(tree: lxml.html.HtmlElement) -> None:
-    """A lede container that holds the story's first paragraphs loses the class words
-    that name it a teaser: trafilatura prunes "teaser" classes as another story's teaser,
-    and the Post's template puts its ledes in `div.teaser-content` (`> section > div > p`
-    in 2019, `> div.article-body > p` in 2024), so the lede was lost in every version."""
+    """A container of the story's first paragraphs whose class names it a teaser loses
+    those class words: trafilatura prunes "teaser" classes as another story's teaser (the
+    only lede word it acts on; "lead" would also name an ad's "leaderboard"), and the
+    Post's template puts its ledes in `div.teaser-content` (`> section > div > p` in
+    2019, `> div.article-body > p` in 2024): the lede was lost in every version."""
     for container in tree.iter("div", "section"):
-        classes = container.get("class") or ""
-        if _LEDE_CLASS.search(classes) and _holds_lede(container) and _story_follows(container):
-            kept = [word for word in classes.split() if not _LEDE_CLASS.search(word)]
-            container.set("class", " ".join(kept))
+        classes = (container.get("class") or "").split()
+        teaser = [word for word in classes if "teaser" in word.casefold()]
+        if teaser and _holds_lede(container) and _story_follows(container):
+            container.set("class", " ".join(word for word in classes if word not in teaser))
 
 
 def _holds_lede(container: lxml.html.HtmlElement) -> bool:
