@@ -271,3 +271,11 @@ def test_a_label_and_a_number_is_a_subheading_a_counter_is_not() -> None:
         "1.2k shares",
     ):
         assert is_chrome_line(line), line
+
+
+def test_an_editors_short_line_keeps_its_words_when_a_hidden_label_opens_it() -> None:
+    page = _page(
+        "".join(f"<p>{t}</p>" for t in (LEDE, SECOND, *REST))
+        + '<p><span class="sr-only">Update:</span> The road reopened.</p>'
+    )
+    assert extract(page, URL).paragraphs[-1] == "The road reopened."

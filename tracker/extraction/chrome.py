@@ -36,6 +36,7 @@ _HIDDEN = re.compile(
 )
 _CLASSES = etree.XPath("//@class")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_PARAGRAPHS = ("p", "blockquote", "pre")
 # a label's value: a date, a time, a name or two ("28 September 2024", "Getty Images")
 VALUE_WORDS = 4
 # a byline: names, "By", "and", a role ("By Joshua Sokol and Tariq Panja")
@@ -87,7 +88,8 @@ def _inside_dropped(element: lxml.html.HtmlElement) -> bool:
 
 def _item_of(label: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The smallest element around `label` that holds more than it, when what it holds
-    beside the label is a short value, not prose, and not a heading."""
+    beside the label is a short value, and it is not a paragraph or a heading (an
+    editor's short line keeps its words, a hidden "Update:" before it goes alone)."""
     own = _words(label)
     for ancestor in label.iterancestors():
         if ancestor.tag in ("body", "html", "article", "main") or ancestor.tag in _HEADINGS:
@@ -95,7 +97,7 @@ def _item_of(label: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         words = _words(ancestor)
         if words > own:
             value_is_short = words - own <= VALUE_WORDS and not _has_prose(ancestor)
-            return ancestor if value_is_short else None
+            return ancestor if value_is_short and ancestor.tag not in _PARAGRAPHS else None
     return None
 
 
