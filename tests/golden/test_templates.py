@@ -90,7 +90,7 @@ def test_body_diffs_are_the_edits_made(measured: dict[str, Figure]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 22: new markup gives revisions (ledes, bylines, dates, furniture); today 1 of 7",
+    reason="issue 22: new markup gives revisions (bylines, dates); today 4 of 7",
 )
 def test_a_recapture_in_new_markup_is_no_revision(measured: dict[str, Figure]) -> None:
     figure = measured["recaptures"]
