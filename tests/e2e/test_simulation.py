@@ -111,7 +111,7 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
     site: NewsSite, make_tracker, sqlite_url: str
 ) -> None:  # type: ignore[no-untyped-def]
     """Real templates put their own lines inside the article container ("Published",
-    "Related topics"), and a redesign adds one to every page at once ("Supported by"):
+    "Related topics"), and a redesign adds one to every page at once ("Listen to this article"):
     learned per host, never recorded as an editor's change; corrections (a label editors
     reuse on story after story) stay edits."""
     site.furniture = [(0, "Published"), (-1, "Related topics")]
@@ -129,7 +129,7 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
         shapes = set(session.scalars(select(VolatileText.shape)))
     corrections = sum(body.count("Correction:") for body in bodies)
     edited_at_the_redesign = sum(3 in edits for edits in newsroom.truth.values())
-    assert {"published", "related topics", "supported by"} <= shapes
+    assert {"published", "related topics", "listen to this article"} <= shapes
     assert not any(shape.startswith("correction") for shape in shapes)
     assert corrections > 0, "the newsroom must reuse the correction label"
     assert 1 <= report.template_changes <= 3 and events == report.template_changes
@@ -139,10 +139,10 @@ def test_template_lines_inside_the_article_and_a_redesign_are_not_edits(
     assert sum(body.startswith("Published") for body in bodies) == 0
     # the template-only revisions, and the stories edited in the redesign's own cycle
     # (their edit and the new line came in one version)
-    assert sum("Supported by" in body for body in bodies) <= 3 + edited_at_the_redesign
+    assert sum("Listen to this article" in body for body in bodies) <= 3 + edited_at_the_redesign
     with tracker.session() as session:
         [change] = health.status(session, datetime.now(UTC))["template_changes"]
-    assert change["line"] == "Supported by" and change["added"] and change["stories"] == events
+    assert change["line"] == "Listen to this article" and change["added"] and change["stories"] == events
     assert report.precision >= 0.995 and report.recall >= 0.995
     assert report.share(report.fields_exact, report.edits) >= 0.98
 

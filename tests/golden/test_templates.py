@@ -80,25 +80,17 @@ def _check(figure: Figure, floor: float) -> None:
     assert figure.share >= floor, figure.report(examples=12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: BBC labels, NYT 'Supported by' and headline, Post ledes; today 0.504",
-)
 def test_stored_bodies_are_the_editors_text(measured: dict[str, Figure]) -> None:
     _check(measured["bodies"], 0.95)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: Post lede edits not diffed, BBC promo dates, NYT headline lines; today 0.900",
-)
 def test_body_diffs_are_the_edits_made(measured: dict[str, Figure]) -> None:
     _check(measured["diffs"], 0.98)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 22: new markup gives revisions (ledes, bylines, dates, furniture); today 1 of 7",
+    reason="issue 22: new markup gives revisions (bylines, dates); today 4 of 7",
 )
 def test_a_recapture_in_new_markup_is_no_revision(measured: dict[str, Figure]) -> None:
     figure = measured["recaptures"]

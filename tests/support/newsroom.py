@@ -59,9 +59,11 @@ class Newsroom:
     # is /SECTION/ID/slug.html, the id in the middle; without, the slug is all there is
     slug_follows_headline: bool = False
     ids: bool = False
-    # a redesign: before this cycle, every page of the site gains `redesign_line` at once
+    # a redesign: before this cycle, every page of the site gains `redesign_line` at once (a
+    # line no furniture pattern knows: the New York Times' audio label; its "Supported by" is
+    # known furniture)
     redesign_at: int | None = None
-    redesign_line: str = "Supported by"
+    redesign_line: str = "Listen to this article"
     stories: dict[str, Story] = field(default_factory=dict)  # by first slug, which never changes
     paths: dict[str, set[str]] = field(default_factory=dict)
     truth: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)

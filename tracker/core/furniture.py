@@ -1,7 +1,7 @@
 """A site's template lines, learned across its stories (pure).
 
 Some lines inside the article container are the template's, not an editor's:
-"Published", "Attribution", "Related topics", "Supported by". No pattern can list
+"Published", "Attribution", "Related topics", "Listen to this article". No pattern can list
 them all, but a site shows each one on story after story, verbatim and at the same
 structural place (the same index from the body's start or from its end). What a
 host's stories showed is stored (`tracker.store.templates`) and judged here, so a

@@ -39,6 +39,7 @@ _CHROME_LINE = re.compile(
     r"^(?:"
     r"advertisement|advertising|ad|ads|sponsored(?: content)?|story continues below(?: advertisement)?"
     r"|continue reading(?: the main story)?|skip advertisement|scroll to continue(?: with content)?"
+    r"|supported by"
     r"|share(?: this)?(?: story| article| page)?(?: on \w+)?|share on \w+|tweet|email|print|copy link"
     r"|(?:read|see) (?:more|also)|related(?: stories| articles| content)?|more stories|most (?:read|popular)"
     r"|trending(?: now)?|recommended(?: for you)?|you may also like|leave a (?:reply|comment)"
@@ -47,7 +48,10 @@ _CHROME_LINE = re.compile(
     rf"|[\d,.]+[km]?\s+(?:{_COUNTED})"
     r"(?:\s+(?:are|is)?\s*(?:reading|viewing|watching|online)(?:\s+(?:this|the))?(?:\s+(?:article|story|page))?"
     r"(?:\s+(?:right\s+)?now)?|\s+on\s+[\w\s]{1,30}|\s+so\s+far)?"
-    rf"|(?:\w+\s+){{0,2}}\(?[\d,.]+[km]?\)?\s*(?:{_COUNTED})?"
+    # a counter with its label: "Twitter (12)", "Total 12 comments", "Comments: 12", a bare
+    # count; not a label and a number alone ("Circa 2011", "Chapter 3" are subheadings)
+    rf"|(?:\w+\s+){{0,2}}(?:\([\d,.]+[km]?\)|[\d,.]+[km]?\s*(?:{_COUNTED}))"
+    rf"|(?:{_COUNTED})\s*:?\s*\(?[\d,.]+[km]?\)?|\(?[\d,.]+[km]?\)?"
     r")[\s.:!|·•-]*$",
     re.IGNORECASE,
 )

@@ -30,6 +30,7 @@ from trafilatura.settings import use_config
 
 from tracker.core.normalize import Content, clean_text, make_content
 from tracker.extraction.bylines import person_names
+from tracker.extraction.chrome import drop_chrome
 from tracker.extraction.dates import parse_date
 from tracker.extraction.declared import Declared, declared_canonical
 from tracker.extraction.headlines import headline_of
@@ -91,13 +92,14 @@ def extract(
     if rules is not None:
         drop_elements(tree, rules.drop)
     canonical = declared_canonical(tree, url)  # before trafilatura prunes the tree
+    drop_chrome(tree)  # after the byline elements are read
     language = tree.get("lang") or None
     paragraphs = _kept_paragraphs(tree, keep) if keep else _body(html, tree, url, rules)
     headline = visible or fallback.title
     return Extraction(
         headline=headline,
         byline=declared.byline or fallback.author,
-        paragraphs=_without_headline(paragraphs, [headline, *(declared.h1 or [])]),
+        paragraphs=_without_headline(paragraphs, headline, declared.h1 or []),
         published_at=declared.published_at or fallback.date,
         updated_at=declared.updated_at,
         canonical_url=canonical,
@@ -119,6 +121,7 @@ def _body(
         if again is not None:
             if rules is not None:
                 drop_elements(again, rules.drop)
+            drop_chrome(again)
             paragraphs = _main_text(again, url, fast=False)
     return _with_repeats(_with_dropped_headings(paragraphs, blocks), blocks)
 
@@ -278,13 +281,18 @@ def _side_by_side(parent: Any, other: Any) -> bool:
     )
 
 
-def _without_headline(paragraphs: tuple[str, ...], headlines: list[str | None]) -> tuple[str, ...]:
-    """The body without the headline trafilatura keeps as its first block."""
-    known = {clean_text(h).casefold() for h in headlines if h}
+def _without_headline(paragraphs: tuple[str, ...], headline: str | None, h1: list[str]) -> tuple[str, ...]:
+    """The body without the story's headline: trafilatura keeps the `<h1>` as a block,
+    first or after the template's labels (the New York Times' "Supported by" stands above
+    it), and a repeat would show in the body's diff whenever the headline changes. An
+    editor never repeats the headline as a paragraph; the page's other `<h1>`s are dropped
+    only at the start (a book's chapters are `<h1>`s too)."""
+    story = clean_text(headline).casefold()
+    known = {clean_text(h).casefold() for h in h1} | {story}
     start = 0
     while start < len(paragraphs) and paragraphs[start].casefold() in known:
         start += 1
-    return paragraphs[start:]
+    return tuple(p for p in paragraphs[start:] if p.casefold() != story)
 
 
 def _block_text(element: etree._Element) -> str:

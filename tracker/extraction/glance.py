@@ -31,6 +31,7 @@ from lxml import etree
 
 from tracker.core.confirm import is_volatile
 from tracker.core.normalize import clean_text, is_chrome_line
+from tracker.extraction.chrome import drop_chrome
 from tracker.extraction.declared import Declared
 from tracker.extraction.page import TEXT_BLOCKS, SiteRules, drop_elements, parse_html
 
@@ -75,6 +76,8 @@ def learn(
     tree = _tree(html, rules, tree)
     if tree is None or not paragraphs:
         return None
+    declared = Declared.read(tree) if declared is None else declared  # the `<title>` included
+    drop_chrome(tree)  # as extraction does, once the page's declarations are read
     kept = frozenset(paragraphs)
     places = _places(tree, kept)
     if not places:
@@ -89,7 +92,11 @@ def fingerprint(
 ) -> str | None:
     """The page's fingerprint over `places`; None when a quick look cannot vouch for it."""
     tree = _tree(html, rules)
-    return _fingerprint(tree, places, volatile) if tree is not None else None
+    if tree is None:
+        return None
+    declared = Declared.read(tree)
+    drop_chrome(tree)
+    return _fingerprint(tree, places, volatile, declared)
 
 
 def _tree(
@@ -107,9 +114,8 @@ def _fingerprint(
     tree: lxml.html.HtmlElement,
     places: tuple[str, ...],
     volatile: frozenset[str],
-    declared: Declared | None = None,
+    declared: Declared,
 ) -> str | None:
-    declared = Declared.read(tree) if declared is None else declared  # the `<title>` included
     # without a declared byline or date, extraction would ask trafilatura's metadata
     if not (
         declared.byline and declared.published_at and (declared.headlines or declared.h1 or declared.title)

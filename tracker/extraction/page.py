@@ -65,6 +65,7 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
     _unwrap_layout_tables(tree)
     _split_double_breaks(tree)
     _ledes_as_paragraphs(tree)
+    _lede_containers_kept(tree)
     return tree
 
 
@@ -200,3 +201,46 @@ def _ledes_as_paragraphs(tree: lxml.html.HtmlElement) -> None:
                 loose = lxml.html.Element("p")  # text after a heading or a paragraph, in no element
                 loose.text, child.tail = child.tail, None
                 child.addnext(loose)
+
+
+def _words(text: str | None) -> int:
+    return len(clean_text(text).split())
+
+
+def _lede_containers_kept(tree: lxml.html.HtmlElement) -> None:
+    """A container of the story's first paragraphs whose class names it a teaser loses
+    those class words: trafilatura prunes "teaser" classes as another story's teaser (the
+    only lede word it acts on; "lead" would also name an ad's "leaderboard"), and the
+    Post's template puts its ledes in `div.teaser-content` (`> section > div > p` in
+    2019, `> div.article-body > p` in 2024): the lede was lost in every version."""
+    for container in tree.iter("div", "section"):
+        classes = (container.get("class") or "").split()
+        teaser = [word for word in classes if "teaser" in word.casefold()]
+        if teaser and _holds_lede(container) and _story_follows(container):
+            container.set("class", " ".join(word for word in classes if word not in teaser))
+
+
+def _holds_lede(container: lxml.html.HtmlElement) -> bool:
+    """Paragraphs of prose, not a heading and a link to another story."""
+    if any(True for _ in container.iter("h1", "h2", "h3", "h4")):
+        return False
+    text = _words(container.text_content())
+    linked = sum(_words(a.text_content()) for a in container.iter("a"))
+    return linked * 2 < text and any(_words(p.text_content()) >= 8 for p in container.iter("p"))
+
+
+def _story_follows(container: lxml.html.HtmlElement) -> bool:
+    """The story goes on in what follows the container (at its level, or at its wrapper's
+    when it is alone in one), and the container is not one of a series of teasers."""
+    element: lxml.html.HtmlElement | None = container
+    for _ in range(3):
+        if element is None:
+            return False
+        siblings = [e for e in element.itersiblings() if isinstance(e.tag, str)]
+        others = [*siblings, *element.itersiblings(preceding=True)]
+        if any(isinstance(e.tag, str) and _LEDE_CLASS.search(e.get("class") or "") for e in others):
+            return False
+        if sum(1 for e in siblings for p in e.iter("p") if _words(p.text_content()) >= 8) >= 2:
+            return True
+        element = element.getparent()
+    return False
