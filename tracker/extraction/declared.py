@@ -64,6 +64,8 @@ PUBLISHED_META = (
     "publish-date",
     "date",
     "dc.date.issued",
+    "dc.date",
+    "shareaholic:article_published_time",
     "dcterms.created",
     "parsely-pub-date",
     "sailthru.date",
@@ -135,10 +137,12 @@ class _Markup:
     ld: dict[str, Any]
     meta: dict[str, str]
     micro: dict[str, str]
+    ld_page: dict[str, Any]  # a JSON-LD object of another type that dates the page (a WebPage)
 
     @classmethod
     def of(cls, tree: lxml.html.HtmlElement) -> _Markup:
-        return cls(tree, _json_ld_article(tree), _meta(tree), _microdata(tree))
+        article, page = _json_ld(tree)
+        return cls(tree, article, _meta(tree), _microdata(tree), page)
 
     def metas(self, keys: tuple[str, ...]) -> Iterator[str | None]:
         return (self.meta.get(key) for key in keys)
@@ -167,7 +171,8 @@ def _byline(markup: _Markup, sites: tuple[str, ...]) -> str | None:
 
 
 def _published_at(markup: _Markup) -> datetime | None:
-    """JSON-LD's datePublished and dateCreated, the publishing `<meta>`s, microdata, `<time>`."""
+    """JSON-LD's datePublished and dateCreated, the publishing `<meta>`s, microdata,
+    `<time>`, a JSON-LD WebPage's datePublished."""
     ld = markup.ld
     return first_date(
         _ld_date(ld.get("datePublished")),
@@ -175,16 +180,19 @@ def _published_at(markup: _Markup) -> datetime | None:
         *markup.metas(PUBLISHED_META),
         markup.micro.get("datepublished"),
         time_element(markup.tree, "published"),
+        _ld_date(markup.ld_page.get("datePublished")),
     )
 
 
 def _updated_at(markup: _Markup) -> datetime | None:
-    """JSON-LD's dateModified, the modified `<meta>`s, microdata, an updated `<time>`."""
+    """JSON-LD's dateModified, the modified `<meta>`s, microdata, an updated `<time>`,
+    a JSON-LD WebPage's dateModified."""
     return first_date(
         _ld_date(markup.ld.get("dateModified")),
         *markup.metas(UPDATED_META),
         markup.micro.get("datemodified"),
         time_element(markup.tree, "updated"),
+        _ld_date(markup.ld_page.get("dateModified")),
     )
 
 
@@ -230,16 +238,20 @@ def declared_canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | No
     return None
 
 
-def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
-    """The first JSON-LD object whose @type is an article type, or {}."""
+def _json_ld(tree: lxml.html.HtmlElement) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first JSON-LD object whose @type is an article type, and the first of any type
+    with a datePublished (a WebPage dates pages that declare no article), or {}."""
+    dated: dict[str, Any] = {}
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         data = _load_json(script.text or "")
         for item in _walk_ld(data):
             types = item.get("@type")
             names = types if isinstance(types, list) else [types]
             if any(isinstance(name, str) and name.lower() in ARTICLE_TYPES for name in names):
-                return item
-    return {}
+                return item, dated
+            if not dated and item.get("datePublished"):
+                dated = item
+    return {}, dated
 
 
 def _load_json(text: str) -> Any:

@@ -30,7 +30,7 @@ from trafilatura.settings import use_config
 
 from tracker.core.normalize import Content, clean_text, make_content
 from tracker.extraction.bylines import person_names
-from tracker.extraction.dates import parse_date
+from tracker.extraction.dates import declared_day, parse_date
 from tracker.extraction.declared import Declared, declared_canonical
 from tracker.extraction.headlines import headline_of
 from tracker.extraction.page import HEADINGS, TEXT_BLOCKS, SiteRules, drop_elements, parse_html
@@ -164,7 +164,8 @@ def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) ->
 
 @dataclass(frozen=True, slots=True)
 class _Fallback:
-    """trafilatura's metadata, for the fields the page does not declare."""
+    """trafilatura's metadata, for the fields the page does not declare; its date (htmldate's)
+    only where the page declares that day (`declared_day`)."""
 
     title: str | None = None
     author: str | None = None
@@ -180,7 +181,7 @@ class _Fallback:
         return cls(
             title=clean_text(document.title) or None,
             author=person_names(document.author),
-            date=parse_date(document.date),
+            date=declared_day(tree, url, parse_date(document.date)),
         )
 
 
