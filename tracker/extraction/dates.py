@@ -36,8 +36,8 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)
 _MILLIS_AFTER_COLON = re.compile(r"(T\d{2}:\d{2}:\d{2}):(?=\d{3}(?:\D|$))")
 # a Unix time in seconds or milliseconds (ten or thirteen digits)
 _EPOCH = re.compile(r"^\s*(?:\d{10}|\d{13})\s*$")
-# a time of day written in the text ("10:30", "10h30")
-_TIME_OF_DAY = re.compile(r"\d[:h]\d\d")
+# a time of day written in the text ("10:30", "10h30", the NYT's "20180306235503")
+_TIME_OF_DAY = re.compile(r"\d[:h]\d\d|^\s*(?:19|20)\d{10}(?:\d\d)?\s*$")
 # how a `<time>` (its class, itemprop, parent's class or text) says it is the last update
 _UPDATED_MARKER = re.compile(r"updat|modif|revised|aktualisiert|mis à jour|actualizad", re.IGNORECASE)
 
@@ -45,6 +45,18 @@ _UPDATED_MARKER = re.compile(r"updat|modif|revised|aktualisiert|mis à jour|actu
 def parse_date(value: Any) -> datetime | None:
     """A declared date as aware UTC; a date without offset is taken as UTC, an unknown
     zone name too. A date without a year, month or day is no date."""
+    moment = read_moment(value)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def read_moment(value: Any) -> datetime | None:
+    """A declared date as written: aware with the offset it says, naive when it says none
+    (a local time, `tracker.extraction.stamps` decides where). None when it has no year,
+    month or day."""
     if isinstance(value, str) and _EPOCH.match(value):
         value = int(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -57,13 +69,15 @@ def parse_date(value: Any) -> datetime | None:
         moment = _from_text(value.strip())
     else:
         return None
-    if moment is None:
+    if moment is None or not 1990 <= moment.year <= 2100:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if not 1990 <= moment.year <= 2100:
-        return None
-    return moment.astimezone(UTC)
+    return moment
+
+
+def has_time(value: Any) -> bool:
+    """A declared date that says its time of day (a number is an instant)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number or bool(isinstance(value, str) and (_EPOCH.match(value) or _TIME_OF_DAY.search(value)))
 
 
 def _from_timestamp(value: float) -> datetime | None:
@@ -105,15 +119,11 @@ def first_date(*values: str | float | None) -> datetime | None:
         moment = parse_date(value)
         if moment is None:
             continue
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        has_time = number or bool(
-            isinstance(value, str) and (_EPOCH.match(value) or _TIME_OF_DAY.search(value))
-        )
         if first is None:
-            if has_time:
+            if has_time(value):
                 return moment
             first = moment
-        elif has_time and moment.date() == first.date():
+        elif has_time(value) and moment.date() == first.date():
             return moment
     return first
 

@@ -58,6 +58,8 @@ class Extraction:
     language: str | None = None
     site_name: str | None = None
     publisher_id: str | None = None
+    published_offset: int | None = None  # the page's own offsets, minutes east of UTC
+    updated_offset: int | None = None
 
     def content(self) -> Content:
         return make_content(
@@ -104,6 +106,8 @@ def extract(
         language=language,
         site_name=declared.site_name,
         publisher_id=declared.publisher_id,
+        published_offset=declared.published_offset,
+        updated_offset=declared.updated_offset,
     )
 
 
