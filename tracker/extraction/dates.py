@@ -11,7 +11,7 @@ from typing import Any
 
 import lxml.html
 from dateutil import parser as dateparser
-from htmldate.extractors import COMPLETE_URL, YMD_PATTERN, regex_parse
+from htmldate.extractors import COMPLETE_URL, YMD_PATTERN, external_date_parser, regex_parse
 from htmldate.validators import correct_year
 
 # Zone abbreviations publishers write after a time ("10:30 CET"); dateutil knows only UTC
@@ -154,6 +154,11 @@ def time_element(tree: lxml.html.HtmlElement, which: str) -> str | None:
 # the text a reader sees: not scripts, styles, templates (comments are no text nodes)
 _URL_DAY_FIRST = re.compile(r"/([0-3]?\d)[-_.]([01]?\d)[-_.]((?:19|20)\d\d)(?:\D|$)")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_DATE_ELEMENTS = (
+    "//body//*[contains(translate(concat(@class, ' ', @id), 'DATE', 'date'), 'date')]"
+    "[not(ancestor::script or ancestor::style)]"
+)
+_DATELINE_MAX = 80  # characters: a dateline, not a paragraph
 _VISIBLE_TEXT = (
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
@@ -168,7 +173,7 @@ def declared_day(tree: lxml.html.HtmlElement, url: str | None, guess: datetime |
     if guess is None:
         return None
     day = guess.date()
-    if url_day(url) == day or day in printed_days(tree):
+    if url_day(url) == day or day in printed_days(tree) or day in dateline_days(tree):
         return guess
     return None
 
@@ -204,6 +209,19 @@ def printed_days(tree: lxml.html.HtmlElement) -> set[date]:
         named = regex_parse(text[max(0, year.start() - 30) : year.end()])
         if named is not None:
             days.add(named.date())
+    return days
+
+
+def dateline_days(tree: lxml.html.HtmlElement) -> set[date]:
+    """The days printed in the page's date elements (a class or id that says "date"), in
+    any language htmldate's external parser reads ("15 августа 2016, 13:43")."""
+    days: set[date] = set()
+    for element in tree.xpath(_DATE_ELEMENTS):
+        text = " ".join(element.text_content().split())
+        if len(text) <= _DATELINE_MAX and _YEAR.search(text):
+            found = external_date_parser(text, "%Y-%m-%d")
+            if found is not None:
+                days.add(date.fromisoformat(found))
     return days
 
 

@@ -16,13 +16,19 @@ that do not depend on which markup a capture has:
    was written, not where the page is.
 3. An updated time equal to the published time (to the minute) is no update: some
    markups write `dateModified` on every page, others only once the story is updated.
+4. Sources that disagree: the time printed under the headline with its zone (a `<time>`
+   or a dateline, not one that says it is an update) wins over a machine time (JSON-LD,
+   `<meta>`) that puts the story on another day of the page's calendar, and stands
+   where the markup declares no time. Within one day the machine time stays (it is to
+   the second where print is to the minute, and a page may print its last update
+   unlabelled).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
@@ -51,16 +57,24 @@ _ZONE_WORD = re.compile(
 )
 # what reads a printed time: its zone's letters, or the place's clock for "ET" and kin
 _TZINFOS: dict[str, Any] = {**ZONE_ABBREVIATIONS, **{k: v for k, v in PLACES.items() if len(k) == 2}}
-# elements that print a time: `<time>`, and those whose class or test ids say so
-_PRINTED = (
-    "//time | //*[contains(translate(concat(@class, ' ', @data-testid, ' ', @data-qa, ' ', @id),"
+# elements that print a time: `<time>`, and those whose class or test ids say so; those
+# under the headline are its dateline (a clock in the site's header is not)
+_MARKS = (
+    "contains(translate(concat(@class, ' ', @data-testid, ' ', @data-qa, ' ', @id),"
     " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'date')"
     " or contains(translate(concat(@class, ' ', @data-testid, ' ', @data-qa),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'stamp')]"
+    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'stamp')"
 )
+_PRINTED = f"//time | //*[{_MARKS}]"
+_UNDER_HEADLINE = (
+    f"(//h1)[1]/following::*[self::time or {_MARKS}]"
+    "[not(ancestor::blockquote or ancestor::aside or ancestor::figure or ancestor::nav or ancestor::footer)]"
+)  # an embedded post's time (a quoted tweet, an Instagram card) is not the story's
 _PRINTED_MAX = 120  # characters: a dateline, not a paragraph that mentions a date
 _CLOCK = re.compile(r"\d[:.]\d\d")
-_UPDATED = re.compile(r"updat|modif|revised|aktualisiert|mis à jour|actualizad", re.IGNORECASE)
+_UPDATED = re.compile(
+    r"updat|modif|revised|aktualisiert|geändert|mis à jour|actualizad|aggiornat", re.IGNORECASE
+)
 # as people print a time: "12.58 GMT" (a dot in the clock), "2016: 12:41" (a colon after the year)
 _DOTTED_CLOCK = re.compile(r"(?<![\d.])(\d{1,2})\.(\d\d)(?![\d.])")
 _YEAR_COLON = re.compile(r"\b((?:19|20)\d\d):(?=\s)")
@@ -98,7 +112,8 @@ def page_times(
     """The published and updated times, from their candidates in cascade order; `others`
     are further machine values (`<meta>` times of no known role) that may say the offset."""
     page = _Page(tree, (*published, *updated, *others))
-    first, last = page.stamp(published), page.stamp(updated)
+    last = page.stamp(updated)
+    first = page.printed_over(page.stamp(published), last)
     if first is not None and last is not None and _same_minute(first.at, last.at):
         last = None
     return first, last
@@ -126,6 +141,23 @@ class _Page:
             elif chosen is None:
                 chosen = instant
         return Stamp(chosen, None) if chosen is not None else None
+
+    def printed_over(self, machine: Stamp | None, updated: Stamp | None) -> Stamp | None:
+        """Rule 4: the time printed under the headline (not an update's) over a machine
+        time that puts the story on another day, or where the markup declares none."""
+        printed = next(
+            (
+                p
+                for p in _printed_times(self.tree, _UNDER_HEADLINE)
+                if not p.updated and not (updated is not None and _same_minute(p.at, updated.at))
+            ),
+            None,
+        )
+        if printed is None:
+            return machine
+        if machine is None or _day(machine.at, printed.offset) != _day(printed.at, printed.offset):
+            return Stamp(printed.at, printed.offset)
+        return machine
 
     def offset(self, instant: datetime) -> int | None:
         """The page's offset for `instant` (rule 2 of the module)."""
@@ -156,7 +188,7 @@ class _Page:
 
     @cached_property
     def _printed(self) -> list[_Printed]:
-        return list(_printed_times(self.tree))
+        return list(_printed_times(self.tree, _PRINTED))
 
     @cached_property
     def _place(self) -> tzinfo | None:
@@ -164,10 +196,10 @@ class _Page:
         return next((printed.place for printed in self._printed if printed.place is not None), None)
 
 
-def _printed_times(tree: lxml.html.HtmlElement) -> Iterable[_Printed]:
+def _printed_times(tree: lxml.html.HtmlElement, where: str) -> Iterator[_Printed]:
     """Times printed with a zone in `<time>` elements and date or timestamp elements."""
     seen: set[str] = set()
-    for element in tree.xpath(_PRINTED):
+    for element in tree.xpath(where):
         text = clean_text(element.text_content())
         if text in seen or len(text) > _PRINTED_MAX or not _CLOCK.search(text):
             continue
@@ -221,6 +253,10 @@ def _same_minute(a: datetime, b: datetime) -> bool:
     return abs(a - b) < timedelta(minutes=1) and a.replace(second=0, microsecond=0) == b.replace(
         second=0, microsecond=0
     )
+
+
+def _day(moment: datetime, minutes: int) -> object:
+    return (moment + timedelta(minutes=minutes)).date()
 
 
 def _minutes(offset: timedelta | None) -> int:
