@@ -57,19 +57,17 @@ _ZONE_WORD = re.compile(
 )
 # what reads a printed time: its zone's letters, or the place's clock for "ET" and kin
 _TZINFOS: dict[str, Any] = {**ZONE_ABBREVIATIONS, **{k: v for k, v in PLACES.items() if len(k) == 2}}
-# elements that print a time: `<time>`, and those whose class or test ids say so; those
-# under the headline are its dateline (a clock in the site's header is not)
-_MARKS = (
-    "contains(translate(concat(@class, ' ', @data-testid, ' ', @data-qa, ' ', @id),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'date')"
-    " or contains(translate(concat(@class, ' ', @data-testid, ' ', @data-qa),"
-    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'stamp')"
+# elements that print a time: `<time>`, and those whose class, id or test ids say "date" or
+# "stamp" (the XPath only narrows: lower-casing every element's attributes in it costs
+# several milliseconds a page; `_says_time` decides)
+_PRINTED = (
+    "//body//*[self::time or contains(@class, 'ate') or contains(@class, 'tamp') or contains(@id, 'ate')"
+    " or @data-testid or @data-qa]"
 )
-_PRINTED = f"//time | //*[{_MARKS}]"
-_UNDER_HEADLINE = (
-    f"(//h1)[1]/following::*[self::time or {_MARKS}]"
-    "[not(ancestor::blockquote or ancestor::aside or ancestor::figure or ancestor::nav or ancestor::footer)]"
-)  # an embedded post's time (a quoted tweet, an Instagram card) is not the story's
+_MARKS = ("class", "id", "data-testid", "data-qa")
+# where a time is not the story's: an embedded post (a quoted tweet, an Instagram card),
+# a figure's credit, a side box, the menus and the footer
+_ELSEWHERE = frozenset(("blockquote", "aside", "figure", "nav", "footer"))
 _PRINTED_MAX = 120  # characters: a dateline, not a paragraph that mentions a date
 _CLOCK = re.compile(r"\d[:.]\d\d")
 _UPDATED = re.compile(
@@ -95,12 +93,14 @@ class Stamp:
 @dataclass(frozen=True, slots=True)
 class _Printed:
     """A time printed on the page with its zone: the instant, the offset it was printed
-    in, the place the zone names (if it names one), and whether it says it is an update."""
+    in, the place the zone names (if it names one), whether it says it is an update,
+    and whether it is the story's dateline."""
 
     at: datetime
     offset: int
     place: tzinfo | None
     updated: bool
+    dateline: bool  # under the headline, the story's own (`_is_dateline`)
 
 
 def page_times(
@@ -148,8 +148,10 @@ class _Page:
         printed = next(
             (
                 p
-                for p in _printed_times(self.tree, _UNDER_HEADLINE)
-                if not p.updated and not (updated is not None and _same_minute(p.at, updated.at))
+                for p in self._printed
+                if p.dateline
+                and not p.updated
+                and not (updated is not None and _same_minute(p.at, updated.at))
             ),
             None,
         )
@@ -188,7 +190,7 @@ class _Page:
 
     @cached_property
     def _printed(self) -> list[_Printed]:
-        return list(_printed_times(self.tree, _PRINTED))
+        return list(_printed_times(self.tree))
 
     @cached_property
     def _place(self) -> tzinfo | None:
@@ -196,10 +198,12 @@ class _Page:
         return next((printed.place for printed in self._printed if printed.place is not None), None)
 
 
-def _printed_times(tree: lxml.html.HtmlElement, where: str) -> Iterator[_Printed]:
+def _printed_times(tree: lxml.html.HtmlElement) -> Iterator[_Printed]:
     """Times printed with a zone in `<time>` elements and date or timestamp elements."""
     seen: set[str] = set()
-    for element in tree.xpath(where):
+    for element in tree.xpath(_PRINTED):
+        if not _says_time(element):
+            continue
         text = clean_text(element.text_content())
         if text in seen or len(text) > _PRINTED_MAX or not _CLOCK.search(text):
             continue
@@ -213,7 +217,23 @@ def _printed_times(tree: lxml.html.HtmlElement, where: str) -> Iterator[_Printed
             _minutes(moment.utcoffset()),
             PLACES.get(zone[1]),
             bool(_UPDATED.search(text)),
+            _is_dateline(element),
         )
+
+
+def _says_time(element: lxml.html.HtmlElement) -> bool:
+    if element.tag == "time":
+        return True
+    marks = " ".join(element.get(attribute, "") for attribute in _MARKS).lower()
+    return "date" in marks or "stamp" in marks
+
+
+def _is_dateline(element: lxml.html.HtmlElement) -> bool:
+    """A time under the headline (a clock in the site's header is above it), and not
+    inside an embedded post, a figure, a side box, the menus or the footer."""
+    if any(ancestor.tag in _ELSEWHERE for ancestor in element.iterancestors()):
+        return False
+    return bool(element.xpath("boolean(preceding::h1)"))
 
 
 def _printed_moment(text: str) -> datetime | None:
