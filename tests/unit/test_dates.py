@@ -219,3 +219,17 @@ def test_a_dateline_in_another_language_is_a_printed_day() -> None:
     tree = parse_html('<html><body><h1>Podolski</h1><p class="date">15 августа 2016, 13:43</p></body></html>')
     assert tree is not None
     assert dateline_days(tree) == {date(2016, 8, 15)}
+
+
+def test_a_dateline_that_prints_the_machine_time_agrees_whatever_follows() -> None:
+    # readability's theverge: dateModified the published minute, then a list of other stories' times
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2023-06-07T20:54:26.829Z",'
+        ' "dateModified": "2023-06-07T20:54:00Z"}</script>'
+    )
+    body = (
+        '<h1>A story</h1><div class="duet--article--date-and-comments"><time class="duet--article--timestamp">'
+        f"Jun 7, 2023, 8:54 PM UTC</time></div><p>{TEXT}</p><section><ul><li><div>"
+        '<time class="duet--article--timestamp">Jun 24, 2023, 8:32 PM UTC</time></div></li></ul></section>'
+    )
+    assert _declared(ld, body).published_at == datetime(2023, 6, 7, 20, 54, 26, tzinfo=UTC)

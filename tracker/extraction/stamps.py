@@ -144,14 +144,16 @@ class _Page:
 
     def printed_over(self, machine: Stamp | None, updated: Stamp | None) -> Stamp | None:
         """Rule 4: the time printed under the headline (not an update's) over a machine
-        time that puts the story on another day, or where the markup declares none."""
+        time that puts the story on another day, or where the markup declares none. A
+        dateline that prints the machine time agrees with it, wherever it stands."""
+        datelines = [p for p in self._printed if p.dateline]
+        if machine is not None and any(_same_minute(p.at, machine.at) for p in datelines):
+            return machine
         printed = next(
             (
                 p
-                for p in self._printed
-                if p.dateline
-                and not p.updated
-                and not (updated is not None and _same_minute(p.at, updated.at))
+                for p in datelines
+                if not p.updated and not (updated is not None and _same_minute(p.at, updated.at))
             ),
             None,
         )
