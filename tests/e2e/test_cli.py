@@ -28,7 +28,18 @@ EXPORT_KEYS = {
     "revisions",
     "events",
 }
-VERSION_KEYS = {"number", "fetched_at", "headline", "byline", "body", "published_at", "updated_at"}
+VERSION_KEYS = {
+    "number",
+    "fetched_at",
+    "headline",
+    "byline",
+    "body",
+    "published_at",
+    "updated_at",
+    "published_offset",  # issue 22: added beside the instants, every key before unchanged
+    "updated_offset",
+    "published_day",
+}
 REVISION_KEYS = {"from", "to", "detected_at", "changed", "kinds", "stats", "diff"}
 
 
@@ -101,6 +112,8 @@ def test_init_run_history_diff_export(config_file: Path, site: NewsSite, tmp_pat
     assert edited["versions"][0]["body"] == "\n\n".join(story.paragraphs[:-1])
     assert edited["revisions"][0]["from"] == 1 and edited["revisions"][0]["to"] == 2
     assert edited["versions"][0]["published_at"] == story.published_at.isoformat()
+    # the page writes its times in UTC ("+00:00"): that says how they were written, not its zone
+    assert (edited["versions"][0]["published_offset"], edited["versions"][0]["published_day"]) == (None, None)
 
 
 def test_export_to_stdout_and_articles_listing(config_file: Path) -> None:

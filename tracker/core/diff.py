@@ -3,7 +3,8 @@
 The result is tracker's own JSON shape, never a library's object, so that
 stored history survives library upgrades:
 
-- `changed`: the field names that differ, in FIELDS order;
+- `changed`: the field names that differ, in FIELDS order (a time written to the
+  minute in one version and to the second in the other is the same time: `same_time`);
 - `field_changes`: `{"field", "kind": added|removed|changed, "old", "new"}` for
   every changed field but the body (built from deepdiff's report);
 - `body_diff`: paragraph ops in the new text's order (see `diff_paragraphs`);
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
@@ -51,7 +53,7 @@ class Changes:
 
 
 def compare(old: Content, new: Content) -> Changes:
-    changed = tuple(field for field in FIELDS if _value(old, field) != _value(new, field))
+    changed = tuple(field for field in FIELDS if not _same(field, _value(old, field), _value(new, field)))
     body_diff = diff_paragraphs(old.body, new.body) if "body" in changed else ()
     stats = statistics(body_diff)
     trivial = is_trivial(old, new, changed)
@@ -59,7 +61,7 @@ def compare(old: Content, new: Content) -> Changes:
     kinds = kinds_of(changed, body_diff, headline)
     return Changes(
         changed=changed,
-        field_changes=field_changes(old, new),
+        field_changes=tuple(c for c in field_changes(old, new) if c["field"] in changed),
         body_diff=body_diff,
         stats=stats,
         trivial=trivial,
@@ -97,6 +99,23 @@ def _scalar_fields(content: Content) -> dict[str, str | None]:
 
 def _value(content: Content, field: str) -> object:
     return getattr(content, field)
+
+
+def _same(field: str, old: object, new: object) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return same_time(old, new)
+    return old == new
+
+
+def same_time(old: datetime, new: datetime) -> bool:
+    """Two declared times are one time when equal, or equal to the minute where one of
+    them is written to the minute only: one markup's "22:25:00Z" is another's
+    "22:25:47Z" (a re-capture is no edit). Times seconds apart, both written to the
+    second, or a minute apart, are a change."""
+    if old == new:
+        return True
+    on_the_minute = old.second == old.microsecond == 0 or new.second == new.microsecond == 0
+    return on_the_minute and old.replace(second=0, microsecond=0) == new.replace(second=0, microsecond=0)
 
 
 SIMILAR = 50.0  # a paragraph at least this alike (0-100) to one in the same place was changed

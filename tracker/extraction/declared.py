@@ -19,7 +19,8 @@ import lxml.html
 from tracker.core.normalize import clean_text
 from tracker.core.urls import try_normalize_url
 from tracker.extraction.bylines import byline_of, person_names
-from tracker.extraction.dates import first_date, time_element
+from tracker.extraction.dates import time_element
+from tracker.extraction.stamps import Stamp, page_times
 
 ARTICLE_TYPES = frozenset(
     {
@@ -64,6 +65,8 @@ PUBLISHED_META = (
     "publish-date",
     "date",
     "dc.date.issued",
+    "dc.date",
+    "shareaholic:article_published_time",
     "dcterms.created",
     "parsely-pub-date",
     "sailthru.date",
@@ -91,6 +94,7 @@ ID_META = (
 _JSON_WRAPPER = re.compile(
     r"^\s*(?://|/\*)?\s*(?:<!--|<!\[CDATA\[)\s*(?:\*/)?|(?://|/\*)?\s*(?:-->|\]\]>)\s*(?:\*/)?\s*$"
 )
+_TIME_KEY = re.compile(r"date|time")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 
 
@@ -107,16 +111,21 @@ class Declared:
     headlines: tuple[str, ...] = ()  # every headline declared, in the cascade's order
     title: str | None = None  # the `<title>`
     site_names: tuple[str, ...] = ()  # what the page calls its site
+    published_offset: int | None = None  # the page's own offset, minutes east of UTC
+    updated_offset: int | None = None
 
     @classmethod
     def read(cls, tree: lxml.html.HtmlElement) -> Declared:
         """Each field from its own cascade: the first source that has it wins."""
         markup = _Markup.of(tree)
         sites = _site_names(markup)
+        published, updated = page_times(tree, _published(markup), _updated(markup), _times(markup))
         return cls(
             byline=_byline(markup, sites),
-            published_at=_published_at(markup),
-            updated_at=_updated_at(markup),
+            published_at=_at(published),
+            updated_at=_at(updated),
+            published_offset=published.offset if published else None,
+            updated_offset=updated.offset if updated else None,
             site_name=_site_name(markup),
             h1=_h1s(tree),
             publisher_id=_publisher_id(markup),
@@ -135,10 +144,12 @@ class _Markup:
     ld: dict[str, Any]
     meta: dict[str, str]
     micro: dict[str, str]
+    ld_page: dict[str, Any]  # a JSON-LD object of another type that dates the page (a WebPage)
 
     @classmethod
     def of(cls, tree: lxml.html.HtmlElement) -> _Markup:
-        return cls(tree, _json_ld_article(tree), _meta(tree), _microdata(tree))
+        article, page = _json_ld(tree)
+        return cls(tree, article, _meta(tree), _microdata(tree), page)
 
     def metas(self, keys: tuple[str, ...]) -> Iterator[str | None]:
         return (self.meta.get(key) for key in keys)
@@ -166,26 +177,41 @@ def _byline(markup: _Markup, sites: tuple[str, ...]) -> str | None:
     return byline_of(declared, markup.tree, sites)
 
 
-def _published_at(markup: _Markup) -> datetime | None:
-    """JSON-LD's datePublished and dateCreated, the publishing `<meta>`s, microdata, `<time>`."""
+def _published(markup: _Markup) -> tuple[Any, ...]:
+    """JSON-LD's datePublished and dateCreated, the publishing `<meta>`s, microdata,
+    `<time>`, a JSON-LD WebPage's datePublished: `stamps.page_times` reads them."""
     ld = markup.ld
-    return first_date(
+    return (
         _ld_date(ld.get("datePublished")),
         _ld_date(ld.get("dateCreated")),
         *markup.metas(PUBLISHED_META),
         markup.micro.get("datepublished"),
         time_element(markup.tree, "published"),
+        _ld_date(markup.ld_page.get("datePublished")),
     )
 
 
-def _updated_at(markup: _Markup) -> datetime | None:
-    """JSON-LD's dateModified, the modified `<meta>`s, microdata, an updated `<time>`."""
-    return first_date(
+def _updated(markup: _Markup) -> tuple[Any, ...]:
+    """JSON-LD's dateModified, the modified `<meta>`s, microdata, an updated `<time>`,
+    a JSON-LD WebPage's dateModified."""
+    return (
         _ld_date(markup.ld.get("dateModified")),
         *markup.metas(UPDATED_META),
         markup.micro.get("datemodified"),
         time_element(markup.tree, "updated"),
+        _ld_date(markup.ld_page.get("dateModified")),
     )
+
+
+def _times(markup: _Markup) -> tuple[Any, ...]:
+    """Every other `<meta>` time (the NYT's `ptime`, local without an offset) and every
+    `<time datetime>`: they may say the page's offset."""
+    metas = (value for key, value in markup.meta.items() if _TIME_KEY.search(key))
+    return (*metas, *(str(value) for value in markup.tree.xpath("//time/@datetime")))
+
+
+def _at(stamp: Stamp | None) -> datetime | None:
+    return stamp.at if stamp is not None else None
 
 
 def _site_name(markup: _Markup) -> str | None:
@@ -230,16 +256,20 @@ def declared_canonical(tree: lxml.html.HtmlElement, url: str | None) -> str | No
     return None
 
 
-def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
-    """The first JSON-LD object whose @type is an article type, or {}."""
+def _json_ld(tree: lxml.html.HtmlElement) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first JSON-LD object whose @type is an article type, and the first of any type
+    with a datePublished (a WebPage dates pages that declare no article), or {}."""
+    dated: dict[str, Any] = {}
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         data = _load_json(script.text or "")
         for item in _walk_ld(data):
             types = item.get("@type")
             names = types if isinstance(types, list) else [types]
             if any(isinstance(name, str) and name.lower() in ARTICLE_TYPES for name in names):
-                return item
-    return {}
+                return item, dated
+            if not dated and item.get("datePublished"):
+                dated = item
+    return {}, dated
 
 
 def _load_json(text: str) -> Any:

@@ -31,7 +31,7 @@ from trafilatura.settings import use_config
 from tracker.core.normalize import Content, clean_text, make_content
 from tracker.extraction.bylines import person_names
 from tracker.extraction.chrome import drop_chrome
-from tracker.extraction.dates import parse_date
+from tracker.extraction.dates import declared_day, parse_date
 from tracker.extraction.declared import Declared, declared_canonical
 from tracker.extraction.headlines import headline_of
 from tracker.extraction.page import HEADINGS, TEXT_BLOCKS, SiteRules, drop_elements, parse_html
@@ -59,6 +59,8 @@ class Extraction:
     language: str | None = None
     site_name: str | None = None
     publisher_id: str | None = None
+    published_offset: int | None = None  # the page's own offsets, minutes east of UTC
+    updated_offset: int | None = None
 
     def content(self) -> Content:
         return make_content(
@@ -106,6 +108,8 @@ def extract(
         language=language,
         site_name=declared.site_name,
         publisher_id=declared.publisher_id,
+        published_offset=declared.published_offset,
+        updated_offset=declared.updated_offset,
     )
 
 
@@ -167,7 +171,8 @@ def _kept_paragraphs(tree: lxml.html.HtmlElement, selectors: tuple[str, ...]) ->
 
 @dataclass(frozen=True, slots=True)
 class _Fallback:
-    """trafilatura's metadata, for the fields the page does not declare."""
+    """trafilatura's metadata, for the fields the page does not declare; its date (htmldate's)
+    only where the page declares that day (`declared_day`)."""
 
     title: str | None = None
     author: str | None = None
@@ -183,7 +188,7 @@ class _Fallback:
         return cls(
             title=clean_text(document.title) or None,
             author=person_names(document.author),
-            date=parse_date(document.date),
+            date=declared_day(tree, url, parse_date(document.date)),
         )
 
 

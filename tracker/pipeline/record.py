@@ -265,6 +265,10 @@ def _new_version(
         fetched_at=observation.started,
         extra=_extra(story.seen),
         raw_html=raw,
+        offsets=(
+            story.seen.analysis.extraction.published_offset,
+            story.seen.analysis.extraction.updated_offset,
+        ),
     )
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:

@@ -5,7 +5,8 @@ export all serialize these (docs/reference/export.md is their contract):
 
 - `ArticleSummary`: an article's row (`tracker articles --json`, the head of
   `history` and of an article's timeline);
-- `VersionJSON`: one version, with or without its body;
+- `VersionJSON`: one version, with or without its body; beside its UTC instants the
+  page's own offsets ("-04:00") and published day, null where the page does not say them;
 - `RevisionSummary`: what a listing shows of a revision (no diff);
 - `RevisionJSON`: a revision with its diff (`fields`: `FieldChange`s, `body`:
   `ParagraphOp`s, see `tracker.core.diff`);
@@ -19,7 +20,7 @@ query that selects them), so listings need not load whole rows.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NotRequired, Protocol, TypedDict
 
 from tracker.core.normalize import iso as iso  # the read side imports it from here
@@ -90,6 +91,9 @@ class VersionJSON(TypedDict):
     published_at: str | None
     updated_at: str | None
     content_hash: str
+    published_offset: str | None
+    updated_offset: str | None
+    published_day: str | None
     body: NotRequired[str]
 
 
@@ -140,10 +144,29 @@ def version_json(version: Any, *, with_body: bool = True) -> VersionJSON:
         "published_at": iso(version.published_at),
         "updated_at": iso(version.updated_at),
         "content_hash": version.content_hash,
+        "published_offset": offset_text(version.published_offset),
+        "updated_offset": offset_text(version.updated_offset),
+        "published_day": local_day(version.published_at, version.published_offset),
     }
     if with_body:
         data["body"] = version.body
     return data
+
+
+def offset_text(minutes: int | None) -> str | None:
+    """Minutes east of UTC as ISO 8601 writes an offset ("-04:00", "+05:30"), or None."""
+    if minutes is None:
+        return None
+    sign, whole = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+def local_day(moment: datetime | None, minutes: int | None) -> str | None:
+    """The page's own calendar day of an instant, when its offset is known."""
+    if moment is None or minutes is None:
+        return None
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (moment.astimezone(UTC) + timedelta(minutes=minutes)).date().isoformat()
 
 
 def event_json(event: Any) -> EventJSON:

@@ -57,7 +57,10 @@ def add_version(
     fetched_at: datetime,
     extra: dict[str, Any],
     raw_html: bytes | None,
+    offsets: tuple[int | None, int | None] = (None, None),
 ) -> Version:
+    """The next version of `article`; `offsets` are the page's own offsets from UTC
+    (minutes east) of its published and updated times, stored beside them, never compared."""
     number = (
         session.scalar(select(func.max(Version.number)).where(Version.article_id == article.id)) or 0
     ) + 1
@@ -70,6 +73,8 @@ def add_version(
         body=content.body_text,
         published_at=content.published_at,
         updated_at=content.updated_at,
+        published_offset=offsets[0] if content.published_at else None,
+        updated_offset=offsets[1] if content.updated_at else None,
         extra=extra,
         content_hash=content.content_hash,
         raw_html=raw_html,

@@ -224,6 +224,9 @@ class Version(Base):
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
+    # the page's own offsets from UTC beside the instants, minutes east (None: not declared)
+    published_offset: Mapped[int | None]
+    updated_offset: Mapped[int | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
