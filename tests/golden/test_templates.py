@@ -7,9 +7,8 @@ Three runs share one database each: the history (eight publishers' layouts, thre
 stories each, eight rounds of edits), the re-capture pairs (one story per site, the site
 redesigned after two checks), and pages that declare no date (built ones and real
 captures). Each figure is its own test, printed with its counts and failing cases (run
-with -s). Floors are the issue's targets; a figure today's code misses is an
-`xfail(strict=True)` whose reason says today's value: whoever lifts it above the floor
-removes the mark.
+with -s). Floors are the issue's targets, and every figure meets its floor: one that
+drops below fails the suite.
 """
 
 from __future__ import annotations
@@ -88,10 +87,6 @@ def test_body_diffs_are_the_edits_made(measured: dict[str, Figure]) -> None:
     _check(measured["diffs"], 0.98)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: new markup gives revisions (bylines, dates); today 4 of 7",
-)
 def test_a_recapture_in_new_markup_is_no_revision(measured: dict[str, Figure]) -> None:
     figure = measured["recaptures"]
     print("\n" + figure.report(examples=7))
