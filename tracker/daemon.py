@@ -57,13 +57,16 @@ async def runtime_for(
     clock: Callable[[], datetime],
     *,
     processes: int | None = None,
+    keep_checking: bool = False,
 ) -> AsyncIterator[Runtime]:
     """A Runtime with its HTTP client and, when `processes` is set, an extraction pool,
     both closed when the run ends."""
     pool = ExtractionPool.spawning(processes) if processes else None
     try:
         async with Fetcher(config.fetch, ledger=ledger_for(sessions)) as fetcher:
-            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
+            yield Runtime(
+                config, sessions, fetcher, clock, owner=worker_name(), pool=pool, keep_checking=keep_checking
+            )
     finally:
         if pool is not None:
             pool.close()
@@ -156,6 +159,7 @@ async def check_due(
             per_host=batch.per_host,
             every_active=every_active,
             checked_before=checked_before,
+            keep_checking=runtime.keep_checking,
         )
     if not ids:
         return []
@@ -278,14 +282,16 @@ class Daemon:
     async def _heartbeat(self) -> None:
         """Say the daemon is alive, and how it is doing (tests and docs read this line)."""
         from tracker.read.health import article_counts
+        from tracker.read.sources import failing_endpoints
 
         with transaction(self.runtime.sessions) as session:
             by_status, due = article_counts(session, self.runtime.clock())
+            failing = failing_endpoints(session)
         poll = self._scheduler.get_job("poll")
         next_poll = poll.next_run_time.strftime("%H:%M:%S") if poll and poll.next_run_time else "-"
         log.info(
-            "heartbeat articles=%d due_now=%d next_poll=%s last_%dm: %s",
-            by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, HEARTBEAT_SECONDS // 60,
+            "heartbeat articles=%d due_now=%d next_poll=%s failing_endpoints=%d last_%dm: %s",
+            by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, failing, HEARTBEAT_SECONDS // 60,
             _pairs(self._since_heartbeat) or "no checks",
         )  # fmt: skip
         self._since_heartbeat.clear()
