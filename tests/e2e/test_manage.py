@@ -113,14 +113,16 @@ def test_a_dead_feed_is_in_plain_sight(tmp_path: Path, site: NewsSite, db_url: s
     assert re.search(rf"{re.escape(dead)}.*FAILING since \S+, 2 polls in a row: .*connect", text), text
     assert "alive" in text
 
-    app = create_app(
-        load_config(config), db.session_factory(db.create_engine(load_config(config).database.url))
-    )
-    with TestClient(app) as client:
-        api = client.get("/api/sources").json()
-        assert api["sources"][0]["source"] == "dead"
-        assert api["sources"][0]["endpoints"][0]["failures_in_a_row"] == 2
-        page = client.get("/sources").text
+    loaded = load_config(config)
+    engine = db.create_engine(loaded.database.url)
+    try:
+        with TestClient(create_app(loaded, db.session_factory(engine))) as client:
+            api = client.get("/api/sources").json()
+            page = client.get("/sources").text
+    finally:
+        engine.dispose()
+    assert api["sources"][0]["source"] == "dead"
+    assert api["sources"][0]["endpoints"][0]["failures_in_a_row"] == 2
     assert dead in page and "2 polls in a row" in page and "connect" in page
     assert page.index("dead") < page.index("alive")
     assert "FAILING" in tracker(config, "sources").splitlines()[1]

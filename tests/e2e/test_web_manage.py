@@ -1,0 +1,121 @@
+"""Managing over HTTP (issue 24): the pages' forms pause, resume and remove only for a
+signed-in visitor whose form carries the right CSRF value; the sign-in turns the token
+into an HttpOnly, SameSite=Strict session cookie that is not the token; the API takes
+the bearer token alone; the Content-Security-Policy still runs no script."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import html as lxml_html
+
+from tests.support.histories import TOKEN, client_for, history_with_a_failed_check
+from tests.support.site import NewsSite
+from tracker.web import CSP
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    site = NewsSite().start()
+    path, _stories = history_with_a_failed_check(tmp_path_factory.mktemp("manage"), site)
+    yield path
+    site.stop()
+
+
+def signed_in(config: Path) -> TestClient:
+    client = client_for(config, token=TOKEN)
+    response = client.post("/sign-in", data={"token": TOKEN, "next": "/sources"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/sources"
+    return client
+
+
+def csrf_in(client: TestClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200 and response.headers["content-security-policy"] == CSP
+    tree = lxml_html.fromstring(response.text)
+    assert tree.xpath("//script") == []
+    [value, *_] = tree.xpath("//form[@method='post']/input[@name='csrf']/@value")
+    return str(value)
+
+
+def article(client: TestClient, article_id: int) -> dict[str, Any]:
+    data: dict[str, Any] = client.get(f"/api/articles/{article_id}").json()
+    return data
+
+
+def test_forms_are_refused_without_the_token_or_with_a_wrong_csrf_value(config: Path) -> None:
+    off = client_for(config)
+    assert off.post("/articles/1/pause", data={"csrf": "x"}).status_code == 403
+    assert "Managing over HTTP is off" in off.get("/sign-in").text
+
+    client = client_for(config, token=TOKEN)
+    assert client.post("/articles/1/pause", data={"csrf": "x"}).status_code == 401, "no session: refused"
+    assert "Sign in" in client.get("/articles/1").text and "Pause" not in client.get("/articles/1").text
+    wrong = client.post("/sign-in", data={"token": "not-the-token"}, follow_redirects=False)
+    assert wrong.status_code == 401 and "That is not the token" in wrong.text
+    client.cookies.set("tracker_session", "forged.0123")
+    assert client.post("/articles/1/pause", data={"csrf": "x"}).status_code == 401, "a forged cookie"
+
+    client = signed_in(config)
+    cookie = client.cookies["tracker_session"]
+    assert TOKEN not in cookie
+    response = client.post("/sign-in", data={"token": TOKEN}, follow_redirects=False)
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=strict" in header
+    assert client.post("/articles/1/pause", data={}).status_code == 403, "no CSRF value"
+    refused = client.post("/articles/1/pause", data={"csrf": "0" * 64})
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert article(client, 1)["paused_at"] is None, "a refused form changed nothing"
+
+
+def test_signed_in_forms_pause_resume_and_remove(config: Path) -> None:
+    client = signed_in(config)
+    csrf = csrf_in(client, "/articles/1")
+    done = client.post(
+        "/articles/1/pause", data={"csrf": csrf, "next": "/articles/1"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/articles/1"
+    assert article(client, 1)["paused_at"]
+    page = client.get("/articles/1").text
+    assert "paused since" in page and "Resume checking" in page
+    client.post("/articles/1/resume", data={"csrf": csrf})
+    assert article(client, 1)["paused_at"] is None
+    client.post(
+        "/articles/2/remove", data={"csrf": csrf, "next": "//elsewhere.example/"}, follow_redirects=False
+    )
+    assert article(client, 2)["status"] == "removed" and article(client, 2)["versions"] >= 1
+    client.post("/articles/2/resume", data={"csrf": csrf})
+    assert article(client, 2)["status"] == "active"
+
+    csrf = csrf_in(client, "/sources")
+    moved = client.post(
+        "/sources/sim/pause", data={"csrf": csrf, "next": "//evil.example/"}, follow_redirects=False
+    )
+    assert moved.headers["location"] == "/sources", "never sent to another site"
+    sim = next(s for s in client.get("/api/sources").json()["sources"] if s["source"] == "sim")
+    assert sim["state"] == "paused"
+    assert "Resume" in client.get("/sources").text
+    client.post("/sources/sim/resume", data={"csrf": csrf})
+    signed_out = client.post("/sign-out", data={"csrf": csrf}, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert client.post("/sources/sim/pause", data={"csrf": csrf}).status_code == 401
+
+
+def test_the_api_takes_the_bearer_token_alone(config: Path) -> None:
+    client = signed_in(config)
+    assert client.post("/api/articles/1/pause").status_code == 401, "a session cookie is not the API's token"
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    paused = client.post("/api/articles/1/pause", headers=bearer)
+    assert paused.status_code == 200 and paused.json()["changed"] is True
+    assert client.post("/api/articles/1/pause", headers=bearer).json()["changed"] is False
+    assert client.post("/api/articles/1/resume", headers=bearer).json()["changed"] is True
+    assert client.post("/api/sources/sim/pause", headers=bearer).json()["action"] == "pause"
+    assert client.post("/api/sources/sim/resume", headers=bearer).json()["changed"] is True
+    assert client.post("/api/sources/nope/pause", headers=bearer).status_code == 404
+    assert client.post("/api/articles/1/explode", headers=bearer).status_code == 404
+    schema = client.get("/openapi.json").json()["paths"]
+    assert "/api/articles/{article_id}/{action}" in schema and "/api/sources/{name}/{action}" in schema
