@@ -91,20 +91,25 @@ def extraction_processes() -> int:
 
 
 async def run_once(
-    runtime: Runtime, *, every_active: bool = False, on_batch: Callable[[int], None] | None = None
+    runtime: Runtime,
+    *,
+    every_active: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> Counter[str]:
     """Poll every source, then check every due article (every active one not checked
     since this cycle began, with `every_active`); returns how many checks ended with each
     outcome. Several workers share the work through claims and leases, as daemons do;
     checks whose host's turn did not come in a batch are claimed again by the next one,
     until a batch gets no check done (hosts held back for longer than a batch).
-    `on_batch` hears how many checks each batch finished (a progress display)."""
+    `on_batch` hears how many checks each batch finished, `on_check` each check as it
+    ends (a progress display that advances per check, not per batch)."""
     began = runtime.clock()
     release_dead_leases(runtime)
     await poll_sources(runtime, every_endpoint=True)
     outcomes: Counter[str] = Counter()
     while True:
-        results = await check_due(runtime, every_active=every_active, checked_before=began)
+        results = await check_due(runtime, every_active=every_active, checked_before=began, on_check=on_check)
         outcomes.update(r.outcome.value for r in results)
         if on_batch is not None:
             on_batch(sum(r.outcome != Deferred.POSTPONED for r in results))
@@ -144,10 +149,15 @@ def plan_batch(runtime: Runtime) -> BatchPlan:
 
 
 async def check_due(
-    runtime: Runtime, *, every_active: bool = False, checked_before: datetime | None = None
+    runtime: Runtime,
+    *,
+    every_active: bool = False,
+    checked_before: datetime | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Lease one batch of due articles, planned within each host's politeness budget,
-    and check them (postponed ones come back as such: they stay due)."""
+    and check them (postponed ones come back as such: they stay due); `on_check` hears
+    each check as it ends."""
     batch = plan_batch(runtime)
     with transaction(runtime.sessions) as session:
         ids = leases.claim_due(
@@ -164,7 +174,7 @@ async def check_due(
     if not ids:
         return []
     try:
-        return await check_articles(runtime, ids, not_after=batch.not_after)
+        return await check_articles(runtime, ids, not_after=batch.not_after, on_check=on_check)
     finally:
         with transaction(runtime.sessions) as session:
             leases.release(session, ids, runtime.owner)

@@ -6,9 +6,13 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import logging
 import re
 import socket
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,3 +222,47 @@ def test_pause_resume_remove_and_purge(tmp_path: Path, site: NewsSite, db_url: s
     unknown = CliRunner().invoke(main, ["--config", str(config), "pause", "nothing"])
     assert unknown.exit_code == 1 and "no source or tracked article matches 'nothing'" in unknown.output
     assert datetime.now(UTC)  # time is not bounded here
+
+
+def test_the_progress_bar_advances_per_check_and_log_lines_go_above_it(
+    tmp_path: Path, site: NewsSite
+) -> None:
+    from rich.console import Console
+
+    from tests.support.harness import Tracker, make_config
+    from tracker.cli.common import Progress
+    from tracker.daemon import run_once, runtime_for
+
+    for _ in range(3):
+        site.add_story()
+    config = make_config(
+        f"sqlite:///{tmp_path / 'progress.db'}", sources=[{"name": "sim", "feeds": [site.feed()]}]
+    )
+    tracker = Tracker(config)
+    heard: list[str] = []
+
+    async def cycle() -> None:
+        async with runtime_for(config, tracker.sessions, lambda: datetime.now(UTC)) as runtime:
+            await run_once(runtime, on_check=lambda result: heard.append(result.url))
+
+    try:
+        asyncio.run(cycle())
+    finally:
+        tracker.close()
+    assert sorted(heard) == sorted(site.url(path) for path in site.stories), "one call a check, as each ends"
+
+    screen = io.StringIO()
+    handler = logging.StreamHandler(sys.__stderr__)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+    try:
+        with Progress(
+            "checking", 3, console=Console(file=screen, force_terminal=True, width=100)
+        ) as progress:
+            logging.getLogger("tracker.test").warning("a log line during the cycle")
+            progress.advance()
+        assert handler.stream is sys.__stderr__, "the handler is given back its stream"
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", screen.getvalue()).splitlines()
+    assert "WARNING a log line during the cycle" in [line.strip() for line in lines], lines

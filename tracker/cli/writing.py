@@ -99,6 +99,7 @@ async def _run_once(
     config: Config, sessions: sessionmaker[Session], every_active: bool, keep_checking: bool
 ) -> Any:
     from tracker.daemon import extraction_processes, run_once, runtime_for
+    from tracker.pipeline import Deferred
     from tracker.read.health import article_counts
 
     processes = extraction_processes()
@@ -111,12 +112,14 @@ async def _run_once(
         total = by_status.get("active", 0) if every_active else due
         with Progress("checking", total or None) as progress:
 
-            def batch_done(count: int) -> None:
-                if progress.done + count > (progress.total or 0):
-                    progress.grow(progress.done + count)
-                progress.advance(count)
+            def check_done(result: Any) -> None:
+                if result.outcome == Deferred.POSTPONED:
+                    return  # it stays due: a later batch checks it
+                if progress.done + 1 > (progress.total or 0):
+                    progress.grow(progress.done + 1)
+                progress.advance()
 
-            return await run_once(runtime, every_active=every_active, on_batch=batch_done)
+            return await run_once(runtime, every_active=every_active, on_check=check_done)
 
 
 async def _run_daemon(
