@@ -5,6 +5,7 @@ the bearer token alone; the Content-Security-Policy still runs no script."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,33 @@ def test_the_api_takes_the_bearer_token_alone(config: Path) -> None:
     assert client.post("/api/articles/1/explode", headers=bearer).status_code == 404
     schema = client.get("/openapi.json").json()["paths"]
     assert "/api/articles/{article_id}/{action}" in schema and "/api/sources/{name}/{action}" in schema
+
+
+def test_how_much_changed_is_shown_on_changes_timeline_and_watch_list(config: Path) -> None:
+    client = client_for(config)
+    changes = lxml_html.fromstring(client.get("/?include_trivial=true").text)
+    sizes = changes.xpath("//table[contains(@class,'changes')]//span[@class='size']")
+    assert sizes, "the recent changes say how much changed"
+    words = [" ".join(s.text_content().split()) for s in sizes]
+    assert any(re.search(r"\+\d+ −\d+ words", w) for w in words), words
+    assert any("+1 −0 ¶" in w for w in words), "the added correction paragraph"
+    meters = changes.xpath("//meter[@class='significance']/@value")
+    assert meters and all(0 <= float(v) <= 1 for v in meters)
+
+    headline = changes.xpath("//span[contains(@class,'headline-was')]")[0]
+    added = " ".join(headline.xpath(".//ins/text()"))
+    assert "Minister" in added and headline.xpath(".//del"), "a word diff, not a line struck out"
+    assert not headline.xpath(".//script") and "<script>" in headline.text_content(), "escaped, as text"
+
+    timeline = lxml_html.fromstring(client.get("/articles/2").text)
+    assert timeline.xpath("//ol[@class='timeline']//span[@class='size']//meter")
+    watch = client.get("/api/articles").json()["items"]
+    changed = [row for row in watch if row["last_change"]]
+    assert changed and all(
+        {"stats", "significance", "changed", "to"} <= set(row["last_change"]) for row in changed
+    )
+    page = lxml_html.fromstring(client.get("/articles").text)
+    assert page.xpath("//table[contains(@class,'watch')]//td[@data-label='last changed']//meter")
+    revision = lxml_html.fromstring(client.get("/articles/1/revisions/2").text)
+    [words_line] = revision.xpath("//div[@class='headline-change']/p[@class='words']")
+    assert "Minister" in " ".join(words_line.xpath("./ins/text()")) and words_line.xpath("./del")
