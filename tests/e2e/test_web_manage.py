@@ -5,6 +5,7 @@ the bearer token alone; the Content-Security-Policy still runs no script."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
+from tests.e2e.test_web_served import CHROMIUM, SCREENSHOTS, running
 from tests.support.histories import TOKEN, client_for, history_with_a_failed_check
 from tests.support.site import NewsSite
 from tracker.web import CSP
@@ -150,3 +152,72 @@ def test_how_much_changed_is_shown_on_changes_timeline_and_watch_list(config: Pa
     revision = lxml_html.fromstring(client.get("/articles/1/revisions/2").text)
     [words_line] = revision.xpath("//div[@class='headline-change']/p[@class='words']")
     assert "Minister" in " ".join(words_line.xpath("./ins/text()")) and words_line.xpath("./del")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("TRACKER_REQUIRE_BROWSER") != "1",
+    reason="Chromium not installed: browser test SKIPPED (.ci/run installs it)",
+)
+def test_an_editor_signs_in_pauses_and_removes_in_chromium_at_desktop_and_phone_width(config: Path) -> None:
+    """The controls are plain forms a browser posts without any script: sign in, pause a
+    source and an article, remove one and take it back; the change sizes show; nothing
+    scrolls sideways at 375 px."""
+    assert CHROMIUM, "TRACKER_REQUIRE_BROWSER=1 but no chromium on PATH"
+    from playwright.sync_api import sync_playwright
+
+    client = client_for(config, token=TOKEN)
+    with running(client.app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for width, name in ((1200, "manage"), (375, "manage-phone")):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            errors: list[str] = []
+            page.on(
+                "console",
+                lambda message, errors=errors: (
+                    errors.append(message.text) if message.type == "error" else None
+                ),
+            )
+            manages_in(page, base, client, name)
+            assert [e for e in errors if "Content Security Policy" in e] == [], errors
+            page.close()
+        browser.close()
+    assert (SCREENSHOTS / "manage-phone-article.png").stat().st_size > 5_000
+
+
+def manages_in(page: Any, base: str, client: TestClient, name: str) -> None:
+    page.goto(base + "/articles/1")
+    assert page.locator("#manage form").count() == 0, "no control before signing in"
+    page.click("#manage a.sign-in")
+    page.wait_for_url("**/sign-in?next=*")
+    page.fill("input[name=token]", TOKEN)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/articles/1")
+    page.click("#manage button:has-text('Pause')")
+    page.wait_for_url("**/articles/1")
+    assert "paused since" in page.inner_text("#manage")
+    assert article(client, 1)["paused_at"]
+    assert page.locator("ol.timeline .size meter").count() >= 1 or article(client, 1)["versions"] == 1
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-article.png"), full_page=True)
+    page.click("#manage button:has-text('Resume checking')")
+    page.wait_for_url("**/articles/1")
+    assert article(client, 1)["paused_at"] is None
+
+    page.goto(base + "/sources")
+    page.locator("#sources tr:has(a:text-is('sim')) button:has-text('Pause')").click()
+    page.wait_for_url("**/sources")
+    assert "paused" in page.locator("#sources tr:has(a:text-is('sim'))").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-sources.png"), full_page=True)
+    page.locator("#sources tr:has(a:text-is('sim')) button:has-text('Resume')").click()
+    page.wait_for_url("**/sources")
+
+    page.goto(base + "/?include_trivial=true")
+    assert page.locator("table.changes .size meter").count() >= 3
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-changes.png"), full_page=True)
+    for path in ("/", "/articles", "/articles/1", "/sources", "/sign-in"):
+        page.goto(base + path)
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{path} scrolls sideways at {inner} px: {scroll}"
+        assert page.evaluate("document.scripts.length") == 0
+    page.click("nav.top form.sign-out button")
+    page.wait_for_url("**/sign-in")
+    assert page.context.cookies() == [] or all(c["name"] != "tracker_session" for c in page.context.cookies())
