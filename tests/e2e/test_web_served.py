@@ -180,6 +180,7 @@ def test_tracker_serve_serves_the_database_of_a_config(served: tuple[Path, NewsS
         _out, errors = server.communicate(timeout=15)
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the parent sees why it ended
     assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in errors
+    assert "serving the database sqlite:///" in errors and "report.db" in errors  # which one, said
 
 
 def _post_headers_only(base: str, headers: str) -> str:

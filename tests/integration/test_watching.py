@@ -6,7 +6,9 @@ none of it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -14,10 +16,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.support.harness import Tracker, make_config
+from tests.support.site import NewsSite, Response
 from tracker.config import SourceConfig
+from tracker.daemon import runtime_for
+from tracker.discovery import poll_sources
+from tracker.read.sources import failing_endpoints
 from tracker.store import leases, repository, watching
 from tracker.store.db import transaction
-from tracker.store.models import Article, Check, Source
+from tracker.store.models import Article, Check, Source, SourceEndpoint
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 WORKERS = 4
@@ -153,5 +159,49 @@ def test_a_purge_deletes_all_of_a_story_or_nothing(db_url: str) -> None:
             assert session.get(Article, story) is None
             assert session.scalar(select(func.count()).where(Check.article_id == story)) == 0
             assert session.scalar(select(func.count()).select_from(Source)) == 4
+    finally:
+        tracker.close()
+
+
+def test_a_feed_failing_for_a_day_is_one_warning_a_day_and_counted(
+    site: NewsSite, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Failures in a row and since when are kept on the endpoint; the warning is said on
+    the first failure and then once a day, not once a poll; a good poll clears it all."""
+    dead = {"now": True}
+    feed = Response(body=site.rss([]), headers={"Content-Type": "application/rss+xml"})
+    site.route("/feed.xml", lambda _r: Response(500) if dead["now"] else feed)
+    config = make_config(db_url, sources=[{"name": "sim", "feeds": [site.url("/feed.xml")]}])
+    tracker = Tracker(config)
+    moments = [NOW + timedelta(minutes=15 * n) for n in range(4)] + [NOW + timedelta(days=1, minutes=1)]
+    at = {"now": moments[0]}
+
+    async def polls() -> None:
+        async with runtime_for(config, tracker.sessions, lambda: at["now"]) as runtime:
+            for moment in moments:
+                at["now"] = moment
+                await poll_sources(runtime, every_endpoint=True)
+
+    def endpoint() -> SourceEndpoint:
+        with tracker.session() as session:
+            row = session.scalar(select(SourceEndpoint))
+            assert row is not None
+            return row
+
+    try:
+        with caplog.at_level(logging.INFO, logger="tracker.discovery"):
+            asyncio.run(polls())
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 2, warnings  # the first failure, and a day later
+        assert "(1 polls failed in a row)" in warnings[0] and "(5 polls failed in a row)" in warnings[1]
+        failing = endpoint()
+        assert failing.failures == 5 and failing.failing_since == NOW and "500" in (failing.last_error or "")
+        with transaction(tracker.sessions) as session:
+            assert failing_endpoints(session) == 1
+        dead["now"] = False
+        moments[:] = [NOW + timedelta(days=1, minutes=20)]
+        asyncio.run(polls())
+        healthy = endpoint()
+        assert (healthy.failures, healthy.failing_since, healthy.last_error) == (0, None, None)
     finally:
         tracker.close()
