@@ -266,3 +266,22 @@ def test_the_progress_bar_advances_per_check_and_log_lines_go_above_it(
         logging.getLogger().removeHandler(handler)
     lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", screen.getvalue()).splitlines()
     assert "WARNING a log line during the cycle" in [line.strip() for line in lines], lines
+
+
+def test_a_first_run_on_a_local_site_says_how_to_watch_it(tmp_path: Path, site: NewsSite) -> None:
+    site.add_story()
+    config = tmp_path / "mysite.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": f"sqlite:///{tmp_path / 'mysite.db'}"},
+                "sources": [{"name": "mysite", "feeds": [site.feed()]}],
+                "logging": {"level": "error"},
+            }
+        )
+    )
+    tracker(config, "init")
+    said = tracker(config, "run", "--once")
+    assert "nothing was due" in said and "1 source endpoints failing: `tracker sources` shows why" in said
+    assert "set fetch.allow_private_addresses: true" in said
+    assert "blocked_address" in tracker(config, "sources")

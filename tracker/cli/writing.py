@@ -91,6 +91,7 @@ def run(app: App, once: bool, every_active: bool, keep_checking: bool) -> None:
         if once:
             outcomes = run_async(_run_once(app.config, sessions, every_active, keep_checking))
             click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
+            _say_failing_endpoints(sessions)
             return
         run_async(_run_daemon(app.config, app.engine, sessions, keep_checking))
 
@@ -120,6 +121,30 @@ async def _run_once(
                 progress.advance()
 
             return await run_once(runtime, every_active=every_active, on_check=check_done)
+
+
+def _say_failing_endpoints(sessions: sessionmaker[Session]) -> None:
+    """After a cycle, on stderr: the feeds that failed, and the fix when a site on a local
+    or private address was refused (a first run against a test site)."""
+    from sqlalchemy import select
+
+    from tracker.store.models import SourceEndpoint
+
+    with db.transaction(sessions) as session:
+        errors = list(
+            session.scalars(
+                select(SourceEndpoint.last_error).where(SourceEndpoint.failing_since.is_not(None))
+            )
+        )
+    if not errors:
+        return
+    click.echo(f"{len(errors)} source endpoints failing: `tracker sources` shows why", err=True)
+    if any("blocked_address" in (error or "") for error in errors):
+        click.echo(
+            "a site on a local or private address was refused: set fetch.allow_private_addresses: true "
+            "in the config to watch one",
+            err=True,
+        )
 
 
 async def _run_daemon(

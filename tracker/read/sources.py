@@ -73,14 +73,18 @@ def sources_overview(session: Session, now: datetime) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["failing_endpoints"] == 0, row["name"]))
 
 
+def _failing_polled() -> list[Any]:
+    polled = select(Source.id).where(Source.configured.is_(True), Source.paused_at.is_(None))
+    return [SourceEndpoint.failing_since.is_not(None), SourceEndpoint.source_id.in_(polled)]
+
+
 def failing_endpoints(session: Session) -> int:
     """How many endpoints of polled sources are failing (the daemon's heartbeat)."""
-    polled = select(Source.id).where(Source.configured.is_(True), Source.paused_at.is_(None))
-    return (
-        session.scalar(
-            select(func.count()).where(
-                SourceEndpoint.failing_since.is_not(None), SourceEndpoint.source_id.in_(polled)
-            )
-        )
-        or 0
-    )
+    return session.scalar(select(func.count()).where(*_failing_polled())) or 0
+
+
+def failing_errors(session: Session) -> list[str]:
+    """The errors of the failing endpoints of polled sources."""
+    return [
+        error or "" for error in session.scalars(select(SourceEndpoint.last_error).where(*_failing_polled()))
+    ]

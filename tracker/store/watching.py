@@ -38,6 +38,12 @@ class Target:
     article: Article | None = None
 
     @property
+    def row(self) -> Source | Article:
+        row = self.source or self.article
+        assert row is not None, "a target names a source or an article"
+        return row
+
+    @property
     def label(self) -> str:
         if self.source is not None:
             return f"source {self.source.name}"
@@ -64,7 +70,7 @@ def resolve(session: Session, reference: str) -> Target:
 
 def pause(session: Session, target: Target, now: datetime) -> bool:
     """Pause a source or an article; False when it was paused already."""
-    row: Source | Article = target.source or target.article  # type: ignore[assignment]
+    row = target.row
     if row.paused_at is not None:
         return False
     row.paused_at = now
