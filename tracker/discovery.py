@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.extraction.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline import Runtime
+from tracker.read.sources import polls
 from tracker.store import leases, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
@@ -106,11 +107,11 @@ async def _poll(
         )
         failures = endpoint.failures
     if warn:
-        log.warning("source %s: %s (%d polls failed in a row)", url, problem, failures)
+        log.warning("source %s: %s (%s failed in a row)", url, problem, polls(failures))
     elif problem and not failures:
         log.warning("source %s: %s", url, problem)
     elif problem:
-        log.info("source %s: %s (%d polls failed in a row)", url, problem, failures)
+        log.info("source %s: %s (%s failed in a row)", url, problem, polls(failures))
     log.info("poll url=%s listed=%d new=%d", url, len(discovered.listings), new)
     return PollResult(endpoint_id, url, len(discovered.listings), new, problem)
 

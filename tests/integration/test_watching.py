@@ -193,7 +193,7 @@ def test_a_feed_failing_for_a_day_is_one_warning_a_day_and_counted(
             asyncio.run(polls())
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 2, warnings  # the first failure, and a day later
-        assert "(1 polls failed in a row)" in warnings[0] and "(5 polls failed in a row)" in warnings[1]
+        assert "(1 poll failed in a row)" in warnings[0] and "(5 polls failed in a row)" in warnings[1]
         failing = endpoint()
         assert failing.failures == 5 and failing.failing_since == NOW and "500" in (failing.last_error or "")
         with transaction(tracker.sessions) as session:

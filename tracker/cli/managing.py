@@ -8,6 +8,7 @@ import click
 from sqlalchemy.orm import Session
 
 from tracker.cli.common import App, echo_json, json_option, main, pass_app, shown, utc_now
+from tracker.read.sources import polls
 from tracker.store import watching
 from tracker.store.models import Article
 
@@ -51,7 +52,7 @@ def endpoint_line(endpoint: dict[str, Any]) -> str:
     line = f"{endpoint['kind']:<7} {endpoint['url']}  last poll {polled}"
     if endpoint["failing"]:
         since, count = endpoint["failing_since"][:19], endpoint["failures_in_a_row"]
-        line += f"  FAILING since {since}, {count} polls in a row: {endpoint['last_error']}"
+        line += f"  FAILING since {since}, {polls(count)} in a row: {endpoint['last_error']}"
     elif endpoint["last_error"]:
         line += f"  note: {endpoint['last_error']}"
     return shown(line)

@@ -17,6 +17,11 @@ from tracker.store.models import Article, Revision, Source, SourceEndpoint
 WEEK = timedelta(days=7)
 
 
+def polls(count: int) -> str:
+    """`1 poll`, `2 polls`: how many polls failed in a row, for people."""
+    return f"{count} poll" if count == 1 else f"{count} polls"
+
+
 def source_state(source: Source) -> str:
     """`paused`, `no longer configured`, `added by hand` or `watched`."""
     if source.paused_at is not None:
