@@ -96,6 +96,7 @@ async def run_once(
     every_active: bool = False,
     on_batch: Callable[[int], None] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
+    on_polled: Callable[[], None] | None = None,
 ) -> Counter[str]:
     """Poll every source, then check every due article (every active one not checked
     since this cycle began, with `every_active`); returns how many checks ended with each
@@ -103,10 +104,13 @@ async def run_once(
     checks whose host's turn did not come in a batch are claimed again by the next one,
     until a batch gets no check done (hosts held back for longer than a batch).
     `on_batch` hears how many checks each batch finished, `on_check` each check as it
-    ends (a progress display that advances per check, not per batch)."""
+    ends (a progress display that advances per check, not per batch), `on_polled` that
+    the sources were polled (the articles they listed are due now: the work is known)."""
     began = runtime.clock()
     release_dead_leases(runtime)
     await poll_sources(runtime, every_endpoint=True)
+    if on_polled is not None:
+        on_polled()
     outcomes: Counter[str] = Counter()
     while True:
         results = await check_due(runtime, every_active=every_active, checked_before=began, on_check=on_check)

@@ -243,13 +243,18 @@ def test_the_progress_bar_advances_per_check_and_log_lines_go_above_it(
 
     async def cycle() -> None:
         async with runtime_for(config, tracker.sessions, lambda: datetime.now(UTC)) as runtime:
-            await run_once(runtime, on_check=lambda result: heard.append(result.url))
+            await run_once(
+                runtime,
+                on_polled=lambda: heard.append("polled"),
+                on_check=lambda result: heard.append(result.url),
+            )
 
     try:
         asyncio.run(cycle())
     finally:
         tracker.close()
-    assert sorted(heard) == sorted(site.url(path) for path in site.stories), "one call a check, as each ends"
+    assert heard[0] == "polled", "the total is known once the feeds are polled, before any check"
+    assert sorted(heard[1:]) == sorted(site.url(path) for path in site.stories), "one call a check"
 
     screen = io.StringIO()
     handler = logging.StreamHandler(sys.__stderr__)

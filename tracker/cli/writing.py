@@ -107,11 +107,16 @@ async def _run_once(
     async with runtime_for(
         config, sessions, utc_now, processes=processes, keep_checking=keep_checking
     ) as runtime:
-        with db.transaction(sessions) as session:
-            by_status, due = article_counts(session, utc_now())
-        # articles a feed adds during the cycle's poll are not counted yet: the total grows
-        total = by_status.get("active", 0) if every_active else due
-        with Progress("checking", total or None) as progress:
+
+        def to_check() -> int:
+            with db.transaction(sessions) as session:
+                by_status, due = article_counts(session, utc_now())
+            return int(by_status.get("active", 0) if every_active else due)
+
+        with Progress("checking", to_check() or None) as progress:
+
+            def polled() -> None:  # what the feeds listed is due now: the total is known
+                progress.grow(max(progress.done + to_check(), progress.total or 0) or 1)
 
             def check_done(result: Any) -> None:
                 if result.outcome == Deferred.POSTPONED:
@@ -120,22 +125,16 @@ async def _run_once(
                     progress.grow(progress.done + 1)
                 progress.advance()
 
-            return await run_once(runtime, every_active=every_active, on_check=check_done)
+            return await run_once(runtime, every_active=every_active, on_check=check_done, on_polled=polled)
 
 
 def _say_failing_endpoints(sessions: sessionmaker[Session]) -> None:
     """After a cycle, on stderr: the feeds that failed, and the fix when a site on a local
     or private address was refused (a first run against a test site)."""
-    from sqlalchemy import select
-
-    from tracker.store.models import SourceEndpoint
+    from tracker.read.sources import failing_errors
 
     with db.transaction(sessions) as session:
-        errors = list(
-            session.scalars(
-                select(SourceEndpoint.last_error).where(SourceEndpoint.failing_since.is_not(None))
-            )
-        )
+        errors = failing_errors(session)
     if not errors:
         return
     click.echo(f"{len(errors)} source endpoints failing: `tracker sources` shows why", err=True)
