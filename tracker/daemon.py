@@ -57,13 +57,16 @@ async def runtime_for(
     clock: Callable[[], datetime],
     *,
     processes: int | None = None,
+    keep_checking: bool = False,
 ) -> AsyncIterator[Runtime]:
     """A Runtime with its HTTP client and, when `processes` is set, an extraction pool,
     both closed when the run ends."""
     pool = ExtractionPool.spawning(processes) if processes else None
     try:
         async with Fetcher(config.fetch, ledger=ledger_for(sessions)) as fetcher:
-            yield Runtime(config, sessions, fetcher, clock, owner=worker_name(), pool=pool)
+            yield Runtime(
+                config, sessions, fetcher, clock, owner=worker_name(), pool=pool, keep_checking=keep_checking
+            )
     finally:
         if pool is not None:
             pool.close()
@@ -88,20 +91,29 @@ def extraction_processes() -> int:
 
 
 async def run_once(
-    runtime: Runtime, *, every_active: bool = False, on_batch: Callable[[int], None] | None = None
+    runtime: Runtime,
+    *,
+    every_active: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
+    on_polled: Callable[[], None] | None = None,
 ) -> Counter[str]:
     """Poll every source, then check every due article (every active one not checked
     since this cycle began, with `every_active`); returns how many checks ended with each
     outcome. Several workers share the work through claims and leases, as daemons do;
     checks whose host's turn did not come in a batch are claimed again by the next one,
     until a batch gets no check done (hosts held back for longer than a batch).
-    `on_batch` hears how many checks each batch finished (a progress display)."""
+    `on_batch` hears how many checks each batch finished, `on_check` each check as it
+    ends (a progress display that advances per check, not per batch), `on_polled` that
+    the sources were polled (the articles they listed are due now: the work is known)."""
     began = runtime.clock()
     release_dead_leases(runtime)
     await poll_sources(runtime, every_endpoint=True)
+    if on_polled is not None:
+        on_polled()
     outcomes: Counter[str] = Counter()
     while True:
-        results = await check_due(runtime, every_active=every_active, checked_before=began)
+        results = await check_due(runtime, every_active=every_active, checked_before=began, on_check=on_check)
         outcomes.update(r.outcome.value for r in results)
         if on_batch is not None:
             on_batch(sum(r.outcome != Deferred.POSTPONED for r in results))
@@ -141,10 +153,15 @@ def plan_batch(runtime: Runtime) -> BatchPlan:
 
 
 async def check_due(
-    runtime: Runtime, *, every_active: bool = False, checked_before: datetime | None = None
+    runtime: Runtime,
+    *,
+    every_active: bool = False,
+    checked_before: datetime | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Lease one batch of due articles, planned within each host's politeness budget,
-    and check them (postponed ones come back as such: they stay due)."""
+    and check them (postponed ones come back as such: they stay due); `on_check` hears
+    each check as it ends."""
     batch = plan_batch(runtime)
     with transaction(runtime.sessions) as session:
         ids = leases.claim_due(
@@ -156,11 +173,12 @@ async def check_due(
             per_host=batch.per_host,
             every_active=every_active,
             checked_before=checked_before,
+            keep_checking=runtime.keep_checking,
         )
     if not ids:
         return []
     try:
-        return await check_articles(runtime, ids, not_after=batch.not_after)
+        return await check_articles(runtime, ids, not_after=batch.not_after, on_check=on_check)
     finally:
         with transaction(runtime.sessions) as session:
             leases.release(session, ids, runtime.owner)
@@ -278,14 +296,16 @@ class Daemon:
     async def _heartbeat(self) -> None:
         """Say the daemon is alive, and how it is doing (tests and docs read this line)."""
         from tracker.read.health import article_counts
+        from tracker.read.sources import failing_endpoints
 
         with transaction(self.runtime.sessions) as session:
             by_status, due = article_counts(session, self.runtime.clock())
+            failing = failing_endpoints(session)
         poll = self._scheduler.get_job("poll")
         next_poll = poll.next_run_time.strftime("%H:%M:%S") if poll and poll.next_run_time else "-"
         log.info(
-            "heartbeat articles=%d due_now=%d next_poll=%s last_%dm: %s",
-            by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, HEARTBEAT_SECONDS // 60,
+            "heartbeat articles=%d due_now=%d next_poll=%s failing_endpoints=%d last_%dm: %s",
+            by_status.get(ArticleStatus.ACTIVE, 0), due, next_poll, failing, HEARTBEAT_SECONDS // 60,
             _pairs(self._since_heartbeat) or "no checks",
         )  # fmt: skip
         self._since_heartbeat.clear()

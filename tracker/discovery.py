@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.extraction.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline import Runtime
+from tracker.read.sources import polls
 from tracker.store import leases, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
@@ -56,13 +57,15 @@ async def poll_sources(runtime: Runtime, *, every_endpoint: bool = False) -> lis
     now = runtime.clock()
     try:
         with transaction(runtime.sessions) as session:
-            repository.sync_sources(session, runtime.config.sources, now)
+            dropped = repository.sync_sources(session, runtime.config.sources, now)
+        for name in dropped:
+            log.warning("source %s is no longer in the config: its feeds are no longer polled", name)
     except IntegrityError:
         log.debug("another worker registered the sources at the same moment")
     caps = {source.name: source.max_entries for source in runtime.config.sources}
     with transaction(runtime.sessions) as session:
         for source in runtime.config.sources:
-            source_row = repository.source_named(session, source.name, now)
+            source_row = repository.source_named(session, source.name, now, configured=True)
             _add_listings(session, source_row, parse_url_list("\n".join(source.urls)).listings, now)
         endpoints = [
             (e.id, e.kind, e.url, e.etag, e.last_modified, caps.get(e.source.name, 5_000))
@@ -99,9 +102,16 @@ async def _poll(
         endpoint = session.get(SourceEndpoint, endpoint_id)
         if endpoint is None:
             return PollResult(endpoint_id, url, 0, new, "endpoint removed during the poll")
-        _update_endpoint(endpoint, page, problem, runtime.clock())
-    if problem:
+        warn = _update_endpoint(
+            endpoint, page, problem, runtime.clock(), failed=discovered.problem is not None
+        )
+        failures = endpoint.failures
+    if warn:
+        log.warning("source %s: %s (%s failed in a row)", url, problem, polls(failures))
+    elif problem and not failures:
         log.warning("source %s: %s", url, problem)
+    elif problem:
+        log.info("source %s: %s (%s failed in a row)", url, problem, polls(failures))
     log.info("poll url=%s listed=%d new=%d", url, len(discovered.listings), new)
     return PollResult(endpoint_id, url, len(discovered.listings), new, problem)
 
@@ -204,10 +214,31 @@ def _signals_change(article: Article, listing: Listing) -> bool:
     )
 
 
+WARN_EVERY = timedelta(days=1)
+
+
 def _update_endpoint(
-    endpoint: SourceEndpoint, page: Page | NotModified | None, problem: str | None, now: datetime
-) -> None:
+    endpoint: SourceEndpoint,
+    page: Page | NotModified | None,
+    problem: str | None,
+    now: datetime,
+    *,
+    failed: bool,
+) -> bool:
+    """Record a poll: its error, and the polls failed in a row since when. Whether the
+    problem is to be said as a warning: its first time, then once a day while it lasts
+    (a feed dead for a day is one warning a day, not one a poll)."""
     endpoint.last_polled_at = now
     endpoint.last_error = problem
     if isinstance(page, Page):
         endpoint.etag, endpoint.last_modified = page.etag, page.last_modified
+    if not failed:
+        endpoint.failing_since, endpoint.failures, endpoint.warned_at = None, 0, None
+        return False
+    endpoint.failures = (endpoint.failures or 0) + 1
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+    if endpoint.warned_at is None or now - endpoint.warned_at >= WARN_EVERY:
+        endpoint.warned_at = now
+        return True
+    return False

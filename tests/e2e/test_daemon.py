@@ -47,9 +47,9 @@ def test_daemon_tracks_then_stops_cleanly_on_signal(tmp_path: Path, site: NewsSi
     assert daemon.returncode == 0, log
     assert "tracker daemon stopped" in log
     assert "Traceback" not in log
-    assert re.search(r"heartbeat articles=\d+ due_now=\d+ next_poll=\S+ last_5m: ", log), (
-        log
-    )  # alive, and how
+    assert re.search(
+        r"heartbeat articles=\d+ due_now=\d+ next_poll=\S+ failing_endpoints=\d+ last_5m: ", log
+    ), log  # alive, and how
 
 
 def test_daemon_without_network_logs_and_keeps_running(tmp_path: Path) -> None:

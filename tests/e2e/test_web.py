@@ -32,14 +32,28 @@ def page(client: TestClient, url: str) -> lxml_html.HtmlElement:
     return tree
 
 
+def word_sides(element: lxml_html.HtmlElement, prefix: str = "") -> tuple[str, str]:
+    """The old and the new text of a word diff: the kept words with the `<del>` ones, and
+    with the `<ins>` ones."""
+    old = new = (element.text or "").removeprefix(prefix)
+    for child in element:
+        if child.tag != "ins":
+            old += child.text_content()
+        if child.tag != "del":
+            new += child.text_content()
+        old, new = old + (child.tail or ""), new + (child.tail or "")
+    return old, new
+
+
 def test_recent_changes_page_lists_revisions_with_hostile_text_as_text(client: TestClient) -> None:
     tree = page(client, "/")
     rows = tree.xpath("//table[contains(@class, 'changes')]//tr[td]")
     assert len(rows) == 3  # the trivial fix is hidden by default
     assert "Minister says " + HOSTILE in tree.text_content()
-    [was] = tree.xpath("//span[@class='meta headline-was']/del")  # what the headline said before
+    [was] = tree.xpath("//span[@class='meta headline-was']")  # the headline's change, word by word
     api = client.get("/api/changes").json()
-    assert was.text == next(r["previous_headline"] for r in api["items"] if r["previous_headline"])
+    changed = next(r for r in api["items"] if r["previous_headline"])
+    assert word_sides(was, prefix="headline: ") == (changed["previous_headline"], changed["headline"])
     detected = [r["detected_at"] for r in api["items"]]
     assert len(detected) == 3 and detected == sorted(detected, reverse=True)
     links = tree.xpath("//a[@class='diff']/@href")
@@ -105,9 +119,8 @@ def test_a_revision_inline_and_side_by_side(client: TestClient) -> None:
     first = client.get("/api/changes?field=headline").json()["items"][0]
     url = f"/articles/{first['article_id']}/revisions/2"
     inline = page(client, url)
-    assert (
-        inline.xpath("//div[@class='headline-change']//ins")[0].text_content() == "Minister says " + HOSTILE
-    )
+    [words] = inline.xpath("//div[@class='headline-change']/p[@class='words']")
+    assert word_sides(words)[1] == "Minister says " + HOSTILE
     assert any(HOSTILE in ins.text_content() for ins in inline.xpath("//div[@class='inline']//ins"))
     assert inline.xpath("//a[@id='side-by-side']/@href") == ["?view=side"]
     side = page(client, url + "?view=side")

@@ -111,19 +111,35 @@ class Progress:
     """How far a long command is, on stderr: a rich bar when stderr is a terminal; when
     it is piped (a cron job, a log), a plain line at each tenth done, at most one every
     five seconds (so a command done within five seconds prints none). Stdout, where the
-    command's output goes, is never touched."""
+    command's output goes, is never touched. While the bar shows, log lines are written
+    through its console, above the bar, not into its line. `console`: the terminal to
+    draw on (a test's recording console); by default stderr when it is a terminal."""
 
-    def __init__(self, label: str, total: int | None):
+    def __init__(self, label: str, total: int | None, *, console: Any = None):
         self.label, self.total, self.done = label, total, 0
         self._bar: Any = None
         self._said, self._tenth = time.monotonic(), 0
-        if sys.stderr.isatty():
+        self._streams: list[tuple[logging.StreamHandler[Any], Any]] = []
+        if console is not None or sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import Progress as Bar
 
-            self._bar = Bar(console=Console(stderr=True), transient=True)
+            self._bar = Bar(console=console or Console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task(label, total=total)
+            self._log_above()
+
+    def _log_above(self) -> None:
+        """Point the log handlers that write to the terminal at the bar's console, which
+        prints each line above the bar (restored by `close`)."""
+        console = self._bar.console
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.__stderr__,
+                console.file,
+            ):
+                self._streams.append((handler, handler.stream))
+                handler.setStream(_ConsoleLines(console))
 
     def advance(self, count: int = 1) -> None:
         self.done += count
@@ -146,12 +162,31 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+        for handler, stream in self._streams:
+            handler.setStream(stream)
+        self._streams.clear()
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class _ConsoleLines:
+    """A text stream whose lines a rich console prints (above a live progress bar)."""
+
+    def __init__(self, console: Any):
+        self.console, self._pending = console, ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 def run_async(coroutine: Any) -> Any:

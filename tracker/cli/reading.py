@@ -33,15 +33,24 @@ from tracker.vocabulary import FIELDS, KINDS
 @main.command()
 @click.option("--changed-since", help="Only articles changed since (24h, 7d, or an ISO date).")
 @click.option("--source", help="Only articles of this source.")
+@click.option(
+    "--failing",
+    is_flag=True,
+    help="Only articles whose last check failed, with headline, last check and error.",
+)
 @json_option
 @pass_app
-def articles(app: App, changed_since: str | None, source: str | None, as_json: bool) -> None:
+def articles(app: App, changed_since: str | None, source: str | None, failing: bool, as_json: bool) -> None:
     """List tracked articles.
 
     \b
-    Example:
+    Examples:
       tracker articles --changed-since 24h
+      tracker articles --failing --source dw
     """
+    if failing:
+        _failing_articles(app, source, as_json)
+        return
     with app.transaction() as session:
         rows = [
             history.article_summary(session, a)
@@ -54,6 +63,32 @@ def articles(app: App, changed_since: str | None, source: str | None, as_json: b
         click.echo(
             f"{row['id']}\t{row['status']}\t{row['versions']} versions\t{row['source'] or '-'}\t{row['url']}"
         )
+
+
+FAILING_MAX = 100_000
+
+
+def _failing_articles(app: App, source: str | None, as_json: bool) -> None:
+    """The articles whose last check failed (the watch list's "failing only")."""
+    from tracker.read.watch import WatchFilter, watch_list
+
+    with app.transaction() as session:
+        known_source(session, source)
+        where = WatchFilter(source=source, failing=True, sort="last_checked")
+        rows = watch_list(session, where, limit=FAILING_MAX).rows
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        check: Mapping[str, Any] = row["last_check"] or {}
+        error = f"{check.get('error_kind') or ''}: {check.get('message') or ''}".strip(": ")
+        click.echo(
+            shown(
+                f"{row['id']}\t{(row['last_checked_at'] or 'never')[:16]}\t{check.get('outcome', '-')}"
+                f"\t{row['failures_in_a_row']} in a row\t{row['headline'] or row['url']}\t{error}"
+            )
+        )
+    click.echo(f"{len(rows)} failing articles" if rows else "no article is failing", err=True)
 
 
 HISTORY_CHECKS = 5

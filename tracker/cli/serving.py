@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.common import App, echo_json, json_option, main, pass_app, utc_now
+from tracker.cli.common import App, echo_json, json_option, main, pass_app, shown, utc_now
 
 HOSTS_SHOWN = 10
 
@@ -27,9 +27,11 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     """
     import uvicorn
 
+    from tracker.store.db import redact
     from tracker.web import create_app
 
     web = app.config.web
+    click.echo(f"serving the database {redact(app.config.database.url)}", err=True)
     application = create_app(app.config, app.sessions)
     uvicorn.run(application, host=host or web.host, port=port or web.port, log_level=app.config.logging.level)
 
@@ -55,7 +57,9 @@ def status(app: App, as_json: bool) -> None:
         echo_json(report)
         return
     articles = ", ".join(f"{state} {count}" for state, count in report["articles"].items())
-    click.echo(f"articles: {articles}; due now {report['due_now']}")
+    click.echo(f"articles: {articles}; paused {report['paused_articles']}; due now {report['due_now']}")
+    if report["failing_endpoints"]:
+        click.echo(f"FAILING: {report['failing_endpoints']} source endpoints (below)")
     outcomes = ", ".join(f"{k} {v}" for k, v in report["checks_last_hour"].items() if v) or "none"
     click.echo(f"checks in the last hour: {outcomes}")
     _print_hosts_behind(report["hosts_behind"])
@@ -82,10 +86,24 @@ def _print_template_changes(changes: list[dict[str, Any]]) -> None:
 
 
 def _print_sources(sources: list[dict[str, Any]]) -> None:
-    """Each source's share of good checks; a warning goes to stderr."""
+    """Every source (failing first): its state, share of good checks and endpoints, a
+    failing endpoint with its error, since when and how many polls in a row; a warning
+    goes to stderr too."""
+    from tracker.cli.managing import endpoint_line
+
     for row in sources:
         share = "-" if row["good_share"] is None else f"{row['good_share']:.0%}"
-        click.echo(f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good")
+        state = row.get("state", "watched")
+        click.echo(
+            shown(
+                f"  {row['source']:<16} {row['checks_last_day']:>6} checks in the last day, {share} good"
+                + ("" if state == "watched" else f" ({state})")
+            )
+        )
+        for endpoint in row.get("endpoints", []):
+            click.echo("    " + endpoint_line(endpoint))
+        if row.get("failing_endpoints"):
+            click.echo(f"  WARNING {row['source']}: {row['failing_endpoints']} endpoints failing", err=True)
         if row["warning"]:
             click.echo(f"  WARNING {row['source']}: {row['warning']}", err=True)
 

@@ -56,16 +56,29 @@ def init(app: App, example_config: Path | None) -> None:
         return
     revision = db.upgrade(app.engine)
     with db.transaction(db.session_factory(app.engine)) as session:
-        repository.sync_sources(session, app.config.sources, utc_now())
+        dropped = repository.sync_sources(session, app.config.sources, utc_now())
     click.echo(f"database {db.redact(app.config.database.url)} at schema {revision}")
+    for name in dropped:
+        click.echo(
+            f"source {name} is no longer in the config: no longer polled, its stories no longer checked "
+            "(history kept; `tracker run --keep-checking` checks them still)"
+        )
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Run one cycle, then exit.")
 @click.option("--all", "every_active", is_flag=True, help="With --once: check every active article.")
+@click.option(
+    "--keep-checking",
+    is_flag=True,
+    help="Go on checking the stories of sources no longer in the config (their feeds are not polled).",
+)
 @pass_app
-def run(app: App, once: bool, every_active: bool) -> None:
+def run(app: App, once: bool, every_active: bool, keep_checking: bool) -> None:
     """Run the daemon until SIGINT/SIGTERM (or one cycle with --once).
+
+    The config is the truth for sources: a source taken out of it is no longer polled,
+    and its stories are no longer checked unless --keep-checking (their history stays).
 
     \b
     Example:
@@ -76,32 +89,66 @@ def run(app: App, once: bool, every_active: bool) -> None:
     sessions = app.sessions
     with db.single_writer(app.engine):
         if once:
-            outcomes = run_async(_run_once(app.config, sessions, every_active))
+            outcomes = run_async(_run_once(app.config, sessions, every_active, keep_checking))
             click.echo(", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing was due")
+            _say_failing_endpoints(sessions)
             return
-        run_async(_run_daemon(app.config, app.engine, sessions))
+        run_async(_run_daemon(app.config, app.engine, sessions, keep_checking))
 
 
-async def _run_once(config: Config, sessions: sessionmaker[Session], every_active: bool) -> Any:
+async def _run_once(
+    config: Config, sessions: sessionmaker[Session], every_active: bool, keep_checking: bool
+) -> Any:
     from tracker.daemon import extraction_processes, run_once, runtime_for
+    from tracker.pipeline import Deferred
     from tracker.read.health import article_counts
 
-    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
-        with db.transaction(sessions) as session:
-            by_status, due = article_counts(session, utc_now())
-        # articles a feed adds during the cycle's poll are not counted yet: the total grows
-        total = by_status.get("active", 0) if every_active else due
-        with Progress("checking", total or None) as progress:
+    processes = extraction_processes()
+    async with runtime_for(
+        config, sessions, utc_now, processes=processes, keep_checking=keep_checking
+    ) as runtime:
 
-            def batch_done(count: int) -> None:
-                if progress.done + count > (progress.total or 0):
-                    progress.grow(progress.done + count)
-                progress.advance(count)
+        def to_check() -> int:
+            with db.transaction(sessions) as session:
+                by_status, due = article_counts(session, utc_now())
+            return int(by_status.get("active", 0) if every_active else due)
 
-            return await run_once(runtime, every_active=every_active, on_batch=batch_done)
+        with Progress("checking", to_check() or None) as progress:
+
+            def polled() -> None:  # what the feeds listed is due now: the total is known
+                progress.grow(max(progress.done + to_check(), progress.total or 0) or 1)
+
+            def check_done(result: Any) -> None:
+                if result.outcome == Deferred.POSTPONED:
+                    return  # it stays due: a later batch checks it
+                if progress.done + 1 > (progress.total or 0):
+                    progress.grow(progress.done + 1)
+                progress.advance()
+
+            return await run_once(runtime, every_active=every_active, on_check=check_done, on_polled=polled)
 
 
-async def _run_daemon(config: Config, engine: Engine, sessions: sessionmaker[Session]) -> None:
+def _say_failing_endpoints(sessions: sessionmaker[Session]) -> None:
+    """After a cycle, on stderr: the feeds that failed, and the fix when a site on a local
+    or private address was refused (a first run against a test site)."""
+    from tracker.read.sources import failing_errors
+
+    with db.transaction(sessions) as session:
+        errors = failing_errors(session)
+    if not errors:
+        return
+    click.echo(f"{len(errors)} source endpoints failing: `tracker sources` shows why", err=True)
+    if any("blocked_address" in (error or "") for error in errors):
+        click.echo(
+            "a site on a local or private address was refused: set fetch.allow_private_addresses: true "
+            "in the config to watch one",
+            err=True,
+        )
+
+
+async def _run_daemon(
+    config: Config, engine: Engine, sessions: sessionmaker[Session], keep_checking: bool
+) -> None:
     import asyncio
 
     stop = asyncio.Event()
@@ -110,7 +157,10 @@ async def _run_daemon(config: Config, engine: Engine, sessions: sessionmaker[Ses
         loop.add_signal_handler(signum, stop.set)
     from tracker.daemon import Daemon, extraction_processes, runtime_for
 
-    async with runtime_for(config, sessions, utc_now, processes=extraction_processes()) as runtime:
+    processes = extraction_processes()
+    async with runtime_for(
+        config, sessions, utc_now, processes=processes, keep_checking=keep_checking
+    ) as runtime:
         await Daemon(runtime, engine, stop).run()
 
 

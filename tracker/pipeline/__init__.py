@@ -56,6 +56,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
@@ -90,20 +91,37 @@ LEASE = timedelta(minutes=10)
 
 
 async def check_articles(
-    runtime: Runtime, article_ids: list[int], *, not_after: float | None = None
+    runtime: Runtime,
+    article_ids: list[int],
+    *,
+    not_after: float | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Check these articles concurrently (the fetcher bounds what is in flight and keeps
     each host's pace). A check whose first request cannot get its host's turn before
-    `not_after` (`time.monotonic()`) is postponed: nothing is recorded, it stays due."""
+    `not_after` (`time.monotonic()`) is postponed: nothing is recorded, it stays due.
+    `on_check` hears each check once it is recorded (the quick ones together, at the
+    end of the batch, as they are written)."""
     plans = plan_checks(
         runtime.sessions, article_ids, runtime.config.schedule.full_extraction_every, not_after
     )
     gate = TemplateGate.for_batch(runtime.sessions, runtime.clock, plans)
-    done = await asyncio.gather(*(_check(runtime, plan, gate) for plan in plans))
+
+    async def check(plan: Plan) -> CheckResult | Quick:
+        result = await _check(runtime, plan, gate)
+        if on_check is not None and isinstance(result, CheckResult):
+            on_check(result)
+        return result
+
+    done = await asyncio.gather(*(check(plan) for plan in plans))
     results = [r for r in done if isinstance(r, CheckResult)]
     quick = [r for r in done if isinstance(r, Quick)]
     if quick:
-        results.extend(_record_quick(runtime, quick))
+        recorded = _record_quick(runtime, quick)
+        if on_check is not None:
+            for result in recorded:
+                on_check(result)
+        results.extend(recorded)
     return results
 
 

@@ -41,6 +41,7 @@ class Runtime:
     clock: Callable[[], datetime]
     owner: str = "tracker"
     pool: ExtractionPool | None = None
+    keep_checking: bool = False  # `run --keep-checking`: stories of sources gone from the config too
     calm: CalmHosts = field(default_factory=CalmHosts)
     _calm_waiters: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict, init=False)
 

@@ -14,6 +14,8 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
+from tracker.read.sources import failing_endpoints, sources_overview
+from tracker.store.leases import watched
 from tracker.store.models import (
     GOOD_OUTCOMES,
     Article,
@@ -32,11 +34,14 @@ MIN_CHECKS = 5
 
 
 def article_counts(session: Session, now: datetime) -> tuple[dict[str, int], int]:
-    """Articles by status, and how many are due now (the daemon's heartbeat, `status`)."""
+    """Articles by status, and how many are due now (the daemon's heartbeat, `status`):
+    paused stories and those of paused or dropped sources are not due."""
     by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
     due = session.scalar(
         select(func.count()).where(
-            Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)), Article.next_check_at <= now
+            Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)),
+            Article.next_check_at <= now,
+            *watched(),
         )
     )
     return by_status, due or 0
@@ -55,10 +60,12 @@ def status(session: Session, now: datetime) -> dict[str, Any]:
         "at": now.isoformat(),
         "articles": {state.value: by_status.get(state.value, 0) for state in ArticleStatus},
         "due_now": due,
+        "paused_articles": session.scalar(select(func.count()).where(Article.paused_at.is_not(None))) or 0,
         "checks_last_hour": {outcome.value: last_hour.get(outcome.value, 0) for outcome in Outcome},
         "hosts_behind": _backlog(session, now),
         "template_changes": _template_changes(session, now),
         "sources": _sources(session, now),
+        "failing_endpoints": failing_endpoints(session),
         "notifications": _notifications(session),
     }
 
@@ -121,25 +128,35 @@ def _backlog(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def _sources(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Every source (`tracker.read.sources`: its state and endpoints, the failing first)
+    with its share of good checks; a source with no check yet is listed all the same."""
+    overview = {row["name"]: row for row in sources_overview(session, now)}
+    rows = {row["source"]: row for row in _shares_of_sources(session, now)}
+    for name, row in overview.items():
+        rows.setdefault(name, _share_row(name, (0, 0), (0, 0)))
+        rows[name].update({k: v for k, v in row.items() if k != "name"})
+    order = {name: place for place, name in enumerate(overview)}
+    return sorted(rows.values(), key=lambda row: (order.get(row["source"], len(order)), row["source"]))
+
+
+def _shares_of_sources(session: Session, now: datetime) -> list[dict[str, Any]]:
     day = _shares(session, now - timedelta(days=1), now)
     week = _shares(session, now - timedelta(days=8), now - timedelta(days=1))
-    rows = []
-    for name in sorted(set(day) | set(week)):
-        good, total = day.get(name, (0, 0))
-        before_good, before_total = week.get(name, (0, 0))
-        share = good / total if total else None
-        before = before_good / before_total if before_total else None
-        rows.append(
-            {
-                "source": name,
-                "checks_last_day": total,
-                "good_last_day": good,
-                "good_share": share,
-                "good_share_week_before": before,
-                "warning": _warning(share, before, total),
-            }
-        )
-    return rows
+    return [_share_row(name, day.get(name, (0, 0)), week.get(name, (0, 0))) for name in set(day) | set(week)]
+
+
+def _share_row(name: str, day: tuple[int, int], week: tuple[int, int]) -> dict[str, Any]:
+    (good, total), (before_good, before_total) = day, week
+    share = good / total if total else None
+    before = before_good / before_total if before_total else None
+    return {
+        "source": name,
+        "checks_last_day": total,
+        "good_last_day": good,
+        "good_share": share,
+        "good_share_week_before": before,
+        "warning": _warning(share, before, total),
+    }
 
 
 def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from tracker.core.diff import Changes
+from tracker.core.diff import Changes, diff_words
 from tracker.core.normalize import split_body
 from tracker.core.ops import ParagraphOp
 from tracker.read.revisions import RevisionWithVersions
@@ -50,7 +50,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = markdown_escape
+    env.filters["headline_diff"] = headline_diff
     return env
+
+
+def headline_diff(old: str | None, new: str | None) -> Markup:
+    """A changed headline as a word diff (`<del>` and `<ins>` around the words that
+    changed), not a whole line struck out; escaped before it is marked up."""
+    return Markup(words_html(diff_words(old or "", new or "")))
 
 
 def side_by_side(body_diff: Sequence[ParagraphOp], old: tuple[str, ...], new: tuple[str, ...]) -> list[Row]:

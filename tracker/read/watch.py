@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
-from tracker.store.models import Article, Check, Source, Version
+from tracker.store.models import Article, Check, Revision, Source, Version
 
 # the orders a watch list can take: the column, and whether the latest comes first
 SORTS = {
@@ -50,6 +50,17 @@ class WatchRow(TypedDict):
     next_check_at: str | None
     failures_in_a_row: int
     last_check: CheckJSON | None
+    paused_at: str | None
+    last_change: LastChange | None
+
+
+class LastChange(TypedDict):
+    """How much the article's latest revision changed (the watch list's last change)."""
+
+    to: int
+    changed: list[str]
+    stats: dict[str, int]
+    significance: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,7 @@ def rows_of(session: Session, ids: list[int]) -> list[WatchRow]:
         ).all()
     )  # by the (article_id, number) index; a row-value IN would scan every version
     last_checks = {c.article_id: c for c in _last_checks(session, ids)}
+    last_changes = _last_changes(session, ids)
     rows: list[WatchRow] = []
     for article_id in ids:
         article = articles.get(article_id)
@@ -148,9 +160,37 @@ def rows_of(session: Session, ids: list[int]) -> list[WatchRow]:
                 "next_check_at": iso(article.next_check_at),
                 "failures_in_a_row": article.consecutive_failures,
                 "last_check": check_json(check) if check is not None else None,
+                "paused_at": iso(article.paused_at),
+                "last_change": last_changes.get(article_id),
             }
         )
     return rows
+
+
+def _last_changes(session: Session, ids: list[int]) -> dict[int, LastChange]:
+    """Each article's latest revision: what and how much it changed."""
+    newest = (
+        select(func.max(Revision.to_number))
+        .where(Revision.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Revision.article_id, Revision.to_number, Revision.changed, Revision.stats, Revision.significance
+        )
+        .join(Article, Article.id == Revision.article_id)
+        .where(Revision.article_id.in_(ids), Revision.to_number == newest)
+    )
+    return {
+        row.article_id: {
+            "to": row.to_number,
+            "changed": list(row.changed),
+            "stats": dict(row.stats),
+            "significance": row.significance,
+        }
+        for row in rows
+    }
 
 
 def _last_checks(session: Session, ids: list[int]) -> list[Check]:

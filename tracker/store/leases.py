@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from tracker.config import SourceConfig
-from tracker.store.models import Article, ArticleStatus, SourceEndpoint, Webhook
+from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, Webhook
 
 DEFAULT_POLL_INTERVAL = timedelta(minutes=15)
 
@@ -34,21 +34,25 @@ def claim_due(
     per_host: Callable[[str], int] | None = None,
     every_active: bool = False,
     checked_before: datetime | None = None,
+    keep_checking: bool = False,
 ) -> list[int]:
     """Lease up to `limit` due articles to `owner`, at most `per_host(host)` of each host
     (what the host can answer, at its pace, before the batch must end), most overdue
     first and taken from the hosts in turn, so a host with a long backlog never crowds
     the others out of a batch. On PostgreSQL rows another worker holds are skipped
     (FOR UPDATE SKIP LOCKED). `every_active`: every active article not checked since
-    `checked_before`, due or not (one cycle of `run --once --all`)."""
-    candidates = _candidates(session, _due(now, every_active, checked_before), now, limit)
+    `checked_before`, due or not (one cycle of `run --once --all`). A paused story, and
+    the stories of a paused source, are never claimed; nor are those of a source no longer
+    in the config, unless `keep_checking` (`run --keep-checking`)."""
+    due = [*_due(now, every_active, checked_before), *watched(keep_checking)]
+    candidates = _candidates(session, due, now, limit)
     chosen = _within_budgets(candidates, per_host or (lambda _host: limit), limit)
     if not chosen:
         return []
     ids = list(
         session.scalars(
             select(Article.id)
-            .where(Article.id.in_(chosen), _free(Article, now))
+            .where(Article.id.in_(chosen), _free(Article, now), *watched(keep_checking))
             .order_by(Article.id)
             .with_for_update(skip_locked=True)
         )
@@ -59,6 +63,16 @@ def claim_due(
         )
     order = {article_id: index for index, article_id in enumerate(chosen)}
     return sorted(ids, key=order.__getitem__)
+
+
+def watched(keep_checking: bool = False) -> list[ColumnElement[bool]]:
+    """The articles the operator still watches: not paused, of no paused source, and of
+    no source taken out of the config (unless `keep_checking`). Checked again on the rows
+    a claim locks, so a pause committed meanwhile is kept."""
+    sources = select(Source.id).where(Source.paused_at.is_(None))
+    if not keep_checking:
+        sources = sources.where(Source.unconfigured_at.is_(None))
+    return [Article.paused_at.is_(None), or_(Article.source_id.is_(None), Article.source_id.in_(sources))]
 
 
 def _due(now: datetime, every_active: bool, checked_before: datetime | None) -> list[ColumnElement[bool]]:
@@ -121,8 +135,15 @@ def claim_endpoints(
 ) -> list[SourceEndpoint]:
     """The endpoints due for a poll (all with `every`), each moved on to its next poll
     time as it is claimed: on PostgreSQL rows another worker holds are skipped, so
-    one endpoint is polled by one worker at a time."""
-    query = select(SourceEndpoint).order_by(SourceEndpoint.id).with_for_update(skip_locked=True)
+    one endpoint is polled by one worker at a time. Endpoints of a paused source, or of a
+    source no longer in the config, are not polled."""
+    polled = select(Source.id).where(Source.configured.is_(True), Source.paused_at.is_(None))
+    query = (
+        select(SourceEndpoint)
+        .where(SourceEndpoint.source_id.in_(polled))
+        .order_by(SourceEndpoint.id)
+        .with_for_update(skip_locked=True)
+    )
     if not every:
         query = query.where(or_(SourceEndpoint.next_poll_at.is_(None), SourceEndpoint.next_poll_at <= now))
     endpoints = list(session.scalars(query))

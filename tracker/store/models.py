@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -79,6 +80,7 @@ class ArticleStatus(StrEnum):
     ACTIVE = "active"
     GONE = "gone"
     RETIRED = "retired"
+    REMOVED = "removed"  # the operator stopped checking it (`tracker remove`); its history stays
 
 
 class Outcome(StrEnum):
@@ -97,13 +99,22 @@ GOOD_OUTCOMES = frozenset((Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_M
 
 
 class Source(Base):
-    """A named source from config.yaml; `manual` holds articles added by hand."""
+    """A named source from config.yaml; `manual` holds articles added by hand.
+
+    The config is the truth: `configured` says the config names the source now; one it
+    named once and no longer does keeps its history and gets `unconfigured_at` (its
+    endpoints are no longer polled, its stories no longer checked). A source made by
+    hand (`tracker add --source`) is not configured and was never unconfigured.
+    `paused_at`: the operator paused it (`tracker pause`)."""
 
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
+    configured: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    unconfigured_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
 
     endpoints: Mapped[list[SourceEndpoint]] = relationship(back_populates="source")
 
@@ -123,6 +134,11 @@ class SourceEndpoint(Base):
     last_polled_at: Mapped[datetime | None]
     next_poll_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # polls failed in a row, since when, and when that was last said in a warning
+    # (once a day, not once a poll)
+    failing_since: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    warned_at: Mapped[datetime | None]
 
     source: Mapped[Source] = relationship(back_populates="endpoints")
 
@@ -161,6 +177,7 @@ class Article(Base):
     look_places: Mapped[str | None] = mapped_column(Text)
     look_fingerprint: Mapped[str | None] = mapped_column(String(64))
     quick_checks: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None]  # the operator paused it (`tracker pause`): never claimed
 
     source: Mapped[Source | None] = relationship()
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", order_by="ArticleUrl.id")

@@ -32,11 +32,15 @@ from tracker.store.models import (
 MANUAL_SOURCE = "manual"
 
 
-def sync_sources(session: Session, sources: Sequence[SourceConfig], now: datetime) -> None:
-    """Make the sources and endpoints tables say what config.yaml says (endpoints no
-    longer listed are removed; their articles stay)."""
+def sync_sources(session: Session, sources: Sequence[SourceConfig], now: datetime) -> list[str]:
+    """Make the sources and endpoints tables say what config.yaml says: its sources are
+    configured, endpoints no longer listed are removed (their articles stay), and a source
+    the config named once and no longer does is marked no longer configured (its
+    endpoints are kept but not polled; its stories and history stay). Returns the names
+    of the sources this sync found gone from the config."""
     for config in sources:
-        source = source_named(session, config.name, now)
+        source = source_named(session, config.name, now, configured=True)
+        source.configured, source.unconfigured_at = True, None
         wanted = {
             (kind, url)
             for kind, urls in (
@@ -52,13 +56,22 @@ def sync_sources(session: Session, sources: Sequence[SourceConfig], now: datetim
                 session.delete(endpoint)
         for kind, url in sorted(wanted - existing.keys()):
             session.add(SourceEndpoint(source=source, kind=kind, url=url, next_poll_at=now))
+    named = {config.name for config in sources}
+    dropped = list(
+        session.scalars(select(Source).where(Source.configured.is_(True), Source.name.not_in(named)))
+    )
+    for source in dropped:
+        source.configured, source.unconfigured_at = False, now
     session.flush()
+    return [source.name for source in dropped]
 
 
-def source_named(session: Session, name: str, now: datetime) -> Source:
+def source_named(session: Session, name: str, now: datetime, *, configured: bool = False) -> Source:
+    """The source of this name, made when there is none yet: `configured` when the config
+    names it, otherwise one made by hand (`tracker add --source`)."""
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, created_at=now)
+        source = Source(name=name, created_at=now, configured=configured)
         session.add(source)
         session.flush()
     return source

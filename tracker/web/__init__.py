@@ -8,8 +8,10 @@ the read side (`tracker.read`); `create_app` only wires them.
 
 Safety: article text is untrusted. Templates escape it, diffs are escaped before
 they are marked up, and every response carries a Content-Security-Policy that
-allows no script at all. Writing (adding articles) needs `Authorization: Bearer
-<web.token>`; without a configured token, writing over HTTP is off. No endpoint
+allows no script at all. Writing (adding, pausing, resuming, removing) needs
+`Authorization: Bearer <web.token>`, or for the pages' forms a signed-in session
+and each form's CSRF value (`manage`); without a configured token, writing over
+HTTP is off. No endpoint
 fetches a URL a visitor gives: an added article is checked by the daemon.
 
 Rule: routers read through `tracker.read` and write through `tracker.store`;
@@ -19,6 +21,7 @@ nothing below the entry points imports this package.
 import hmac
 import json
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker.config import Config
 from tracker.read.report import environment
-from tracker.web import articles, changes, feeds, search, sources, watch
+from tracker.web import articles, changes, feeds, manage, search, sources, watch
+from tracker.web.common import COOKIE, session_nonce
 
 __all__ = ["CSP", "create_app"]
 
@@ -62,6 +66,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
         search.router,
         sources.router,
         feeds.router,
+        manage.router,
     ):
         app.include_router(router)
     app.add_api_route("/static/tracker.css", stylesheet, include_in_schema=False)
@@ -75,7 +80,10 @@ class GuardedWrites:
     """Before any request that writes is read: the token (403 when writing is off, 401
     without the right one), then the body's size (413 above `web.max_body_bytes`,
     declared or streamed). The body of a request let through is read here, bounded, and
-    handed on whole; no unauthenticated body is ever read."""
+    handed on whole; no unauthenticated body is ever read. The pages' forms (any path
+    outside /api/) may instead carry a signed-in session cookie (`tracker.web.manage`,
+    which checks each form's CSRF value), and the sign-in form's body, bounded, is read
+    to learn the token."""
 
     def __init__(self, app: Any, *, token: str | None, max_body: int):
         self.app, self.token, self.max_body = app, token, max_body
@@ -88,8 +96,7 @@ class GuardedWrites:
         if self.token is None:
             await _refuse(send, 403, "writing over HTTP is off: set web.token in the config to allow it")
             return
-        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), self.token.encode()):
+        if not self._allowed(scope["path"], headers):
             await _refuse(send, 401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"})
             return
         declared = headers.get(b"content-length", b"")
@@ -116,6 +123,20 @@ class GuardedWrites:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _allowed(self, path: str, headers: dict[bytes, bytes]) -> bool:
+        """The bearer token; or, for a page's form, a session cookie or the sign-in itself."""
+        assert self.token is not None
+        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), self.token.encode()):
+            return True
+        if path.startswith("/api/"):
+            return False
+        if path == "/sign-in":
+            return True
+        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        cookie = cookies.get(COOKIE)
+        return session_nonce(self.token, cookie.value if cookie else None) is not None
 
 
 async def _refuse(send: Any, status: int, detail: str, headers: dict[str, str] | None = None) -> None:

@@ -38,7 +38,8 @@ def article_data(db: Session, article_id: int) -> dict[str, Any]:
     """An article's timeline and its most recent checks."""
     article = article_or_404(db, article_id)
     checks, total = checks_of(db, article.id, limit=CHECKS_SHOWN)
-    return {**history.timeline(db, article), "checks": checks, "checks_total": total}
+    paused = article.paused_at.isoformat() if article.paused_at else None
+    return {**history.timeline(db, article), "paused_at": paused, "checks": checks, "checks_total": total}
 
 
 @router.get(

@@ -3,6 +3,8 @@ filters of the changes listing, cursors, path parameters."""
 
 import base64
 import binascii
+import hashlib
+import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -117,9 +119,44 @@ def page_size(request: Request) -> int:
     return config_of(request).web.page_size
 
 
+COOKIE = "tracker_session"
+
+
+def sign(token: str, message: str) -> str:
+    return hmac.new(token.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def session_nonce(token: str | None, cookie: str | None) -> str | None:
+    """The nonce of a valid session cookie, else None."""
+    if not token or not cookie:
+        return None
+    nonce, _, signature = cookie.partition(".")
+    if not nonce or not hmac.compare_digest(signature, sign(token, "session:" + nonce)):
+        return None
+    return nonce
+
+
+def csrf_of(request: Request) -> str | None:
+    """The CSRF value the forms of this signed-in visitor carry; None when not signed in."""
+    token = config_of(request).web.token
+    nonce = session_nonce(token, request.cookies.get(COOKIE))
+    return None if nonce is None or token is None else sign(token, "csrf:" + nonce)
+
+
 def render(request: Request, name: str, **context: Any) -> HTMLResponse:
+    """A page; `csrf` is the signed-in visitor's form value (None: not signed in), and
+    `writable` whether managing over HTTP is on at all (a token is configured)."""
     template = request.app.state.templates.get_template(name)
-    return HTMLResponse(template.render(field_names=FIELDS, kind_names=KINDS, **context))
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    page = template.render(
+        field_names=FIELDS,
+        kind_names=KINDS,
+        csrf=csrf_of(request),
+        writable=config_of(request).web.token is not None,
+        here=here,
+        **context,
+    )
+    return HTMLResponse(page)
 
 
 def base_url(request: Request) -> str:
