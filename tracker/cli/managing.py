@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import click
@@ -11,6 +13,8 @@ from tracker.cli.common import App, echo_json, json_option, main, pass_app, show
 from tracker.read.sources import polls
 from tracker.store import watching
 from tracker.store.models import Article
+
+Act = Callable[[Session, watching.Target, datetime], bool]
 
 
 @main.command()
@@ -70,12 +74,7 @@ def pause(app: App, targets: tuple[str, ...]) -> None:
       tracker pause dw
       tracker pause 7 https://example.org/world/story-123
     """
-    now = utc_now()
-    with app.transaction() as session:
-        for reference in targets:
-            target = watching.resolve(session, reference)
-            done = watching.pause(session, target, now)
-            click.echo(f"{target.label}: {'paused' if done else 'already paused'}")
+    _each(app, targets, watching.pause, "paused", "already paused")
 
 
 @main.command()
@@ -88,12 +87,7 @@ def resume(app: App, targets: tuple[str, ...]) -> None:
     Example:
       tracker resume dw 7
     """
-    now = utc_now()
-    with app.transaction() as session:
-        for reference in targets:
-            target = watching.resolve(session, reference)
-            done = watching.resume(session, target, now)
-            click.echo(f"{target.label}: {'resumed' if done else 'not paused'}")
+    _each(app, targets, watching.resume, "resumed", "not paused")
 
 
 @main.command()
@@ -137,3 +131,13 @@ def _article_of(session: Session, reference: str) -> Article:
             f"{reference!r} is a source: `tracker pause {reference}` stops watching a source"
         )
     return target.article
+
+
+def _each(app: App, targets: tuple[str, ...], act: Act, done: str, not_done: str) -> None:
+    """`act` on every target (a source's name, an article's id or URL) in one transaction:
+    one unknown target changes nothing."""
+    now = utc_now()
+    with app.transaction() as session:
+        for reference in targets:
+            target = watching.resolve(session, reference)
+            click.echo(f"{target.label}: {done if act(session, target, now) else not_done}")
