@@ -1,0 +1,179 @@
+"""Headline tests (issue 23) against a site that runs them as newsrooms' tools do: each
+request without cookies draws a variant by weight, in `<title>`, og:title, JSON-LD and
+`<h1>` alike (or only in the social metadata). tracker checks every story each cycle
+(`run --once --all`), its clock moved 30 minutes a cycle.
+
+Over many cycles: the alternation gives no revision but `headline-test` ones, each test
+is recognised once with all its variants, a test that ends shows its winner in one
+revision, and every real edit made during a test is recorded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.harness import Tracker
+from tests.support.site import HeadlineTester, NewsSite, Story
+from tracker.store import models
+from tracker.store.models import Article, Event, Revision, Version
+
+pytestmark = pytest.mark.slow
+
+A, B, C = (
+    "Council approves budget plan after vote",
+    "City budget passes after long debate",
+    "Budget: what the vote means",
+)
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+STEP = timedelta(minutes=30)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _run(
+    tracker: Tracker, clock: Clock, cycles: int, between: Callable[[int], None] = lambda _n: None
+) -> None:
+    for number in range(cycles):
+        between(number)
+        tracker.cycle(clock=clock)
+        clock.now += STEP
+
+
+def _story(
+    site: NewsSite, headline: str, *variants: tuple[str, float], social: bool = False, seed: int = 1
+) -> Story:
+    story = site.add_story("jsonld", headline=headline)
+    if variants:
+        site.headline_tests[story.path] = HeadlineTester(list(variants), seed=seed, social=social)
+    return story
+
+
+def _history(
+    tracker: Tracker, site: NewsSite, story: Story
+) -> tuple[list[Revision], list[Version], list[models.HeadlineTest], list[Event]]:
+    with tracker.session() as session:
+        article = session.scalar(select(Article).where(Article.url == site.url(story.path)))
+        assert article is not None
+        revisions = list(
+            session.scalars(
+                select(Revision).where(Revision.article_id == article.id).order_by(Revision.to_number)
+            )
+        )
+        versions = list(
+            session.scalars(select(Version).where(Version.article_id == article.id).order_by(Version.number))
+        )
+        tests = list(
+            session.scalars(select(models.HeadlineTest).where(models.HeadlineTest.article_id == article.id))
+        )
+        events = list(
+            session.scalars(
+                select(Event).where(Event.article_id == article.id, Event.kind == "headline_test")
+            )
+        )
+        session.expunge_all()
+    return revisions, versions, tests, events
+
+
+def _real(revisions: list[Revision]) -> list[Revision]:
+    return [r for r in revisions if "headline-test" not in r.kinds]
+
+
+def test_running_tests_give_no_edits(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """50/50, 90/10, three variants and a social-only test, for the whole run; a story with
+    no test rewritten once beside them."""
+    even = _story(site, A, (A, 0.5), (B, 0.5), seed=3)
+    skewed = _story(site, A, (A, 0.9), (B, 0.1), seed=4)
+    three = _story(site, A, (A, 1.0), (B, 1.0), (C, 1.0), seed=5)
+    social = _story(site, A, (A, 0.5), (B, 0.5), social=True, seed=6)
+    plain = _story(site, "Harbour reopens after the storm")
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+
+    def edit(number: int) -> None:
+        if number == 6:
+            plain.headline = "Harbour reopens two weeks after the storm"
+
+    _run(tracker, Clock(), 24, edit)
+    for story, variants in ((even, {A, B}), (skewed, {A, B}), (three, {A, B, C})):
+        served = set(site.headline_tests[story.path].served)
+        assert served == variants, story.path
+        revisions, _versions, tests, events = _history(tracker, site, story)
+        assert _real(revisions) == [], [(r.changed, r.kinds) for r in revisions]
+        assert all(r.trivial and r.significance == 0 for r in revisions)
+        assert len(events) == 1 and len(tests) == 1
+        assert set(tests[0].variants) == variants
+        assert tests[0].ended_at is None
+    revisions, _versions, tests, _events = _history(tracker, site, social)
+    assert revisions == []  # the story's headline is its <h1>
+    revisions, versions, tests, _events = _history(tracker, site, plain)
+    assert [r.changed for r in revisions] == [["headline"]] and tests == []
+    assert versions[-1].headline == plain.headline
+
+
+def test_a_test_that_ends_and_real_edits_during_tests(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A 50/50 test that starts after two cycles and ends after eight with B the winner;
+    one that ran from the story's first check and ends with the headline first stored;
+    a body correction during a test; a real headline rewrite (a headline never served
+    before) during one."""
+    ends = _story(site, A)
+    born = _story(site, A, (A, 0.5), (B, 0.5), seed=14)
+    corrected = _story(site, A, (A, 0.5), (B, 0.5), seed=12)
+    rewritten = _story(site, A, (A, 0.5), (B, 0.5), seed=13)
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+    rewrite = "Council budget vote delayed to next week"
+
+    def edit(number: int) -> None:
+        if number == 2:
+            site.headline_tests[ends.path] = HeadlineTester([(A, 0.5), (B, 0.5)], seed=11)
+        if number == 10:
+            del site.headline_tests[ends.path]
+            ends.headline = B
+            del site.headline_tests[born.path]
+        if number == 6:
+            corrected.paragraphs.append("Correction: an earlier version of this story misstated the vote.")
+        if number == 7:
+            del site.headline_tests[rewritten.path]
+            rewritten.headline = rewrite
+
+    _run(tracker, Clock(), 24, edit)
+
+    revisions, _versions, tests, events = _history(tracker, site, ends)
+    winners = [r for r in revisions if r.headline_test is not None]
+    assert len(winners) == 1 and len(tests) == 1 and len(events) == 1, [
+        (r.changed, r.kinds) for r in revisions
+    ]
+    data = winners[0].headline_test
+    assert data["winner"] == B and {v["text"] for v in data["variants"]} == {A, B}
+    assert not winners[0].trivial and "headline-test" not in winners[0].kinds
+    assert _real(revisions) == winners
+    assert tests[0].winner == B and tests[0].before == A
+
+    revisions, versions, tests, events = _history(tracker, site, born)
+    assert len(tests) == 1 and len(events) == 1
+    assert tests[0].before is None and tests[0].winner == A == versions[-1].headline
+    winners = [r for r in revisions if r.headline_test is not None]
+    if versions[0].headline == A:  # the first version drew the winner: nothing changed
+        assert _real(revisions) == [] and winners == []
+    else:
+        assert _real(revisions) == winners and len(winners) == 1
+
+    revisions, versions, tests, _events = _history(tracker, site, corrected)
+    real = _real(revisions)
+    assert [r.changed for r in real] == [["body"]], [(r.changed, r.kinds) for r in revisions]
+    assert "misstated" in versions[-1].body
+
+    revisions, versions, tests, _events = _history(tracker, site, rewritten)
+    real = [r for r in _real(revisions) if "headline" in r.changed]
+    assert len(real) == 1, [(r.changed, r.kinds) for r in revisions]
+    assert versions[real[0].to_number - 1].headline == rewrite
+    assert versions[-1].headline == rewrite
