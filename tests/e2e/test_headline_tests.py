@@ -10,9 +10,13 @@ revision, and every real edit made during a test is recorded once.
 
 from __future__ import annotations
 
+import html
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +32,11 @@ A, B, C = (
     "Council approves budget plan after vote",
     "City budget passes after long debate",
     "Budget: what the vote means",
+)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# the README's picture of an article page with a test (`TRACKER_ARTIFACTS`: elsewhere)
+SCREENSHOT = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[2] / "docs")) / (
+    "screenshot-headline-test.png"
 )
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 STEP = timedelta(minutes=30)
@@ -158,6 +167,8 @@ def test_a_test_that_ends_and_real_edits_during_tests(site: NewsSite, make_track
     assert _real(revisions) == winners
     assert tests[0].winner == B and tests[0].before == A
 
+    shows_the_test_on_the_article_page(tracker, site.url(ends.path))
+
     revisions, versions, tests, events = _history(tracker, site, born)
     assert len(tests) == 1 and len(events) == 1
     assert tests[0].before is None and tests[0].winner == A == versions[-1].headline
@@ -177,3 +188,42 @@ def test_a_test_that_ends_and_real_edits_during_tests(site: NewsSite, make_track
     assert len(real) == 1, [(r.changed, r.kinds) for r in revisions]
     assert versions[real[0].to_number - 1].headline == rewrite
     assert versions[-1].headline == rewrite
+
+
+def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
+    """The article page lists the test above its timeline (every value escaped, no
+    script); the API, `history --json` and the export carry it; `changes --kind
+    headline-test` finds its revisions; in Chromium, the page is what the README shows."""
+    from fastapi.testclient import TestClient
+
+    from tracker.read.revisions import RevisionFilter, recent_changes
+    from tracker.web import create_app
+
+    with tracker.session() as session:
+        article_id = session.scalar(select(Article.id).where(Article.url == url))
+        found = recent_changes(session, RevisionFilter(kind="headline-test"))
+        hidden = recent_changes(session, RevisionFilter())
+    assert any(r["article_id"] == article_id for r in found)
+    client = TestClient(create_app(tracker.config, tracker.sessions))
+    data = client.get(f"/api/articles/{article_id}").json()
+    (test,) = data["headline_tests"]
+    assert test["winner"] == B and test["before"] == A and {v["text"] for v in test["variants"]} == {A, B}
+    assert sum(v["share"] for v in test["variants"]) == pytest.approx(1.0, abs=0.01)
+    assert not any("headline-test" in r["kinds"] for r in hidden)
+    page = client.get(f"/articles/{article_id}").text
+    assert page.index("Headline tests") < page.index("<h2>History</h2>")
+    assert html.escape(B) in page and "winner" in page and "<script" not in page.split("<main", 1)[1]
+    if CHROMIUM is None:
+        return
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_web_served import running
+
+    with running(client.app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        view = browser.new_page(viewport={"width": 1000, "height": 860})
+        view.goto(f"{base}/articles/{article_id}")
+        assert view.locator("section.headline-test tr.winner").inner_text().startswith(B)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        view.screenshot(path=str(SCREENSHOT))  # the top of the page: the test above the timeline
+        browser.close()

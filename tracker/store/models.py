@@ -287,7 +287,7 @@ class Revision(Base):
     kinds: Mapped[list[Any]] = mapped_column(default=list)
     significance: Mapped[float] = mapped_column(Float, default=0.0)
     # a headline test that ended: its variants and winner (`tracker.core.headline_tests`)
-    headline_test: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    headline_test: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class HeadlineSighting(Base):
