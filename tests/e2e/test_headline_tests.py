@@ -106,6 +106,8 @@ def test_running_tests_give_no_edits(site: NewsSite, make_tracker, sqlite_url: s
     three = _story(site, A, (A, 1.0), (B, 1.0), (C, 1.0), seed=5)
     social = _story(site, A, (A, 0.5), (B, 0.5), social=True, seed=6)
     plain = _story(site, "Harbour reopens after the storm")
+    fed = _story(site, A)
+    site.headline_tests[fed.path] = HeadlineTester([(A, 0.5), (B, 0.5)], seed=7, feed=True, page=False)
     tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
 
     def edit(number: int) -> None:
@@ -122,8 +124,12 @@ def test_running_tests_give_no_edits(site: NewsSite, make_tracker, sqlite_url: s
         assert len(events) == 1 and len(tests) == 1
         assert set(tests[0].variants) == variants
         assert tests[0].ended_at is None
-    revisions, _versions, tests, _events = _history(tracker, site, social)
-    assert revisions == []  # the story's headline is its <h1>
+    revisions, versions, tests, _events = _history(tracker, site, social)
+    assert revisions == [] and versions[-1].headline == A  # the story's headline is its <h1>
+    assert [(t.kind, set(t.variants)) for t in tests] == [("social", {A, B})]
+    revisions, versions, tests, _events = _history(tracker, site, fed)
+    assert revisions == [] and versions[-1].headline == A
+    assert [(t.kind, set(t.variants)) for t in tests] == [("feed", {A, B})]
     revisions, versions, tests, _events = _history(tracker, site, plain)
     assert [r.changed for r in revisions] == [["headline"]] and tests == []
     assert versions[-1].headline == plain.headline

@@ -113,11 +113,14 @@ Handler = Callable[["Request"], "Response"]
 class HeadlineTester:
     """A headline test on one story: each request draws a variant by weight (its own
     random stream, so a run replays). `social`: the variant only in og:title and
-    twitter:title, the page's `<h1>`, `<title>` and JSON-LD keeping the story's headline."""
+    twitter:title, the page's `<h1>`, `<title>` and JSON-LD keeping the story's headline;
+    `feed`: the feed's entry title draws too (`page` False: only it does)."""
 
     variants: list[tuple[str, float]]
     seed: int = 1
     social: bool = False
+    feed: bool = False  # the feed's entry titles draw too
+    page: bool = True  # the page draws (else only the feed does)
     served: list[str] = field(default_factory=list)
     rng: random.Random = field(init=False)
 
@@ -310,7 +313,7 @@ class NewsSite:
 
     def rss(self, stories: list[Story]) -> bytes:
         items = "".join(
-            f"<item><title>{html.escape(s.headline)}</title>"
+            f"<item><title>{html.escape(self._feed_title(s))}</title>"
             f"<link>{self.url(s.path)}?utm_source=rss&amp;utm_medium=feed</link>"
             f"<pubDate>{s.published_at.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
             for s in stories
@@ -319,6 +322,12 @@ class NewsSite:
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
             f"<title>Sim News</title><link>{self.base}/</link>{items}</channel></rss>"
         ).encode()
+
+    def _feed_title(self, story: Story) -> str:
+        """The entry's title: a test that reaches the feed draws it per request."""
+        with self._lock:
+            test = self.headline_tests.get(story.path)
+            return test.draw() if test is not None and test.feed else story.headline
 
     def sitemap(self, path: str, stories: list[Story], *, gzipped: bool = False, news: bool = False) -> str:
         urls = "".join(
@@ -655,7 +664,7 @@ class NewsSite:
             trouble = self.flaky.get(request.path, [])
             kind = trouble.pop(0) if trouble else None
             test = self.headline_tests.get(request.path)
-            drawn = test.draw() if test is not None else None
+            drawn = test.draw() if test is not None and test.page else None
         if test is not None and drawn is not None:
             page = test.render(self, story, drawn).encode("utf-8")
         else:

@@ -89,6 +89,48 @@ def settle(
         _end(session, article_id, test, new_version, now)
 
 
+def socials_of(observation: Observation) -> tuple[str, ...]:
+    """The social headline (og:title/twitter:title) each good page of the check served."""
+    pages = (observation.first, *observation.confirmations)
+    return tuple(
+        social
+        for seen in pages
+        if isinstance(seen, Extracted) and seen.good and (social := seen.analysis.extraction.social_headline)
+    )
+
+
+def settle_other(
+    session: Session, article_id: int, kind: str, served: tuple[str, ...], now: datetime
+) -> None:
+    """A headline the story shows elsewhere (`social`: og:title/twitter:title; `feed`: a
+    feed entry's title): its sightings, and a test of that kind recognised and ended by
+    the same rules. It never makes or hides a revision: the story's headline is its own."""
+    if not served:
+        return
+    before = headlines.sightings(session, article_id, kind)
+    revealed = tests.revealed(before, served, now)
+    headlines.add_sightings(session, article_id, kind, served, now)
+    test = headlines.running_test(session, article_id, kind)
+    if test is None:
+        if revealed:
+            variants = sorted(revealed)
+            test = HeadlineTest(
+                article_id=article_id, kind=kind, started_at=now, before=None, variants=variants
+            )
+            _keep_streak(test, tests.streak(tests.Streak(), served, now))
+            session.add(test)
+            repository.record_event(session, article_id, "headline_test", now, of=kind, variants=variants)
+        return
+    if revealed - set(test.variants):
+        test.variants = sorted(set(test.variants) | revealed)
+    streak = tests.streak(_streak_of(test), served, now)
+    _keep_streak(test, streak)
+    after = headlines.sightings(session, article_id, kind)
+    if not revealed - {streak.text} and tests.settled(streak, after, test.variants, now):
+        test.ended_at, test.winner = now, streak.text
+        repository.record_event(session, article_id, "headline_test_ended", now, of=kind, winner=streak.text)
+
+
 def settle_quick(session: Session, test: HeadlineTest, headline: str | None, now: datetime) -> None:
     """A quick check (its page's fingerprint unchanged) of a story under test served the
     headline its last version shows."""

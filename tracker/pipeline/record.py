@@ -90,6 +90,9 @@ def record(
     result = apply(session, config, identity, verdict, observation, now)
     fresh = result.version_number if result.outcome == Outcome.NEW_VERSION else None
     headline_tests.settle(session, article.id, assessment, fresh, now)
+    if not (assessment.revealed or assessment.test):  # the whole page's test is not a social one
+        socials = headline_tests.socials_of(observation)
+        headline_tests.settle_other(session, article.id, headlines.SOCIAL, socials, now)
     if result.outcome == Outcome.NEW_VERSION and result.version_number:
         learn_template(session, observation, article, result.version_number, now, sighted=sighted)
     finish(session, config, article, now, owner, good=result.outcome in GOOD_OUTCOMES)

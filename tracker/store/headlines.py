@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.core.headline_tests import WINDOW, Sighting
 from tracker.store.models import HeadlineSighting, HeadlineTest, Revision, Version
 
-HEADLINE, SOCIAL = "headline", "social"
+HEADLINE, SOCIAL, FEED = "headline", "social", "feed"  # the story's own; og:title; feed entries
 TEST_KIND = "headline-test"
 
 
