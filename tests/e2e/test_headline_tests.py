@@ -202,13 +202,18 @@ def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
     headline-test` finds its revisions; in Chromium, the page is what the README shows."""
     from fastapi.testclient import TestClient
 
+    from tracker.read import history
     from tracker.read.revisions import RevisionFilter, recent_changes
     from tracker.web import create_app
 
     with tracker.session() as session:
-        article_id = session.scalar(select(Article.id).where(Article.url == url))
+        article = session.scalar(select(Article).where(Article.url == url))
+        assert article is not None
+        article_id = article.id
         found = recent_changes(session, RevisionFilter(kind="headline-test"))
         hidden = recent_changes(session, RevisionFilter())
+        printed = _printed({**history.history(session, article), "checks": [], "checks_total": 0})
+    assert f"winner: {B}" in printed and f"before it: {A}" in printed and "%  " + A in printed
     assert any(r["article_id"] == article_id for r in found)
     client = TestClient(create_app(tracker.config, tracker.sessions))
     data = client.get(f"/api/articles/{article_id}").json()
@@ -233,3 +238,38 @@ def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         view.screenshot(path=str(SCREENSHOT))  # the top of the page: the test above the timeline
         browser.close()
+
+
+def test_at_the_shipped_one_second_delay(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The same at `per_host_delay: 1s`, as shipped: a check's fetches a second or more
+    apart are still one check's (a 50/50 test, a story beside it edited once)."""
+    even = _story(site, A, (A, 0.5), (B, 0.5), seed=21)
+    plain = _story(site, "Harbour reopens after the storm")
+    tracker = make_tracker(
+        sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}], fetch={"per_host_delay": "1s"}
+    )
+
+    def edit(number: int) -> None:
+        if number == 4:
+            plain.paragraphs.append("The port authority said ferries resume on Monday.")
+
+    _run(tracker, Clock(), 10, edit)
+    assert set(site.headline_tests[even.path].served) == {A, B}
+    revisions, _versions, tests, events = _history(tracker, site, even)
+    assert _real(revisions) == [] and len(tests) == 1 and len(events) == 1
+    revisions, _versions, tests, _events = _history(tracker, site, plain)
+    assert [r.changed for r in revisions] == [["body"]] and tests == []
+
+
+def _printed(data: dict[str, object]) -> str:
+    """What `tracker history` prints of `data`."""
+    import click
+    from click.testing import CliRunner
+
+    from tracker.cli.reading import _print_history
+
+    @click.command()
+    def show() -> None:
+        _print_history(data)
+
+    return CliRunner().invoke(show).output
