@@ -10,9 +10,12 @@ which `record.apply` makes the rows say. In order:
    soft error;
 3. when the page was fetched again (`observe`), only what the fetches agree on
    counts (`tracker.core.confirm.agree`; of three, the last two), without the
-   host's volatile text; what differed is learned as volatile text; a
+   host's volatile text; what differed is learned as volatile text (never a
+   headline: a headline that differs is a headline test's); a
    confirming fetch that failed makes the check a soft error;
-4. that content against the last version: the same (or a hash apart with no
+4. that content against the last version, its headline the one the story shows
+   when the check drew another known variant of a running headline test
+   (`Standing.variants`, `tracker.core.headline_tests`): the same (or a hash apart with no
    field different) is "unchanged"; a body that collapsed is a soft error;
    otherwise a new version, with its changes.
 """

@@ -121,3 +121,26 @@ def mark_flip_flops(
             marked.append((revision, old))
     session.flush()
     return marked
+
+
+def move_story(session: Session, source_id: int, target_id: int) -> None:
+    """`source_id`'s sightings and tests become `target_id`'s (two histories made one):
+    a headline both served counts the fetches of both."""
+    for test in session.scalars(select(HeadlineTest).where(HeadlineTest.article_id == source_id)):
+        test.article_id = target_id
+    held = {
+        (row.kind, row.text): row
+        for row in session.scalars(select(HeadlineSighting).where(HeadlineSighting.article_id == target_id))
+    }
+    for row in session.scalars(select(HeadlineSighting).where(HeadlineSighting.article_id == source_id)):
+        same = held.get((row.kind, row.text))
+        if same is None:
+            row.article_id = target_id
+            continue
+        same.count += row.count
+        same.first_seen, same.last_seen = (
+            min(same.first_seen, row.first_seen),
+            max(same.last_seen, row.last_seen),
+        )
+        session.delete(row)
+    session.flush()
