@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from tests.support.harness import Tracker
 from tests.support.site import HeadlineTester, NewsSite, Story
+from tracker.core.confirm import shape
 from tracker.store import models
-from tracker.store.models import Article, Event, Revision, Version
+from tracker.store.models import Article, Event, Revision, Version, VolatileText
 
 pytestmark = pytest.mark.slow
 
@@ -133,6 +134,9 @@ def test_running_tests_give_no_edits(site: NewsSite, make_tracker, sqlite_url: s
     revisions, versions, tests, _events = _history(tracker, site, plain)
     assert [r.changed for r in revisions] == [["headline"]] and tests == []
     assert versions[-1].headline == plain.headline
+    with tracker.session() as session:  # no headline learned as chrome, to hide a rewrite later
+        learned = set(session.scalars(select(VolatileText.shape)))
+    assert not learned & {shape(text) for text in (A, B, C)}
 
 
 def test_a_test_that_ends_and_real_edits_during_tests(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
