@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("streak_text", sa.Text(), nullable=True),
         sa.Column("streak_checks", sa.Integer(), nullable=False),
         sa.Column("streak_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("streak_base", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],

@@ -277,3 +277,76 @@ def _printed(data: dict[str, object]) -> str:
         _print_history(data)
 
     return CliRunner().invoke(show).output
+
+
+def test_the_issue_as_filed(site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23's run: 30 stories, 10 under a 50/50 test all along, 10 whose test ends
+    with B kept, 10 rewritten for real with no test; run with -s for the figures."""
+    running = [
+        _story(site, f"{A} {n}", (f"{A} {n}", 0.5), (f"{B} {n}", 0.5), seed=100 + n) for n in range(10)
+    ]
+    ending = [_story(site, f"{A} {n}") for n in range(10, 20)]
+    rewritten = [_story(site, f"{A} {n}") for n in range(20, 30)]
+    tracker = make_tracker(sqlite_url, sources=[{"name": "sim", "feeds": [site.feed()]}])
+
+    def edit(number: int) -> None:
+        for n, story in enumerate(ending, start=10):
+            if number == 1:
+                site.headline_tests[story.path] = HeadlineTester(
+                    [(story.headline, 0.5), (f"{B} {n}", 0.5)], seed=n
+                )
+            if number == 8:
+                del site.headline_tests[story.path]
+                story.headline = f"{B} {n}"
+        if number == 3:
+            for n, story in enumerate(rewritten, start=20):
+                story.headline = f"Rewritten: {C} {n}"
+
+    _run(tracker, Clock(), 20, edit)
+    alternation = tested = winners = 0
+    for story in running:
+        revisions, _versions, tests, _events = _history(tracker, site, story)
+        alternation += len(_real(revisions))
+        tested += len(tests) == 1 and len(tests[0].variants) == 2
+    for story in ending:
+        revisions, versions, tests, _events = _history(tracker, site, story)
+        ended = [r for r in revisions if r.headline_test is not None]
+        ok = len(ended) == 1 and ended[0].headline_test["winner"] == story.headline == versions[-1].headline
+        winners += ok
+        if not ok:
+            print(
+                [
+                    (
+                        r.from_number,
+                        r.to_number,
+                        r.changed,
+                        r.kinds,
+                        r.headline_test and r.headline_test["winner"][-5:],
+                    )
+                    for r in revisions
+                ],
+                [(v.number, v.headline[-5:]) for v in versions],
+                [
+                    (
+                        t.started_at.strftime("%H:%M"),
+                        t.ended_at,
+                        t.winner,
+                        t.before,
+                        t.streak_text,
+                        t.streak_checks,
+                        t.streak_since,
+                    )
+                    for t in tests
+                ],
+            )
+        alternation += len([r for r in _real(revisions) if r.headline_test is None])
+    recorded = 0
+    for story in rewritten:
+        revisions, _versions, tests, _events = _history(tracker, site, story)
+        recorded += [r.changed for r in revisions] == [["headline"]] and tests == []
+    print(
+        f"\nissue 23: non-test revisions from alternation {alternation}; tests recognised {tested}/10;"
+        f" ended tests with their winner in one revision {winners}/10;"
+        f" real rewrites recorded once {recorded}/10"
+    )
+    assert (alternation, tested, winners, recorded) == (0, 10, 10, 10)

@@ -53,9 +53,9 @@ def test_drawing_a_known_variant_compares_as_the_shown_headline() -> None:
 
 
 def test_a_streak_counts_checks_serving_one_headline_alone() -> None:
-    s = streak(Streak(), ["A"], T0)
-    s = streak(s, ["A", "A"], T0 + HOUR)
-    assert s == Streak("A", 2, T0)
+    s = streak(Streak(), ["A"], T0, {"A": 3, "B": 2})
+    s = streak(s, ["A", "A"], T0 + HOUR, {"A": 4, "B": 2})
+    assert s == Streak("A", 2, T0, base=3)  # what the test served of A before the streak
     assert streak(s, ["A", "B"], T0 + 2 * HOUR) == Streak()
     assert streak(s, ["B"], T0 + 2 * HOUR) == Streak("B", 1, T0 + 2 * HOUR)
     assert streak(s, [], T0 + 2 * HOUR) == s  # no page: the streak stands
@@ -64,9 +64,9 @@ def test_a_streak_counts_checks_serving_one_headline_alone() -> None:
 def test_a_test_settles_after_six_checks_over_two_hours() -> None:
     sightings = [seen("A", 0, 9, 10), seen("B", 0, 3, 4 + 6)]  # B served alone by the last six
     variants = {"A", "B"}
-    assert settled(Streak("B", 6, T0 + 4 * HOUR), sightings, variants, T0 + 6 * HOUR)
-    assert not settled(Streak("B", 5, T0 + 4 * HOUR), sightings, variants, T0 + 6 * HOUR)
-    assert not settled(Streak("B", 6, T0 + 4 * HOUR), sightings, variants, T0 + 5 * HOUR)  # 1 h only
+    assert settled(Streak("B", 6, T0 + 4 * HOUR, base=4), sightings, variants, T0 + 6 * HOUR)
+    assert not settled(Streak("B", 5, T0 + 4 * HOUR, base=4), sightings, variants, T0 + 6 * HOUR)
+    assert not settled(Streak("B", 6, T0 + 4 * HOUR, base=4), sightings, variants, T0 + 5 * HOUR)  # 1 h
 
 
 def test_a_rare_variant_needs_a_longer_streak() -> None:
@@ -74,10 +74,9 @@ def test_a_rare_variant_needs_a_longer_streak() -> None:
     assert checks_to_settle(0.1) == 44
     assert checks_to_settle(0.0) == SETTLE_CHECKS
     sightings = [seen("A", 0, 20, 90 + 10), seen("B", 0, 10, 10)]
-    assert not settled(Streak("A", 10, T0), sightings, {"A", "B"}, T0 + 20 * HOUR)
-    assert settled(
-        Streak("A", 44, T0), [seen("A", 0, 9, 90 + 44), seen("B", 0, 9, 10)], {"A", "B"}, T0 + 50 * HOUR
-    )
+    assert not settled(Streak("A", 10, T0, base=90), sightings, {"A", "B"}, T0 + 20 * HOUR)
+    longer = [seen("A", 0, 9, 90 + 2 * 44), seen("B", 0, 9, 10)]  # a streak's checks fetch twice: no matter
+    assert settled(Streak("A", 44, T0, base=90), longer, {"A", "B"}, T0 + 50 * HOUR)
 
 
 def test_shares_list_the_variants_most_served_first() -> None:

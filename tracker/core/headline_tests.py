@@ -23,7 +23,7 @@ time in a hundred.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,11 +47,13 @@ class Sighting:
 @dataclass(frozen=True, slots=True)
 class Streak:
     """The headline the last checks served alone (None: the last check served several),
-    by how many checks in a row, since when."""
+    by how many checks in a row, since when; `base`: how many fetches had served it
+    before (what the test itself drew of it, the streak's own fetches left out)."""
 
     text: str | None = None
     checks: int = 0
     since: datetime | None = None
+    base: int = 0
 
 
 def revealed(before: Sequence[Sighting], served: Sequence[str], now: datetime) -> frozenset[str]:
@@ -79,9 +81,11 @@ def substitute(drawn: str | None, shown: str | None, variants: Iterable[str]) ->
     return drawn
 
 
-def streak(previous: Streak, served: Sequence[str], now: datetime) -> Streak:
+def streak(
+    previous: Streak, served: Sequence[str], now: datetime, counts: Mapping[str, int] | None = None
+) -> Streak:
     """The streak after a check that served `served` (nothing: the check saw no page,
-    the streak stands)."""
+    the streak stands); `counts`: each headline's fetches before this check."""
     texts = frozenset(t for t in served if t)
     if not texts:
         return previous
@@ -89,8 +93,8 @@ def streak(previous: Streak, served: Sequence[str], now: datetime) -> Streak:
         return Streak()
     (text,) = texts
     if text == previous.text and previous.since is not None:
-        return Streak(text, previous.checks + 1, previous.since)
-    return Streak(text, 1, now)
+        return Streak(text, previous.checks + 1, previous.since, previous.base)
+    return Streak(text, 1, now, (counts or {}).get(text, 0))
 
 
 def checks_to_settle(share: float) -> int:
@@ -108,13 +112,12 @@ def checks_to_settle(share: float) -> int:
 def settled(current: Streak, sightings: Sequence[Sighting], variants: Iterable[str], now: datetime) -> bool:
     """The streak ends the test: its headline served alone by enough checks over at least
     `SETTLE_SPAN`. How rare the other variants were is their share of what was served
-    before the streak (its own sightings, one a check at least, left out)."""
+    before the streak (its own fetches left out)."""
     if current.text is None or current.since is None or now - current.since < SETTLE_SPAN:
         return False
-    names = frozenset(variants) | {current.text}
-    counts = {s.text: s.count for s in sightings if s.text in names}
-    others = sum(counts.values()) - counts.get(current.text, 0)
-    during = others + max(0, counts.get(current.text, 0) - current.checks)
+    names = frozenset(variants) - {current.text}
+    others = sum(s.count for s in sightings if s.text in names)
+    during = others + current.base
     return current.checks >= checks_to_settle(others / during if during else 0.0)
 
 

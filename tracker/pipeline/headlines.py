@@ -60,9 +60,10 @@ def assess(session: Session, article_id: int, served: tuple[str, ...], now: date
     before = headlines.sightings(session, article_id)
     revealed = tests.revealed(before, served, now)
     test = headlines.running_test(session, article_id)
+    counts = {s.text: s.count for s in before}
     if test is None:
-        return Assessment(served, revealed, None, tests.streak(tests.Streak(), served, now))
-    streak = tests.streak(_streak_of(test), served, now)
+        return Assessment(served, revealed, None, tests.streak(tests.Streak(), served, now, counts))
+    streak = tests.streak(_streak_of(test), served, now, counts)
     after = _with(before, served, now)
     ends = not revealed - {streak.text} and tests.settled(streak, after, test.variants, now)
     return Assessment(served, revealed, test, streak, ends)
@@ -117,13 +118,13 @@ def settle_other(
             test = HeadlineTest(
                 article_id=article_id, kind=kind, started_at=now, before=None, variants=variants
             )
-            _keep_streak(test, tests.streak(tests.Streak(), served, now))
+            _keep_streak(test, tests.streak(tests.Streak(), served, now, {s.text: s.count for s in before}))
             session.add(test)
             repository.record_event(session, article_id, "headline_test", now, of=kind, variants=variants)
         return
     if revealed - set(test.variants):
         test.variants = sorted(set(test.variants) | revealed)
-    streak = tests.streak(_streak_of(test), served, now)
+    streak = tests.streak(_streak_of(test), served, now, {s.text: s.count for s in before})
     _keep_streak(test, streak)
     after = headlines.sightings(session, article_id, kind)
     if not revealed - {streak.text} and tests.settled(streak, after, test.variants, now):
@@ -137,8 +138,9 @@ def settle_quick(session: Session, test: HeadlineTest, headline: str | None, now
     if not headline:
         return
     served = (headline,)
+    counts = {s.text: s.count for s in headlines.sightings(session, test.article_id)}
     headlines.add_sightings(session, test.article_id, headlines.HEADLINE, served, now)
-    streak = tests.streak(_streak_of(test), served, now)
+    streak = tests.streak(_streak_of(test), served, now, counts)
     _keep_streak(test, streak)
     if tests.settled(streak, headlines.sightings(session, test.article_id), test.variants, now):
         _end(session, test.article_id, test, None, now)
@@ -223,11 +225,12 @@ def _unmark(revision: Revision) -> None:
 
 
 def _streak_of(test: HeadlineTest) -> tests.Streak:
-    return tests.Streak(test.streak_text, test.streak_checks, test.streak_since)
+    return tests.Streak(test.streak_text, test.streak_checks, test.streak_since, test.streak_base)
 
 
 def _keep_streak(test: HeadlineTest, streak: tests.Streak) -> None:
     test.streak_text, test.streak_checks, test.streak_since = streak.text, streak.checks, streak.since
+    test.streak_base = streak.base
 
 
 def _with(before: list[tests.Sighting], served: tuple[str, ...], now: datetime) -> list[tests.Sighting]:

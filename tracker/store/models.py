@@ -311,7 +311,8 @@ class HeadlineSighting(Base):
 class HeadlineTest(Base):
     """A headline test recognised on a story: the headline before it, its variants (the
     texts, by kind), and, once one variant was served alone long enough, when it ended
-    and which won. `streak_*`: the variant served alone by the last checks, since when."""
+    and which won. `streak_*`: the variant served alone by the last checks, since when, and how many
+    fetches had served it before."""
 
     __tablename__ = "headline_tests"
 
@@ -326,6 +327,7 @@ class HeadlineTest(Base):
     streak_text: Mapped[str | None] = mapped_column(Text)
     streak_checks: Mapped[int] = mapped_column(Integer, default=0)
     streak_since: Mapped[datetime | None]
+    streak_base: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ArticleKey(Base):
