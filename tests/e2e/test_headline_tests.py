@@ -35,9 +35,10 @@ A, B, C = (
     "Budget: what the vote means",
 )
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# the README's picture of an article page with a test (`TRACKER_ARTIFACTS`: elsewhere)
-SCREENSHOT = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[2] / "docs")) / (
-    "screenshot-headline-test.png"
+# the README's picture of an article page with a test (docs/screenshot-headline-test.png is
+# a copy of one), written with the other screenshots (`TRACKER_ARTIFACTS`, else build/)
+SCREENSHOT = Path(os.environ.get("TRACKER_ARTIFACTS", Path(__file__).resolve().parents[2] / "build")) / (
+    "headline-test.png"
 )
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 STEP = timedelta(minutes=30)
@@ -206,8 +207,9 @@ def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
     headline-test` finds its revisions; in Chromium, the page is what the README shows."""
     from fastapi.testclient import TestClient
 
+    from tracker.notify import revision_payload
     from tracker.read import history
-    from tracker.read.revisions import RevisionFilter, recent_changes
+    from tracker.read.revisions import RevisionFilter, recent_changes, report_items_after
     from tracker.web import create_app
 
     with tracker.session() as session:
@@ -216,9 +218,16 @@ def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
         article_id = article.id
         found = recent_changes(session, RevisionFilter(kind="headline-test"))
         hidden = recent_changes(session, RevisionFilter())
+        # what a notification filter `kind: headline-test` is sent, as notify reads it
+        sent = [
+            revision_payload(item, None)
+            for item in report_items_after(session, RevisionFilter(kind="headline-test"))
+        ]
         printed = _printed({**history.history(session, article), "checks": [], "checks_total": 0})
     assert f"winner: {B}" in printed and f"before it: {A}" in printed and "%  " + A in printed
     assert any(r["article_id"] == article_id for r in found)
+    ended = [p for p in sent if p["article_id"] == article_id and "headline_test" in p]
+    assert len(ended) == 1 and ended[0]["headline_test"]["winner"] == B
     client = TestClient(create_app(tracker.config, tracker.sessions))
     data = client.get(f"/api/articles/{article_id}").json()
     (test,) = data["headline_tests"]
