@@ -24,6 +24,7 @@ from sqlalchemy import select
 from tests.support.harness import Tracker
 from tests.support.site import HeadlineTester, NewsSite, Story
 from tracker.core.confirm import shape
+from tracker.read.watch import WatchFilter, watch_list
 from tracker.store import models
 from tracker.store.models import Article, Event, Revision, Version, VolatileText
 
@@ -134,6 +135,9 @@ def test_running_tests_give_no_edits(site: NewsSite, make_tracker, sqlite_url: s
     assert [(t.kind, set(t.variants)) for t in tests] == [("feed", {A, B})]
     revisions, versions, tests, _events = _history(tracker, site, plain)
     assert [r.changed for r in revisions] == [["headline"]] and tests == []
+    with tracker.session() as session:  # the watch list's "with a headline test" leaves it out
+        listed = watch_list(session, WatchFilter(headline_test=True), limit=50).rows
+    assert {row["url"] for row in listed} == {site.url(s.path) for s in (even, skewed, three, social, fed)}
     assert versions[-1].headline == plain.headline
     with tracker.session() as session:  # no headline learned as chrome, to hide a rewrite later
         learned = set(session.scalars(select(VolatileText.shape)))
@@ -234,6 +238,8 @@ def shows_the_test_on_the_article_page(tracker: Tracker, url: str) -> None:
     assert test["winner"] == B and test["before"] == A and {v["text"] for v in test["variants"]} == {A, B}
     assert sum(v["share"] for v in test["variants"]) == pytest.approx(1.0, abs=0.01)
     assert not any("headline-test" in r["kinds"] for r in hidden)
+    listed = client.get("/api/articles", params={"headline_test": "true"}).json()["items"]
+    assert article_id in {row["id"] for row in listed}
     page = client.get(f"/articles/{article_id}").text
     assert page.index("Headline tests") < page.index("<h2>History</h2>")
     assert html.escape(B) in page and "winner" in page and "<script" not in page.split("<main", 1)[1]
