@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session
 from tracker.extraction.listings import Discovered, Listing, parse_feed, parse_sitemap, parse_url_list
 from tracker.fetch import FetchFailure, NotModified, Page
 from tracker.pipeline import Runtime
+from tracker.pipeline.headlines import settle_other
 from tracker.read.sources import polls
 from tracker.store import leases, repository
 from tracker.store.db import transaction
+from tracker.store.headlines import FEED
 from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, SourceKind
 
 log = logging.getLogger(__name__)
@@ -200,6 +202,8 @@ def _add_listings(session: Session, source: Source, listings: Iterable[Listing],
     for url, article in known.items():
         if _signals_change(article, by_url[url]):
             article.next_check_at = now
+        if (title := by_url[url].title) and article.status == ArticleStatus.ACTIVE:
+            settle_other(session, article.id, FEED, (title,), now)  # a feed's own headline test
     fresh = [(url, listing.published_at) for url, listing in by_url.items() if url not in known]
     return repository.add_articles(session, fresh, source=source, now=now)
 

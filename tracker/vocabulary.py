@@ -13,6 +13,7 @@ KINDS = (
     "correction",
     "moved",
     "silent",
+    "headline-test",
 )
 STAT_NAMES = (
     "chars_added",

@@ -27,6 +27,7 @@ EXPORT_KEYS = {
     "versions",
     "revisions",
     "events",
+    "headline_tests",  # issue 23, added
 }
 VERSION_KEYS = {
     "number",

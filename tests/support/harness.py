@@ -8,6 +8,7 @@ import atexit
 import functools
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,20 @@ class Tracker:
         db.upgrade(self.engine)
         self.sessions: sessionmaker[Session] = db.session_factory(self.engine)
 
-    def cycle(self, *, every_active: bool = True, processes: int | None = None) -> dict[str, int]:
+    def cycle(
+        self,
+        *,
+        every_active: bool = True,
+        processes: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> dict[str, int]:
         """One `run_once` (every active article, or only the due ones), extracting in this
-        process or in a pool of `processes`; its outcome counts."""
+        process or in a pool of `processes`; its outcome counts. `clock`: tracker's time
+        (the wall clock unless a test moves its own)."""
 
         async def go() -> dict[str, int]:
-            clock = lambda: datetime.now(UTC)  # noqa: E731
-            async with runtime_for(self.config, self.sessions, clock, processes=processes) as runtime:
+            now = clock or (lambda: datetime.now(UTC))
+            async with runtime_for(self.config, self.sessions, now, processes=processes) as runtime:
                 return dict(await run_once(runtime, every_active=every_active))
 
         return asyncio.run(go())

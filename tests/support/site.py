@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -107,6 +107,41 @@ class Story:
 
 
 Handler = Callable[["Request"], "Response"]
+
+
+@dataclass
+class HeadlineTester:
+    """A headline test on one story: each request draws a variant by weight (its own
+    random stream, so a run replays). `social`: the variant only in og:title and
+    twitter:title, the page's `<h1>`, `<title>` and JSON-LD keeping the story's headline;
+    `feed`: the feed's entry title draws too (`page` False: only it does)."""
+
+    variants: list[tuple[str, float]]
+    seed: int = 1
+    social: bool = False
+    feed: bool = False  # the feed's entry titles draw too
+    page: bool = True  # the page draws (else only the feed does)
+    served: list[str] = field(default_factory=list)
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self) -> str:
+        texts, weights = zip(*self.variants, strict=True)
+        text = self.rng.choices(texts, weights=weights)[0]
+        self.served.append(text)
+        return text
+
+    def render(self, site: NewsSite, story: Story, drawn: str) -> str:
+        if not self.social:
+            return site.render(replace(story, headline=drawn))
+        page = site.render(story)
+        tags = (
+            f'<meta property="og:title" content="{html.escape(drawn)}">'
+            f'<meta name="twitter:title" content="{html.escape(drawn)}">'
+        )
+        return page.replace("</head>", tags + "</head>", 1)
 
 
 # The kernel's receive time of a request's bytes (Linux's SO_TIMESTAMPNS): a server thread
@@ -224,6 +259,9 @@ class NewsSite:
         # ("Published", "Related topics"): (0, line) before the story's text, (-1, line) after
         self.furniture: list[tuple[int, str]] = []
         self.withdrawn: dict[str, int] = {}
+        # headline tests as newsrooms' tools run them: each request draws one variant by
+        # weight, for the whole page (`social`: only og:title/twitter:title draw it)
+        self.headline_tests: dict[str, HeadlineTester] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path), every request
         self._counter = itertools.count(1)
@@ -275,7 +313,7 @@ class NewsSite:
 
     def rss(self, stories: list[Story]) -> bytes:
         items = "".join(
-            f"<item><title>{html.escape(s.headline)}</title>"
+            f"<item><title>{html.escape(self._feed_title(s))}</title>"
             f"<link>{self.url(s.path)}?utm_source=rss&amp;utm_medium=feed</link>"
             f"<pubDate>{s.published_at.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
             for s in stories
@@ -284,6 +322,12 @@ class NewsSite:
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
             f"<title>Sim News</title><link>{self.base}/</link>{items}</channel></rss>"
         ).encode()
+
+    def _feed_title(self, story: Story) -> str:
+        """The entry's title: a test that reaches the feed draws it per request."""
+        with self._lock:
+            test = self.headline_tests.get(story.path)
+            return test.draw() if test is not None and test.feed else story.headline
 
     def sitemap(self, path: str, stories: list[Story], *, gzipped: bool = False, news: bool = False) -> str:
         urls = "".join(
@@ -619,7 +663,12 @@ class NewsSite:
         with self._lock:
             trouble = self.flaky.get(request.path, [])
             kind = trouble.pop(0) if trouble else None
-        page = self.render(story).encode("utf-8")
+            test = self.headline_tests.get(request.path)
+            drawn = test.draw() if test is not None and test.page else None
+        if test is not None and drawn is not None:
+            page = test.render(self, story, drawn).encode("utf-8")
+        else:
+            page = self.render(story).encode("utf-8")
         if kind in INTERSTITIALS:
             return Response(body=INTERSTITIALS[kind].encode())
         if kind == "truncated":  # cut mid-page, no Content-Length to give it away

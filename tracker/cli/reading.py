@@ -128,6 +128,8 @@ def _print_history(data: dict[str, Any]) -> None:
     for event in data["events"]:
         detail = " ".join(f"{k}={v}" for k, v in event["detail"].items())
         click.echo(shown(f"  {event['at']}  {event['kind']}  {detail}".rstrip()))
+    for test in data["headline_tests"]:
+        _print_headline_test(test)
     revisions = {r["to"]: r for r in data["revisions"]}
     for version in data["versions"]:
         revision = revisions.get(version["number"])
@@ -148,6 +150,22 @@ def _print_history(data: dict[str, Any]) -> None:
         )
         for check in data["checks"]:
             click.echo("  " + check_line(check))
+
+
+def _print_headline_test(test: Mapping[str, Any]) -> None:
+    """A headline test: when, the headline before it, its variants and shares, the winner."""
+    what = "headline test" if test["kind"] == "headline" else f"{test['kind']} headline test"
+    until = f"ended {test['ended_at']}, winner: {test['winner']}" if test["ended_at"] else "running"
+    click.echo(shown(f"{what} from {test['started_at']}, {until}"))
+    if test["before"]:
+        click.echo(shown(f"  before it: {test['before']}"))
+    for variant in test["variants"]:
+        click.echo(
+            shown(
+                f"  {variant['share']:>6.1%}  {variant['text']}"
+                f"  (seen {variant['first_seen']} to {variant['last_seen']})"
+            )
+        )
 
 
 def check_line(check: Mapping[str, Any]) -> str:

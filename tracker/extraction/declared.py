@@ -110,6 +110,7 @@ class Declared:
     publisher_id: str | None = None
     headlines: tuple[str, ...] = ()  # every headline declared, in the cascade's order
     title: str | None = None  # the `<title>`
+    social: str | None = None  # og:title, else twitter:title: what shares of the story show
     site_names: tuple[str, ...] = ()  # what the page calls its site
     published_offset: int | None = None  # the page's own offset, minutes east of UTC
     updated_offset: int | None = None
@@ -131,6 +132,7 @@ class Declared:
             publisher_id=_publisher_id(markup),
             headlines=_headlines(markup),
             title=_title(tree),
+            social=_first(*markup.metas(("og:title", "twitter:title"))),
             site_names=sites,
         )
 

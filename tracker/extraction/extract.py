@@ -33,7 +33,7 @@ from tracker.extraction.bylines import person_names
 from tracker.extraction.chrome import drop_chrome
 from tracker.extraction.dates import declared_day, parse_date
 from tracker.extraction.declared import Declared, declared_canonical
-from tracker.extraction.headlines import headline_of
+from tracker.extraction.headlines import headline_of, social_headline_of
 from tracker.extraction.page import HEADINGS, TEXT_BLOCKS, SiteRules, drop_elements, parse_html
 
 __all__ = ["Extraction", "SiteRules", "extract"]
@@ -61,6 +61,7 @@ class Extraction:
     publisher_id: str | None = None
     published_offset: int | None = None  # the page's own offsets, minutes east of UTC
     updated_offset: int | None = None
+    social_headline: str | None = None  # og:title/twitter:title, the site's name stripped
 
     def content(self) -> Content:
         return make_content(
@@ -110,6 +111,7 @@ def extract(
         publisher_id=declared.publisher_id,
         published_offset=declared.published_offset,
         updated_offset=declared.updated_offset,
+        social_headline=social_headline_of(declared, url),
     )
 
 

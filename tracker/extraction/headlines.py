@@ -44,6 +44,14 @@ def headline_of(declared: Declared, url: str | None = None) -> str | None:
     return headings[0] if headings else None
 
 
+def social_headline_of(declared: Declared, url: str | None = None) -> str | None:
+    """What shares of the story show (og:title, else twitter:title), the site's name
+    stripped: newsrooms test it apart from the `<h1>` (`tracker.core.headline_tests`)."""
+    if not declared.social:
+        return None
+    return strip_site_name(declared.social, _site_labels(declared, url), strict=True) or None
+
+
 def strip_site_name(title: str, sites: frozenset[str] | str | None = None, *, strict: bool = False) -> str:
     """'Story headline | Site' -> 'Story headline', 'SITE | Politics | Story' -> 'Story':
     a part that names the site ends the headline (it and what follows go), a leading one

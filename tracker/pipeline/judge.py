@@ -10,19 +10,23 @@ which `record.apply` makes the rows say. In order:
    soft error;
 3. when the page was fetched again (`observe`), only what the fetches agree on
    counts (`tracker.core.confirm.agree`; of three, the last two), without the
-   host's volatile text; what differed is learned as volatile text; a
+   host's volatile text; what differed is learned as volatile text (never a
+   headline: a headline that differs is a headline test's); a
    confirming fetch that failed makes the check a soft error;
-4. that content against the last version: the same (or a hash apart with no
+4. that content against the last version, its headline the one the story shows
+   when the check drew another known variant of a running headline test
+   (`Standing.variants`, `tracker.core.headline_tests`): the same (or a hash apart with no
    field different) is "unchanged"; a body that collapsed is a soft error;
    otherwise a new version, with its changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker.core.confirm import agree, baseline, volatile_shapes, without_volatile
 from tracker.core.diff import Changes, compare
+from tracker.core.headline_tests import substitute
 from tracker.core.normalize import Content
 from tracker.extraction.soft_errors import collapsed
 from tracker.fetch import FetchFailure, NotModified
@@ -41,6 +45,8 @@ class Standing:
     gone_before: bool = False
     latest: Version | None = None
     volatile: frozenset[str] = frozenset()
+    # the variants of a running headline test: drawing one is not a change of headline
+    variants: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,18 @@ def judge(observation: Observation, standing: Standing) -> Verdict:
     story = _story(first, observation.confirmations, standing)
     if isinstance(story, str):
         return SoftError(story)
-    return against(story)
+    return against(_as_shown(story, standing.variants))
+
+
+def _as_shown(story: Story, variants: frozenset[str]) -> Story:
+    """The story with the headline it shows when the check drew another variant of a
+    running headline test (`tracker.core.headline_tests.substitute`)."""
+    if not variants or story.latest is None:
+        return story
+    shown = substitute(story.content.headline, story.latest.headline, variants)
+    if shown is None or shown == story.content.headline:
+        return story
+    return replace(story, content=replace(story.content, headline=shown))
 
 
 def against(story: Story) -> SoftError | Unchanged | NewVersion:
@@ -135,7 +152,8 @@ def _story(first: Extracted, confirmations: tuple[Seen, ...], standing: Standing
     later = [without_volatile(seen.analysis.extraction.content(), volatile) for seen in _pages(confirmations)]
     older, newer = (later[0], later[1]) if len(later) == 2 else (content, later[0])
     agreed, differed = agree(older, newer, baseline(latest, volatile))
-    learned = volatile_shapes(differed)
+    headlines = {c.headline for c in (content, *later) if c.headline}
+    learned = volatile_shapes(tuple(p for p in differed if p not in headlines))  # a headline is never chrome
     volatile = volatile | learned.keys()
     return Story(first, without_volatile(agreed, volatile), latest, volatile, learned)
 

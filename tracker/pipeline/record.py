@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from tracker.core.policy import next_check_at
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.identity import identity_keys
 from tracker.fetch import FetchFailure, FetchResult, NotModified
+from tracker.pipeline import headlines as headline_tests
 from tracker.pipeline.judge import (
     GONE_STATUSES,
     Failed,
@@ -50,7 +51,7 @@ from tracker.pipeline.judge import (
 from tracker.pipeline.observe import Extracted, Observation, Quick, Seen, compressed_html
 from tracker.pipeline.results import CheckResult
 from tracker.pipeline.template import first_body, learn_first_versions, learn_from_revision
-from tracker.store import histories, repository
+from tracker.store import headlines, histories, repository
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,16 @@ def record(
     duration_ms = observation.ms()
     identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
-    verdict = judge(observation, standing(session, article, observation.first))
+    served = headline_tests.served_by(observation)
+    assessment = headline_tests.assess(session, article.id, served, now)
+    known = replace(standing(session, article, observation.first), variants=assessment.variants)
+    verdict = judge(observation, known)
     result = apply(session, config, identity, verdict, observation, now)
+    fresh = result.version_number if result.outcome == Outcome.NEW_VERSION else None
+    headline_tests.settle(session, article.id, assessment, fresh, now)
+    if not (assessment.revealed or assessment.test):  # the whole page's test is not a social one
+        socials = headline_tests.socials_of(observation)
+        headline_tests.settle_other(session, article.id, headlines.SOCIAL, socials, now)
     if result.outcome == Outcome.NEW_VERSION and result.version_number:
         learn_template(session, observation, article, result.version_number, now, sighted=sighted)
     finish(session, config, article, now, owner, good=result.outcome in GOOD_OUTCOMES)
@@ -360,6 +369,7 @@ def record_quick(session: Session, config: Config, quick: list[Quick], *, now: d
     """The checks the quick look found unchanged, written together: one query for their
     articles, one insert for the checks."""
     articles = repository.articles_by_id(session, [q.plan.article_id for q in quick])
+    under_test = headlines.running_tests(session, articles)
     rows = []
     for q in quick:
         article = articles.get(q.plan.article_id)
@@ -368,6 +378,9 @@ def record_quick(session: Session, config: Config, quick: list[Quick], *, now: d
         article.etag, article.last_modified = q.etag, q.last_modified
         article.quick_checks += 1
         finish(session, config, article, now, owner, good=True)
+        if (test := under_test.get(article.id)) is not None:  # it served its last version's headline
+            shown = histories.version_numbered(session, article.id, q.version_number).headline
+            headline_tests.settle_quick(session, test, shown, now)
         rows.append(
             {
                 "article_id": article.id,

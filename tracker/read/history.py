@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.core.headline_tests import shares
 from tracker.core.normalize import content_of
 from tracker.errors import NotFoundError
 from tracker.read import shapes
 from tracker.read.revisions import REVISION_SUMMARY
 from tracker.read.shapes import ArticleSummary, event_json, iso, revision_json, revision_summary, version_json
-from tracker.store import histories, repository
+from tracker.store import headlines, histories, repository
 from tracker.store.models import Article, Revision, Source, Version
 
 if TYPE_CHECKING:
@@ -40,10 +41,21 @@ def list_articles(
     return list(session.scalars(query))
 
 
+def headline_tests(session: Session, article_id: int) -> list[shapes.HeadlineTestJSON]:
+    """The story's headline tests, oldest first, each with its variants' shares."""
+    found = headlines.tests_of(session, article_id)
+    seen = {kind: headlines.sightings(session, article_id, kind) for kind in {t.kind for t in found}}
+    return [
+        shapes.headline_test_json(t, shares(seen[t.kind], {*t.variants, *([t.winner] if t.winner else [])}))
+        for t in found
+    ]
+
+
 def history(session: Session, article: Article) -> dict[str, Any]:
     return {
         **article_summary(session, article),
         "aliases": repository.aliases_of(session, article.id),
+        "headline_tests": headline_tests(session, article.id),
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
         "versions": [version_json(v, with_body=False) for v in histories.versions_of(session, article.id)],
         "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
@@ -86,6 +98,7 @@ def export_article(session: Session, article: Article) -> dict[str, Any]:
         "versions": [version_json(v) | {"body": v.body} for v in versions],
         "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
+        "headline_tests": headline_tests(session, article.id),
     }
 
 
@@ -139,6 +152,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
         **article_summary(session, article),
         "headline": latest.headline if latest else None,
         "aliases": [url for url in repository.aliases_of(session, article.id) if url != article.url],
+        "headline_tests": headline_tests(session, article.id),
         "timeline": entries,
     }
 

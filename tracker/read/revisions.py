@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, select, tuple_
+from sqlalchemy import String, and_, cast, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from tracker.read.shapes import revision_summary
 from tracker.store.models import Article, Revision, Source, Version
+
+HEADLINE_TEST = "headline-test"  # a kind: revisions of a headline test, trivial ones included
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,17 @@ def _filtered(query: Any, where: RevisionFilter) -> Any:
         query = query.where(Source.name == where.source)
     if where.field:
         query = query.where(cast(Revision.changed, String).like(f'%"{where.field}"%'))
-    if where.kind:
+    if where.kind == HEADLINE_TEST:  # the test's flip-flops, and the revision it ended on
+        query = query.where(
+            or_(
+                cast(Revision.kinds, String).like(f'%"{HEADLINE_TEST}"%'), Revision.headline_test.is_not(None)
+            )
+        )
+    elif where.kind:
         query = query.where(cast(Revision.kinds, String).like(f'%"{where.kind}"%'))
     if where.min_significance:
         query = query.where(Revision.significance >= where.min_significance)
-    if not where.include_trivial:
+    if not where.include_trivial and where.kind != HEADLINE_TEST:
         query = query.where(Revision.trivial.is_(False))
     if where.article_id is not None:
         query = query.where(Revision.article_id == where.article_id)

@@ -10,7 +10,8 @@ export all serialize these (docs/reference/export.md is their contract):
 - `RevisionSummary`: what a listing shows of a revision (no diff);
 - `RevisionJSON`: a revision with its diff (`fields`: `FieldChange`s, `body`:
   `ParagraphOp`s, see `tracker.core.diff`);
-- `EventJSON`: gone, restored, retired, merged.
+- `EventJSON`: gone, restored, retired, merged, headline_test, headline_test_ended;
+- `HeadlineTestJSON`: a headline test, its variants and shares, its winner.
 - `entry_id`: a revision's stable id, in Atom entries and notification payloads.
 
 A builder takes anything with the fields (a row of the table, or a row of a
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, NotRequired, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from tracker.core.normalize import iso as iso  # the read side imports it from here
 from tracker.core.ops import FieldChange, ParagraphOp
@@ -79,8 +80,37 @@ class RevisionDiff(TypedDict):
     body: list[ParagraphOp]
 
 
+class HeadlineVariantJSON(TypedDict):
+    text: str
+    share: float
+    first_seen: str
+    last_seen: str
+
+
+class HeadlineTestData(TypedDict):
+    """What a revision that ended a headline test carries."""
+
+    variants: list[HeadlineVariantJSON]
+    winner: str | None
+    before: str | None
+
+
 class RevisionJSON(RevisionSummary):
     diff: RevisionDiff
+    headline_test: NotRequired[HeadlineTestData]
+
+
+class HeadlineTestJSON(TypedDict):
+    """A headline test on a story (`tracker.core.headline_tests`): `kind` `headline` (the
+    story's own) or `social` (og:title/twitter:title only); null `ended_at` and `winner`
+    while it runs."""
+
+    kind: str
+    started_at: str | None
+    ended_at: str | None
+    before: str | None
+    variants: list[HeadlineVariantJSON]
+    winner: str | None
 
 
 class VersionJSON(TypedDict):
@@ -129,9 +159,22 @@ def revision_summary(revision: RevisionLike) -> RevisionSummary:
 
 
 def revision_json(revision: RevisionLikeWithDiff) -> RevisionJSON:
+    diff: RevisionDiff = {"fields": list(revision.field_changes), "body": list(revision.body_diff)}
+    data = cast(RevisionJSON, {**revision_summary(revision), "diff": diff})
+    if (test := getattr(revision, "headline_test", None)) is not None:
+        data["headline_test"] = test  # only on a revision that ended a headline test
+    return data
+
+
+def headline_test_json(test: Any, variants: list[Any]) -> HeadlineTestJSON:
+    """A test's row, with its variants as `tracker.core.headline_tests.shares` lists them."""
     return {
-        **revision_summary(revision),
-        "diff": {"fields": list(revision.field_changes), "body": list(revision.body_diff)},
+        "kind": test.kind,
+        "started_at": iso(test.started_at),
+        "ended_at": iso(test.ended_at),
+        "before": test.before,
+        "variants": variants,
+        "winner": test.winner,
     }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
-from tracker.store.models import Article, Check, Revision, Source, Version
+from tracker.store.models import Article, Check, HeadlineTest, Revision, Source, Version
 
 # the orders a watch list can take: the column, and whether the latest comes first
 SORTS = {
@@ -68,6 +68,7 @@ class WatchFilter:
     source: str | None = None
     status: str | None = None
     failing: bool = False  # only articles whose last check failed
+    headline_test: bool = False  # only stories with a headline test (of any kind)
     sort: str = "last_changed"
 
 
@@ -98,6 +99,8 @@ def _matching(where: WatchFilter) -> Select[Any]:
         query = query.where(Article.status == where.status)
     if where.failing:
         query = query.where(Article.consecutive_failures > 0)
+    if where.headline_test:
+        query = query.where(Article.id.in_(select(HeadlineTest.article_id)))
     return query
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tracker.core.joins import JoinPlan, plan_join
 from tracker.core.normalize import Content, StoredContent
 from tracker.errors import NotFoundError
+from tracker.store import headlines
 from tracker.store.models import Article, ArticleKey, ArticleUrl, Check, Event, Revision, Version
 from tracker.store.repository import record_event
 
@@ -237,7 +238,8 @@ def _add_revisions(
 
 
 def _move_story(session: Session, source: Article, target: Article) -> None:
-    """`source`'s URLs (as aliases: kind `moved`), checks and events become `target`'s."""
+    """`source`'s URLs (as aliases: kind `moved`), checks, events and headline sightings
+    and tests become `target`'s."""
     session.execute(
         update(ArticleUrl)
         .where(ArticleUrl.article_id == source.id)
@@ -245,6 +247,7 @@ def _move_story(session: Session, source: Article, target: Article) -> None:
     )
     session.execute(update(Check).where(Check.article_id == source.id).values(article_id=target.id))
     session.execute(update(Event).where(Event.article_id == source.id).values(article_id=target.id))
+    headlines.move_story(session, source.id, target.id)
 
 
 def _move_keys(session: Session, source: Article, target: Article) -> None:

@@ -286,6 +286,48 @@ class Revision(Base):
     trivial: Mapped[bool] = mapped_column(Boolean, default=False)
     kinds: Mapped[list[Any]] = mapped_column(default=list)
     significance: Mapped[float] = mapped_column(Float, default=0.0)
+    # a headline test that ended: its variants and winner (`tracker.core.headline_tests`)
+    headline_test: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class HeadlineSighting(Base):
+    """A headline a story served (`kind`: `headline`, the story's own; `social`, its
+    og:title/twitter:title when it differs), aggregated: when first and last seen and
+    how many fetches served it. Every extracting fetch counts, confirming ones too, and
+    a feed entry's title; these are what a headline test is recognised from."""
+
+    __tablename__ = "headline_sightings"
+    __table_args__ = (UniqueConstraint("article_id", "kind", "text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class HeadlineTest(Base):
+    """A headline test recognised on a story: the headline before it, its variants (the
+    texts, by kind), and, once one variant was served alone long enough, when it ended
+    and which won. `streak_*`: the variant served alone by the last checks, since when, and how many
+    fetches had served it before."""
+
+    __tablename__ = "headline_tests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    before: Mapped[str | None] = mapped_column(Text)
+    variants: Mapped[list[Any]]
+    winner: Mapped[str | None] = mapped_column(Text)
+    streak_text: Mapped[str | None] = mapped_column(Text)
+    streak_checks: Mapped[int] = mapped_column(Integer, default=0)
+    streak_since: Mapped[datetime | None]
+    streak_base: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ArticleKey(Base):

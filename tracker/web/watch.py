@@ -31,6 +31,7 @@ class WatchQuery(BaseModel):
         default=None, pattern="^(|" + "|".join(ArticleStatus) + ")$", description="active, gone or retired."
     )
     failing: bool = Field(default=False, description="Only articles whose last check failed.")
+    headline_test: bool = Field(default=False, description="Only stories with a headline test.")
     sort: Sort = Sort.last_changed
     cursor: str | None = Field(default=None, max_length=20, description="`next_cursor` of the previous page.")
 
@@ -45,6 +46,7 @@ def watch_page(db: Session, query: WatchQuery, size: int) -> dict[str, Any]:
         source=(query.source or "").strip() or None,
         status=query.status or None,
         failing=query.failing,
+        headline_test=query.headline_test,
         sort=query.sort.value,
     )
     offset = offset_cursor(query.cursor)

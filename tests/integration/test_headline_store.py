@@ -1,0 +1,42 @@
+"""Headline sightings and tests on a real database (tracker.store.headlines)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from tests.support.harness import Tracker
+from tracker.store import headlines, repository
+from tracker.store.models import Article, HeadlineTest
+
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def test_sightings_count_each_fetch_and_two_histories_keep_both(make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    tracker: Tracker = make_tracker(db_url)
+    with tracker.session() as session, session.begin():
+        repository.add_articles(
+            session, [("https://a.example/1", None), ("https://a.example/2", None)], source=None, now=T0
+        )
+        one, two = session.scalars(select(Article.id).order_by(Article.id)).all()
+        headlines.add_sightings(session, one, "headline", ["A", "B", "A"], T0)
+        headlines.add_sightings(session, one, "headline", ["A"], T0 + timedelta(hours=1))
+        headlines.add_sightings(session, two, "headline", ["B", "C"], T0 - timedelta(hours=1))
+        session.add(
+            HeadlineTest(article_id=two, kind="social", started_at=T0, variants=["x", "y"], streak_checks=0)
+        )
+        session.flush()
+        seen = {s.text: s for s in headlines.sightings(session, one)}
+        assert (seen["A"].count, seen["A"].first_seen, seen["A"].last_seen) == (
+            3,
+            T0,
+            T0 + timedelta(hours=1),
+        )
+        assert seen["B"].count == 1
+        headlines.move_story(session, two, one)
+        merged = {s.text: s for s in headlines.sightings(session, one)}
+        assert {t: s.count for t, s in merged.items()} == {"A": 3, "B": 2, "C": 1}
+        assert merged["B"].first_seen == T0 - timedelta(hours=1) and merged["B"].last_seen == T0
+        assert headlines.sightings(session, two) == []
+        assert [t.kind for t in headlines.tests_of(session, one)] == ["social"]
