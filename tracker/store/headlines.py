@@ -4,14 +4,16 @@ function takes a Session and never commits."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from tracker.core.headline_tests import WINDOW, Sighting
 from tracker.store.models import HeadlineSighting, HeadlineTest, Revision, Version
+from tracker.store.repository import insert_ignoring_duplicates
 
 HEADLINE, SOCIAL, FEED = "headline", "social", "feed"  # the story's own; og:title; feed entries
 TEST_KIND = "headline-test"
@@ -27,30 +29,42 @@ def sightings(session: Session, article_id: int, kind: str = HEADLINE) -> list[S
 
 
 def add_sightings(session: Session, article_id: int, kind: str, texts: Sequence[str], at: datetime) -> None:
-    """One sighting per text served (a text served by two fetches counts twice)."""
-    wanted = [t for t in texts if t]
-    if not wanted:
+    """One sighting per text served (a text served by two fetches counts twice). A new
+    text's row is inserted ignoring duplicates and every count moves in the database
+    (`count + n`), so two processes sighting one text at once (feed pollers) both count."""
+    served = Counter(t for t in texts if t)
+    if not served:
         return
-    rows = {
-        r.text: r
-        for r in session.scalars(
-            select(HeadlineSighting).where(
+    insert_ignoring_duplicates(
+        session,
+        HeadlineSighting,
+        [
+            {
+                "article_id": article_id,
+                "kind": kind,
+                "text": text,
+                "first_seen": at,
+                "last_seen": at,
+                "count": 0,
+            }
+            for text in served
+        ],
+    )
+    for text, times in served.items():
+        session.execute(
+            update(HeadlineSighting)
+            .where(
                 HeadlineSighting.article_id == article_id,
                 HeadlineSighting.kind == kind,
-                HeadlineSighting.text.in_(set(wanted)),
+                HeadlineSighting.text == text,
             )
+            .values(
+                count=HeadlineSighting.count + times,
+                first_seen=case((HeadlineSighting.first_seen > at, at), else_=HeadlineSighting.first_seen),
+                last_seen=case((HeadlineSighting.last_seen < at, at), else_=HeadlineSighting.last_seen),
+            )
+            .execution_options(synchronize_session="fetch")
         )
-    }
-    for text in wanted:
-        row = rows.get(text)
-        if row is None:
-            row = rows[text] = HeadlineSighting(
-                article_id=article_id, kind=kind, text=text, first_seen=at, last_seen=at, count=0
-            )
-            session.add(row)
-        row.count += 1
-        row.first_seen, row.last_seen = min(row.first_seen, at), max(row.last_seen, at)
-    session.flush()
 
 
 def running_test(session: Session, article_id: int, kind: str = HEADLINE) -> HeadlineTest | None:
