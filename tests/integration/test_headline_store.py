@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from tests.support.databases import emptied
 from tests.support.harness import Tracker
 from tracker.store import headlines, repository
 from tracker.store.models import Article, HeadlineTest
@@ -40,3 +42,35 @@ def test_sightings_count_each_fetch_and_two_histories_keep_both(make_tracker, db
         assert merged["B"].first_seen == T0 - timedelta(hours=1) and merged["B"].last_seen == T0
         assert headlines.sightings(session, two) == []
         assert [t.kind for t in headlines.tests_of(session, one)] == ["social"]
+
+
+def test_two_processes_sighting_one_new_headline_at_once_both_count(
+    make_tracker, postgres_database: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Two feed pollers on one PostgreSQL database see a new headline of one story at the
+    same moment: each counts it (one waits on the other's row at the unique key), neither
+    fails."""
+    tracker: Tracker = make_tracker(emptied(postgres_database))
+    with tracker.session() as session, session.begin():
+        repository.add_articles(session, [("https://a.example/1", None)], source=None, now=T0)
+        story = session.scalars(select(Article.id)).one()
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def poller(at: datetime) -> None:
+        try:
+            with tracker.session() as session, session.begin():
+                start.wait()
+                headlines.add_sightings(session, story, "feed", ["New title"], at)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=poller, args=(T0 + timedelta(minutes=n),)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with tracker.session() as session:
+        (seen,) = headlines.sightings(session, story, "feed")
+    assert (seen.count, seen.first_seen, seen.last_seen) == (2, T0, T0 + timedelta(minutes=1))
