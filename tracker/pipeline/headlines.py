@@ -126,7 +126,7 @@ def settle_other(
         test.variants = sorted(set(test.variants) | revealed)
     streak = tests.streak(_streak_of(test), served, now, {s.text: s.count for s in before})
     _keep_streak(test, streak)
-    after = headlines.sightings(session, article_id, kind)
+    after = _with(before, served, now)
     if not revealed - {streak.text} and tests.settled(streak, after, test.variants, now):
         test.ended_at, test.winner = now, streak.text
         repository.record_event(session, article_id, "headline_test_ended", now, of=kind, winner=streak.text)
@@ -138,11 +138,11 @@ def settle_quick(session: Session, test: HeadlineTest, headline: str | None, now
     if not headline:
         return
     served = (headline,)
-    counts = {s.text: s.count for s in headlines.sightings(session, test.article_id)}
+    before = headlines.sightings(session, test.article_id)
     headlines.add_sightings(session, test.article_id, headlines.HEADLINE, served, now)
-    streak = tests.streak(_streak_of(test), served, now, counts)
+    streak = tests.streak(_streak_of(test), served, now, {s.text: s.count for s in before})
     _keep_streak(test, streak)
-    if tests.settled(streak, headlines.sightings(session, test.article_id), test.variants, now):
+    if tests.settled(streak, _with(before, served, now), test.variants, now):
         _end(session, test.article_id, test, None, now)
 
 

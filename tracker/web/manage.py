@@ -87,14 +87,18 @@ def sign_out(form: Form) -> RedirectResponse:
     return response
 
 
-def _source(db: Session, name: str) -> watching.Target:
+def _source(db: Session, name: str, action: str) -> watching.Target:
+    if action not in SOURCE_ACTIONS:
+        raise HTTPException(404, f"a source can be paused or resumed, not {action!r}")
     source = db.scalar(select(Source).where(Source.name == name))
     if source is None:
         raise HTTPException(404, f"no source named {name!r}")
     return watching.Target(source=source)
 
 
-def _article(db: Session, article_id: int) -> watching.Target:
+def _article(db: Session, article_id: int, action: str) -> watching.Target:
+    if action not in ACTIONS:
+        raise HTTPException(404, f"an article can be paused, resumed or removed, not {action!r}")
     article = db.get(Article, article_id)
     if article is None:
         raise HTTPException(404, f"no article {article_id}")
@@ -106,6 +110,7 @@ def _remove(db: Session, target: watching.Target, now: datetime) -> bool:
     return watching.remove(db, target.article, now)
 
 
+SOURCE_ACTIONS = ("pause", "resume")
 ACTIONS: dict[str, Callable[[Session, watching.Target, datetime], bool]] = {
     "pause": watching.pause,
     "resume": watching.resume,
@@ -121,9 +126,7 @@ def _act(db: Session, target: watching.Target, action: str) -> dict[str, Any]:
 
 @router.post("/sources/{name}/{action}", include_in_schema=False)
 def form_source(db: Db, form: Form, name: Annotated[str, SourcePath], action: str) -> RedirectResponse:
-    if action not in ("pause", "resume"):
-        raise HTTPException(404, f"a source can be paused or resumed, not {action!r}")
-    _act(db, _source(db, name), action)
+    _act(db, _source(db, name, action), action)
     return RedirectResponse(_back(form, "/sources"), status_code=303)
 
 
@@ -131,9 +134,7 @@ def form_source(db: Db, form: Form, name: Annotated[str, SourcePath], action: st
 def form_article(
     db: Db, form: Form, article_id: Annotated[int, ArticleIdPath], action: str
 ) -> RedirectResponse:
-    if action not in ACTIONS:
-        raise HTTPException(404, f"an article can be paused, resumed or removed, not {action!r}")
-    _act(db, _article(db, article_id), action)
+    _act(db, _article(db, article_id, action), action)
     return RedirectResponse(_back(form, f"/articles/{article_id}"), status_code=303)
 
 
@@ -144,9 +145,7 @@ def form_article(
     dependencies=[Depends(authorized)],
 )
 def api_source(db: Db, name: Annotated[str, SourcePath], action: str) -> dict[str, Any]:
-    if action not in ("pause", "resume"):
-        raise HTTPException(404, f"a source can be paused or resumed, not {action!r}")
-    return _act(db, _source(db, name), action)
+    return _act(db, _source(db, name, action), action)
 
 
 @router.post(
@@ -156,6 +155,4 @@ def api_source(db: Db, name: Annotated[str, SourcePath], action: str) -> dict[st
     dependencies=[Depends(authorized)],
 )
 def api_article_action(db: Db, article_id: Annotated[int, ArticleIdPath], action: str) -> dict[str, Any]:
-    if action not in ACTIONS:
-        raise HTTPException(404, f"an article can be paused, resumed or removed, not {action!r}")
-    return _act(db, _article(db, article_id), action)
+    return _act(db, _article(db, article_id, action), action)
