@@ -34,12 +34,14 @@ import comes from here.
 from tracker.fetch.addresses import IPAddress, embedded_ipv4, is_public
 from tracker.fetch.client import Fetcher
 from tracker.fetch.politeness import Ledger, Postponed, Turns
-from tracker.fetch.results import FetchFailure, FetchResult, NotModified, Page
+from tracker.fetch.results import Exchange, FetchFailure, FetchResult, Headers, NotModified, Page
 
 __all__ = [
+    "Exchange",
     "FetchFailure",
     "FetchResult",
     "Fetcher",
+    "Headers",
     "IPAddress",
     "Ledger",
     "NotModified",

@@ -24,7 +24,7 @@ from tracker.core.urls import host_of
 from tracker.fetch import addresses
 from tracker.fetch.decoding import BoundedDecoder, TooLarge, Undecodable
 from tracker.fetch.politeness import Ledger, Turns
-from tracker.fetch.results import FetchFailure, FetchResult, NotModified, Page, Refusal
+from tracker.fetch.results import Exchange, FetchFailure, FetchResult, NotModified, Page, Refusal
 from tracker.fetch.robots import Robots, robots_url
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -221,6 +221,7 @@ class Fetcher:
             if status in (429, 503):
                 await self._hold_back(ask.current, retry_after)
             return ask.failure("http_status", f"HTTP {status}", status=status, retry_after=retry_after)
+        received = datetime.now(UTC)
         content_type = response.headers.get("content-type", "")
         if ask.html_only and content_type and not content_type.lower().startswith(HTML_TYPES):
             return ask.failure("not_html", f"not an HTML page: {content_type}", status=status)
@@ -236,6 +237,7 @@ class Fetcher:
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             redirects=ask.redirects,
+            exchange=_exchange(ask, response, received),
         )
 
     async def _body(self, response: httpx.Response) -> bytes | FetchFailure:
@@ -297,6 +299,26 @@ class Fetcher:
 
     def _chain_budget(self) -> float:
         return self.settings.timeout.total_seconds() * 2
+
+
+def _exchange(ask: _Ask, response: httpx.Response, received: datetime) -> Exchange:
+    """The last hop's request as sent and its response as received, for the archive."""
+    stream = response.extensions.get("network_stream")
+    server = stream.get_extra_info("server_addr") if stream is not None else None
+    encodings = response.headers.get("content-encoding", "")
+    return Exchange(
+        ask.current,
+        received,
+        tuple(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.request.headers.raw
+        ),
+        response.http_version,
+        response.status_code,
+        response.reason_phrase,
+        tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw),
+        str(server[0]) if isinstance(server, tuple) and server else None,
+        tuple(part.strip().lower() for part in encodings.split(",") if part.strip() not in ("", "identity")),
+    )
 
 
 def _network_failure(ask: _Ask, error: Exception) -> FetchFailure:

@@ -8,9 +8,29 @@ failure that says what went wrong in a word (`kind`) and a sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import charset_normalizer
 from w3lib.encoding import html_to_unicode
+
+Headers = tuple[tuple[str, str], ...]
+"""HTTP header fields in the order they were sent or received, names as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The HTTP exchange a page came from, as an archive keeps it (a WARC `request` and
+    `response` record): the last hop's request as sent and its response as received."""
+
+    url: str  # the URL the request asked for (the last hop of a redirect chain)
+    at: datetime  # when the response's headers arrived, UTC
+    request_headers: Headers
+    http_version: str  # "HTTP/1.1", "HTTP/2"
+    status: int
+    reason: str
+    response_headers: Headers
+    peer: str | None  # the IP address connected to: the one the address rules checked
+    decoded: tuple[str, ...] = ()  # content encodings undone in `Page.content`, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +46,7 @@ class Page:
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
     elapsed_ms: int = 0
+    exchange: Exchange | None = None  # None: not fetched over HTTP (a test's page, a legacy capture)
 
     @property
     def size(self) -> int:

@@ -13,9 +13,7 @@ again when two fetches disagree (other checks of the batch may have learned it).
 
 from __future__ import annotations
 
-import asyncio
 import time
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -87,9 +85,6 @@ class Observation:
     started: datetime
     began: float
     confirmations: tuple[Seen, ...] = ()
-    # the first page's HTML, zlib-compressed in a thread (zlib lets go of the GIL), when
-    # it may become a version and raw HTML is kept: not on the event loop's critical path
-    raw_html: bytes | None = None
 
     def ms(self) -> int:
         return int((time.perf_counter() - self.began) * 1000)
@@ -148,10 +143,7 @@ async def observe(runtime: Runtime, plan: Plan, first: First) -> Observation:
     confirmations: tuple[Seen, ...] = ()
     if seen.content_hash(plan.volatile) != latest_hash:
         confirmations = await _confirmations(runtime, plan, seen, first_version=latest_hash is None)
-    raw = None
-    if runtime.config.database.store_raw_html and (latest_hash is None or confirmations):
-        raw = await asyncio.to_thread(compressed_html, seen.page)
-    return Observation(plan, seen, first.started, first.began, confirmations, raw)
+    return Observation(plan, seen, first.started, first.began, confirmations)
 
 
 async def _confirmations(
@@ -219,10 +211,3 @@ async def peek(config: Config, fetcher: Fetcher, url: str) -> Seen:
             result, analyze(result.html(), result.final_url, site_rules(config, result.final_url))
         )
     return result
-
-
-def compressed_html(page: Page) -> bytes:
-    """A page's HTML as versions keep it. Level 1: a 70 KB page in 0.5 ms instead of
-    2.3-3.1 ms at the default 6, for 19% more bytes (the readability corpus: 0.222 of
-    the HTML's size against 0.187)."""
-    return zlib.compress(page.html().encode("utf-8"), 1)

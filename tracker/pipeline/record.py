@@ -34,7 +34,9 @@ from tracker.core.normalize import StoredContent, content_of
 from tracker.core.policy import next_check_at
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.identity import identity_keys
+from tracker.extraction.provenance import stamp
 from tracker.fetch import FetchFailure, FetchResult, NotModified
+from tracker.pipeline import captures
 from tracker.pipeline import headlines as headline_tests
 from tracker.pipeline.judge import (
     GONE_STATUSES,
@@ -48,9 +50,11 @@ from tracker.pipeline.judge import (
     Verdict,
     judge,
 )
-from tracker.pipeline.observe import Extracted, Observation, Quick, Seen, compressed_html
+from tracker.pipeline.observe import Extracted, Observation, Quick, Seen
 from tracker.pipeline.results import CheckResult
+from tracker.pipeline.runtime import site_rules
 from tracker.pipeline.template import first_body, learn_first_versions, learn_from_revision
+from tracker.store import captures as stored_captures
 from tracker.store import headlines, histories, repository
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
@@ -264,21 +268,20 @@ def _new_version(
     article, page, latest = identity.article, story.seen.page, story.latest
     if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
         repository.add_keys(session, article.id, identity.keys, now)
-    raw = None
-    if config.database.store_raw_html:  # compressed already by `observe` in a thread, or now
-        raw = observation.raw_html if observation.raw_html is not None else compressed_html(page)
     version = histories.add_version(
         session,
         article,
         story.content,
         fetched_at=observation.started,
         extra=_extra(story.seen),
-        raw_html=raw,
+        extractor=stamp(site_rules(config, page.final_url)),
         offsets=(
             story.seen.analysis.extraction.published_offset,
             story.seen.analysis.extraction.updated_offset,
         ),
     )
+    if config.database.store_raw_html:
+        _keep_captures(session, article.id, version.number, observation, story)
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:
         histories.add_revision(session, article.id, latest.number, version.number, changes, now)
@@ -286,6 +289,33 @@ def _new_version(
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
     return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _keep_captures(
+    session: Session, article_id: int, number: int, observation: Observation, story: Story
+) -> None:
+    """Keep the fetch the version was made from and the fetches that agreed with it."""
+    captures.keep(
+        session,
+        article_id,
+        story.seen.page,
+        role=stored_captures.VERSION,
+        version_number=number,
+        at=observation.started,
+    )
+    for seen in (observation.first, *observation.confirmations):
+        if seen is story.seen or not (isinstance(seen, Extracted) and seen.good):
+            continue
+        if seen.page is story.seen.page or seen.content_hash(story.volatile) != story.content.content_hash:
+            continue
+        captures.keep(
+            session,
+            article_id,
+            seen.page,
+            role=stored_captures.CONFIRM,
+            version_number=number,
+            at=observation.started,
+        )
 
 
 def _extra(seen: Extracted) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def add_version(
     *,
     fetched_at: datetime,
     extra: dict[str, Any],
-    raw_html: bytes | None,
+    extractor: dict[str, Any] | None = None,
     offsets: tuple[int | None, int | None] = (None, None),
 ) -> Version:
     """The next version of `article`; `offsets` are the page's own offsets from UTC
@@ -78,7 +78,7 @@ def add_version(
         updated_offset=offsets[1] if content.updated_at else None,
         extra=extra,
         content_hash=content.content_hash,
-        raw_html=raw_html,
+        extractor=extractor,
     )
     session.add(version)
     session.flush()

@@ -246,7 +246,64 @@ class Version(Base):
     updated_offset: Mapped[int | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
-    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # what extracted its fields (`tracker.extraction.stamp`): tracker's and trafilatura's
+    # versions, a hash of the extraction code and of the site rules in force; None before 0012
+    extractor: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class Capture(Base):
+    """A fetch kept as an archive keeps it (a WARC request and response): the request
+    as sent, the response's status line and headers as received, the IP address it came
+    from, and its body. `role`: `version`, the fetch a version was made from;
+    `confirm`, a fetch that agreed with it moments later; `import`, a capture read from
+    a WARC file. Legacy rows (`codec` `zlib-html`, from before 0012) hold the page's HTML
+    as UTF-8, not the bytes received, and no exchange.
+
+    The body is stored compressed (`tracker.store.bodies`: `codec` says how, with the
+    host's `dictionary_id` or the `base_id` capture it is a delta against); `body` is
+    None once the retention setting dropped it or moved it to a WARC file (`warc`:
+    `path#offset`). `digest`: SHA-256 of the body bytes, hex; `size`: their length."""
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        Index("ix_captures_article_id_at", "article_id", "at"),
+        Index("ix_captures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version_number: Mapped[int | None]
+    role: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime]
+    url: Mapped[str] = mapped_column(Text)
+    redirects: Mapped[list[Any]] = mapped_column(default=list)  # the URLs before `url`, first asked first
+    request_headers: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    http_version: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(100))
+    response_headers: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    peer: Mapped[str | None] = mapped_column(String(64))
+    decoded: Mapped[str | None] = mapped_column(String(64))  # content encodings undone, comma-separated
+    digest: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None]
+    codec: Mapped[str] = mapped_column(String(16))
+    dictionary_id: Mapped[int | None] = mapped_column(ForeignKey("capture_dictionaries.id"))
+    base_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    warc: Mapped[str | None] = mapped_column(Text)
+
+
+class CaptureDictionary(Base):
+    """A zstd dictionary trained on a host's first captures (`tracker.store.bodies`):
+    kept for as long as a capture uses it; a host may have several, newest last."""
+
+    __tablename__ = "capture_dictionaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    trained_at: Mapped[datetime]
+    samples: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Revision(Base):
