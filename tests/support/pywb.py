@@ -10,7 +10,6 @@ skipping them.
 from __future__ import annotations
 
 import os
-import queue
 import socket
 import subprocess
 import threading
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.daemons import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = Path(os.environ.get("TRACKER_PYWB") or ROOT / ".venv-pywb" / "bin")
@@ -50,8 +51,8 @@ class Pywb:
         self._manage("add", COLLECTION, str(warc))
 
     def start(self) -> Pywb:
-        """Start `wayback` and return once it has said it listens (its own line, an event:
-        no polling, no sleep)."""
+        """Start `wayback` and return once it answers (`wait_until`, tracker's tests' way
+        of waiting on a server); fails with its output if it exits first."""
         self.port = _free_port()
         self._server = subprocess.Popen(
             [str(self.folder / "wayback"), "--bind", "127.0.0.1", "--port", str(self.port)],
@@ -61,17 +62,19 @@ class Pywb:
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        said: queue.Queue[str] = queue.Queue()
+        said: list[str] = []
         threading.Thread(target=_pump, args=(self._server, said), daemon=True).start()
-        lines = []
-        while True:
-            line = said.get(timeout=60)
-            lines.append(line)
-            if line.rstrip().endswith(f"Server on {self.port}") or line == "":
-                break
-        if self._server.poll() is not None or line == "":
-            raise RuntimeError("wayback did not start:\n" + "".join(lines))
+        wait_until(lambda: self._answers(said), "pywb's server to answer")
         return self
+
+    def _answers(self, said: list[str]) -> bool:
+        assert self._server is not None
+        if self._server.poll() is not None:
+            pytest.fail(f"wayback exited ({self._server.returncode}):\n{''.join(said)}")
+        try:
+            return self.get(f"/{COLLECTION}/cdx?url=example.com").status_code == 200
+        except httpx.TransportError:
+            return False
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=30)
@@ -100,9 +103,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _pump(process: subprocess.Popen[str], said: queue.Queue[str]) -> None:
-    """Hand each line the server prints to the waiting test; "" once it closed its output."""
+def _pump(process: subprocess.Popen[str], said: list[str]) -> None:
+    """Keep what the server prints (for a failure's message), so its pipe never fills."""
     assert process.stdout is not None
     for line in process.stdout:
-        said.put(line)
-    said.put("")
+        said.append(line)
