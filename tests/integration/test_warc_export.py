@@ -19,12 +19,12 @@ from tracker.store.models import Capture
 
 
 def test_every_kind_of_capture_is_exported(site: NewsSite, make_tracker, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    stories = [site.add_story("jsonld") for _ in range(4)]
+    stories = [site.add_story("jsonld") for _ in range(5)]
     tracker = make_tracker(db_url, sources=[{"name": "sim", "urls": [site.url(s.path) for s in stories]}])
-    assert tracker.cycle() == {"new_version": 4}
+    assert tracker.cycle() == {"new_version": 5}
     with tracker.session() as session:
         kept = list(session.scalars(select(Capture).where(Capture.role == "version").order_by(Capture.id)))
-        legacy, moved, dropped = kept[1], kept[2], kept[3]
+        legacy, moved, dropped, lost = kept[1], kept[2], kept[3], kept[4]
         html = captures.body(legacy)
         assert html is not None
         legacy.codec, legacy.body, legacy.request_headers, legacy.response_headers = (
@@ -39,11 +39,13 @@ def test_every_kind_of_capture_is_exported(site: NewsSite, make_tracker, db_url:
         moved.body = None
         dropped_body = captures.body(dropped)
         dropped.body = None
+        lost.body, lost.warc = None, f"{tmp_path / 'moved-away.warc.gz'}#0"
         session.commit()
         stream = BytesIO()
         assert count_captures(session, Scope()) == len(list(session.scalars(select(Capture.id))))
         done = export(session, stream, Scope(source="sim"))
-    assert done.without_body == [dropped.id]
+    assert done.without_body == [dropped.id, lost.id]
+    assert len(done.unreadable) == 1 and "moved-away.warc.gz" in done.unreadable[0]
     read = list(_records(stream.getvalue()))
     payloads: dict[str, list[bytes]] = {}
     for kind, url, _warc, _fields, payload in read:
@@ -62,7 +64,8 @@ def test_every_kind_of_capture_is_exported(site: NewsSite, make_tracker, db_url:
     assert notes[legacy.url]["capture"]["synthesized"].startswith("legacy capture")
     assert notes[dropped.url]["capture"]["body"] == "dropped"
     assert notes[moved.url]["capture"]["body"] == "kept"
-    assert len(notes) == 4 and all(note["version"]["number"] == 1 for note in notes.values())
+    assert notes[lost.url]["capture"]["body"] == "unreadable"
+    assert len(notes) == 5 and all(note["version"]["number"] == 1 for note in notes.values())
 
 
 def test_an_export_of_nothing_is_a_warcinfo_record(make_tracker, db_url: str) -> None:  # type: ignore[no-untyped-def]

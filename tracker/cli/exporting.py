@@ -106,10 +106,12 @@ def _export_warc(
     )
     if done.without_body:
         click.echo(
-            f"{len(done.without_body)} captures had no body (dropped by database.raw_html): "
-            "their versions' metadata records say so",
+            f"{len(done.without_body)} captures had no body (dropped by database.raw_html, or moved "
+            "to a WARC file that could not be read): their versions' metadata records say so",
             err=True,
         )
+    for why in done.unreadable[:10]:
+        click.echo(f"unreadable: {why}", err=True)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from sqlalchemy.sql import Select
 import tracker
 from tracker.read.shapes import iso, version_json
 from tracker.read.warc import WarcFile, Written, archived_body, synthesized, warc_date
+from tracker.store import bodies
 from tracker.store import captures as stored
 from tracker.store.models import Article, Capture, Source, Version
 
@@ -56,6 +57,7 @@ class Exported:
     revisits: int = 0
     metadata: int = 0
     without_body: list[int] = field(default_factory=list)  # capture ids: bodies dropped by retention
+    unreadable: list[str] = field(default_factory=list)  # why a body moved to a WARC file was not read
 
     @property
     def captures(self) -> int:
@@ -108,7 +110,11 @@ def _write_article(
             warc.revisit(capture, original[1])
             done.revisits += 1
             continue
-        body = body_of(capture)
+        try:
+            body = body_of(capture)
+        except (OSError, bodies.CorruptBody) as error:
+            done.unreadable.append(f"capture {capture.id}: {capture.warc}: {error}")
+            body = None
         if body is None:
             done.without_body.append(capture.id)
             continue
@@ -132,12 +138,11 @@ def _write_version(
     written, else about the article (its capture not kept, not chosen, or its body gone)."""
     if original is not None:
         capture, written = original
-        warc.metadata(
-            capture.url, written.date, written.record_id, version_metadata(article, version, capture)
-        )
+        content = version_metadata(article, version, capture, written=True)
+        warc.metadata(capture.url, written.date, written.record_id, content)
         return
     own = next((c for c in kept if c.role == stored.VERSION and c.version_number == version.number), None)
-    content = version_metadata(article, version, own)
+    content = version_metadata(article, version, own, written=False)
     warc.metadata(article.url, warc_date(version.fetched_at), None, content)
 
 
@@ -151,7 +156,9 @@ def body_of(capture: Capture) -> bytes | None:
     return None
 
 
-def version_metadata(article: Any, version: Version, capture: Capture | None) -> dict[str, Any]:
+def version_metadata(
+    article: Any, version: Version, capture: Capture | None, *, written: bool
+) -> dict[str, Any]:
     """What a version's metadata record holds: the article it belongs to, the version
     as the JSON Lines export writes it (fields, body, content hash), the extractor stamp,
     and the capture it was made from (None: no capture kept)."""
@@ -160,11 +167,11 @@ def version_metadata(article: Any, version: Version, capture: Capture | None) ->
         "article": {"id": article.id, "url": article.url},
         "version": dict(version_json(version)),
         "extractor": version.extractor,
-        "capture": _capture_note(capture),
+        "capture": _capture_note(capture, written),
     }
 
 
-def _capture_note(capture: Capture | None) -> dict[str, Any] | None:
+def _capture_note(capture: Capture | None, written: bool) -> dict[str, Any] | None:
     if capture is None:
         return None
     return {
@@ -177,7 +184,7 @@ def _capture_note(capture: Capture | None) -> dict[str, Any] | None:
         "digest": capture.digest,
         "size": capture.size,
         "synthesized": synthesized(capture),
-        "body": "kept" if capture.body is not None or capture.warc else "dropped",
+        "body": "kept" if written else "unreadable" if capture.warc else "dropped",
     }
 
 
