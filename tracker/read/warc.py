@@ -105,9 +105,11 @@ class WarcFile:
         """The capture's `response` record, then its `request` record concurrent to it
         (none for a capture that kept no exchange)."""
         head, notes = response_head(capture, len(body))
-        written = Written(_record_id(), capture.url, warc_date(capture.at), payload_digest(body), 0)
-        fields = [*_fields(written, "response", capture.peer), ("WARC-Payload-Digest", written.digest)]
-        offset = self.position
+        written = Written(
+            _record_id(), capture.url, warc_date(capture.at), payload_digest(body), self.position
+        )
+        fields = _fields("response", written.record_id, capture.url, written.date, capture.peer)
+        fields.append(("WARC-Payload-Digest", written.digest))
         self._write(
             self._writer.create_warc_record(
                 capture.url,
@@ -118,18 +120,16 @@ class WarcFile:
                 warc_headers=_warc_headers(fields + notes),
             )
         )
-        self.request(capture, written)
-        return Written(written.record_id, written.url, written.date, written.digest, offset)
+        self.request(capture, written.record_id, written.date)
+        return written
 
     def revisit(self, capture: Capture, original: Written) -> str:
         """A `revisit` record for a capture whose payload is `original`'s, with its own
         status line and header fields (its body's length is the original's: the same
         bytes); then its request record. Its record id."""
         head, notes = response_head(capture, capture.size)
-        record_id = _record_id()
-        fields = _fields(
-            Written(record_id, capture.url, warc_date(capture.at), "", 0), "revisit", capture.peer
-        )
+        record_id, date = _record_id(), warc_date(capture.at)
+        fields = _fields("revisit", record_id, capture.url, date, capture.peer)
         fields += [
             ("WARC-Profile", REVISIT_PROFILE),
             ("WARC-Refers-To", original.record_id),
@@ -142,16 +142,16 @@ class WarcFile:
                 capture.url, "revisit", http_headers=head, warc_headers=_warc_headers(fields + notes)
             )
         )
-        self.request(capture, Written(record_id, capture.url, warc_date(capture.at), "", 0))
+        self.request(capture, record_id, date)
         return record_id
 
-    def request(self, capture: Capture, response: Written) -> None:
-        """The capture's `request` record, concurrent to `response`; none when the
-        request was not kept."""
+    def request(self, capture: Capture, concurrent_to: str, date: str) -> None:
+        """The capture's `request` record, concurrent to the record `concurrent_to` (its
+        response or revisit) and dated as it is; none when the request was not kept."""
         if capture.request_headers is None:
             return
-        fields = _fields(Written(_record_id(), response.url, response.date, "", 0), "request", None)
-        fields.append(("WARC-Concurrent-To", response.record_id))
+        fields = _fields("request", _record_id(), capture.url, date)
+        fields.append(("WARC-Concurrent-To", concurrent_to))
         self._write(
             self._writer.create_warc_record(
                 capture.url, "request", http_headers=request_head(capture), warc_headers=_warc_headers(fields)
@@ -163,7 +163,7 @@ class WarcFile:
         each field's value JSON on one line (what replay tools index and serve, it is not:
         pywb skips warc-fields records). Its record id."""
         record_id = _record_id()
-        fields = _fields(Written(record_id, url, date, "", 0), "metadata", None)
+        fields = _fields("metadata", record_id, url, date)
         if refers_to is not None:
             fields.append(("WARC-Refers-To", refers_to))
         data = "".join(
@@ -349,12 +349,12 @@ class _Counted:
         self._stream.flush()
 
 
-def _fields(record: Written, kind: str, peer: str | None) -> list[tuple[str, str]]:
+def _fields(kind: str, record_id: str, url: str, date: str, peer: str | None = None) -> list[tuple[str, str]]:
     fields = [
         ("WARC-Type", kind),
-        ("WARC-Record-ID", record.record_id),
-        ("WARC-Date", record.date),
-        ("WARC-Target-URI", record.url),
+        ("WARC-Record-ID", record_id),
+        ("WARC-Date", date),
+        ("WARC-Target-URI", url),
     ]
     if peer:
         fields.append(("WARC-IP-Address", peer))
