@@ -106,7 +106,7 @@ def _export_warc(
     )
     if done.without_body:
         click.echo(
-            f"{len(done.without_body)} captures had no body (dropped by database.raw_html, or moved "
+            f"{done.without_body} captures had no body (dropped by database.raw_html, or moved "
             "to a WARC file that could not be read): their versions' metadata records say so",
             err=True,
         )

@@ -30,6 +30,7 @@ from tracker.store.models import Article, Capture, Source, Version
 
 Chosen = TypeVar("Chosen", bound="Select[*tuple[Any, ...]]")
 BATCH = 100  # articles read at a time, with their captures and versions
+UNREADABLE_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +57,14 @@ class Exported:
     responses: int = 0
     revisits: int = 0
     metadata: int = 0
-    without_body: list[int] = field(default_factory=list)  # capture ids: bodies dropped by retention
-    unreadable: list[str] = field(default_factory=list)  # why a body moved to a WARC file was not read
+    without_body: int = 0  # captures with no body: dropped by retention, or unreadable
+    unreadable: list[str] = field(
+        default_factory=list
+    )  # why bodies moved to WARC files were not read (10 at most)
 
     @property
     def captures(self) -> int:
-        return self.responses + self.revisits + len(self.without_body)
+        return self.responses + self.revisits + self.without_body
 
 
 def count_captures(session: Session, scope: Scope) -> int:
@@ -113,10 +116,11 @@ def _write_article(
         try:
             body = body_of(capture)
         except (OSError, bodies.CorruptBody) as error:
-            done.unreadable.append(f"capture {capture.id}: {capture.warc}: {error}")
+            if len(done.unreadable) < UNREADABLE_SHOWN:
+                done.unreadable.append(f"capture {capture.id}: {capture.warc}: {error}")
             body = None
         if body is None:
-            done.without_body.append(capture.id)
+            done.without_body += 1
             continue
         written = warc.exchange(capture, body)
         done.responses += 1
