@@ -169,3 +169,14 @@ def test_a_body_that_does_not_match_its_digest_is_refused(tmp_path: Path) -> Non
     path.write_bytes(head + gzip.compress(tampered))
     with pytest.raises(bodies.CorruptBody, match="does not match its digest"):
         archived_body(reference)
+
+
+def test_a_synthesized_field_beyond_latin_1_is_written_as_utf_8() -> None:
+    page = fetched(3, request_headers=None, response_headers=[["Content-Type", "text/html; title=\u20ac"]])
+    stream = BytesIO()
+    WarcFile(stream).exchange(page, PAGE)
+    [(_kind, warc, _line, fields, payload)] = read(stream.getvalue())
+    assert (
+        payload == PAGE and warc["Tracker-Synthesized"] == "no HTTP exchange kept; a minimal response written"
+    )
+    assert "title=" in fields["Content-Type"]

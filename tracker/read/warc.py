@@ -305,10 +305,15 @@ def archived_body(reference: str) -> bytes:
 
 
 class _Head(StatusAndHeaders):  # type: ignore[misc]  # warcio is untyped
-    """Header fields written back as the bytes they were received as (latin-1)."""
+    """Header fields written back as the bytes they were received as (latin-1); a value
+    that was never bytes on the wire (a synthesized one) as UTF-8."""
 
     def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+        text = self.to_str(header_filter)
+        try:
+            self.headers_buff = text.encode("latin-1") + b"\r\n"
+        except UnicodeEncodeError:
+            self.headers_buff = text.encode("utf-8") + b"\r\n"
 
 
 class _Writer(WARCWriter):  # type: ignore[misc]
