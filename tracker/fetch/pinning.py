@@ -16,6 +16,10 @@ host to `start_tls`, not the address connected to).
 A connection kept alive in the pool is reused for the same scheme, host and port:
 it goes to an address checked for an earlier request to that name. A connection
 opened with no pin, or with another host's, is refused (`httpcore.ConnectError`).
+The addresses are tried one after another, not raced (no Happy Eyeballs, which
+httpcore's own backend does when it resolves): one that drops packets costs a
+connect timeout (`fetch.timeout`, at most 10 s) before the next is tried; the
+system's resolver puts addresses it has no route to last.
 """
 
 from __future__ import annotations
