@@ -195,7 +195,8 @@ class Fetcher:
         where = await self._destination(ask.current)
         if isinstance(where, Refusal) or ask.robots_txt:
             return where
-        return await self._disallowed(ask.current) or where
+        refused = await self._disallowed(ask.current)
+        return where if refused is None else refused
 
     async def _destination(self, url: str) -> Destination | Refusal:
         """`url`'s host looked up once and checked; only its form when a test's
