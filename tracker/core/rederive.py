@@ -84,9 +84,7 @@ class Rederivation:
         return tuple(step for step in self.steps if step.recompute)
 
 
-def plan_rederivation(
-    readings: Sequence[Reading], revisions: Iterable[RevisionLike]
-) -> Rederivation:
+def plan_rederivation(readings: Sequence[Reading], revisions: Iterable[RevisionLike]) -> Rederivation:
     """The history derived from `readings` (one per version, any order) and the
     article's `revisions` as they are."""
     ordered = sorted(readings, key=lambda r: r.number)

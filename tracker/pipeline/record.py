@@ -85,7 +85,7 @@ def record(
     """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
     first fetch shows of the template is stored already (`tracker.pipeline.template`)."""
     duration_ms = observation.ms()
-    identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
+    identity = identify(session, locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
     served = headline_tests.served_by(observation)
     assessment = headline_tests.assess(session, article.id, served, now)
@@ -104,7 +104,9 @@ def record(
     return result
 
 
-def _locked(session: Session, article_id: int) -> Article:
+def locked(session: Session, article_id: int) -> Article:
+    """The article's row, locked for this transaction (PostgreSQL: FOR UPDATE): what
+    changes its history waits for whoever holds it."""
     article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
     if article is None:
         raise LookupError(f"article {article_id} vanished during its check")
@@ -123,7 +125,7 @@ def identify(session: Session, article: Article, first: Seen, now: datetime) -> 
         owner = repository.article_with_key(session, keys)
         if owner is None or owner.id == article.id:
             return Identity(article, keys, new=True)
-        owner = _locked(session, owner.id)
+        owner = locked(session, owner.id)
         log.info("%s is %s under another URL: one history", article.url, owner.url)
         histories.merge_into(session, article, owner, now)
         return Identity(owner, keys, new=True)
@@ -151,7 +153,7 @@ def _other_history(
             and owner.id != article.id
             and histories.latest_version_number(session, owner.id)
         ):
-            return _locked(session, owner.id)
+            return locked(session, owner.id)
     return None
 
 
@@ -159,7 +161,7 @@ def _join(session: Session, article: Article, other: Article, now: datetime) -> 
     """One history of two: the older article (the first tracked) keeps it."""
     keep, gone = (article, other) if article.id < other.id else (other, article)
     joined = histories.join_histories(
-        session, keep, gone, now, why="redirect or identity", compare=_compare_stored
+        session, keep, gone, now, why="redirect or identity", compare=compare_stored
     )
     log.info(
         "%s and %s are one story: %d versions (%d repeated dropped)",
@@ -168,7 +170,7 @@ def _join(session: Session, article: Article, other: Article, now: datetime) -> 
     return keep
 
 
-def _compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
+def compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
     return compare(content_of(older), content_of(newer))
 
 
@@ -273,7 +275,7 @@ def _new_version(
         article,
         story.content,
         fetched_at=observation.started,
-        extra=_extra(story.seen),
+        extra=extra_of(story.seen),
         extractor=stamp(site_rules(config, page.final_url)),
         offsets=(
             story.seen.analysis.extraction.published_offset,
@@ -318,7 +320,8 @@ def _keep_captures(
         )
 
 
-def _extra(seen: Extracted) -> dict[str, Any]:
+def extra_of(seen: Extracted) -> dict[str, Any]:
+    """What a version keeps of its page beside the content: its URLs, language, site."""
     extraction = seen.analysis.extraction
     extra = {
         "final_url": seen.page.final_url,
