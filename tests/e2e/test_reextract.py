@@ -15,12 +15,16 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import yaml
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.support.harness import Tracker
 from tests.support.site import NewsSite, Request, Response
+from tracker.cli import main
 from tracker.pipeline.rederive import Report, Scope, articles_in, reextract
 from tracker.read.search import search
 from tracker.store import captures, generations, histories, repository
@@ -277,3 +281,51 @@ def test_reextraction_collapses_the_false_versions_of_a_bad_rule_and_keeps_every
         assert search(session, '"public inquiry"')
     again = _run(fixed, dry_run=False)  # what today's extractor read is current; the rest reads the same
     assert again.changed_articles == 0 and again.current == len(new_versions)
+
+
+def test_the_commands_report_a_dry_run_write_the_same_and_show_the_generation_replaced(
+    site: NewsSite, make_tracker, db_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    bad, desk, real = _track(site, make_tracker, db_url)
+    bad.close()
+    harbour = site.url("/world/2026/dec/05/harbour-vote")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": db_url},
+                "sources": [{"name": "sim", "urls": [site.url(path) for path in desk.stories]}],
+                "fetch": {"allow_private_addresses": True},
+                "sites": FIXED,
+            }
+        )
+    )
+    runner = CliRunner()
+
+    def tracker(*args: str) -> Any:
+        return runner.invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+    dry = tracker("reextract", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    counts = json.loads(dry.output)
+    assert counts["dry_run"] and counts["articles"] == {"looked_at": 2, "changed": 1}
+    assert counts["versions"]["collapsed"] == CYCLES - len(real["/world/2026/dec/05/harbour-vote"])
+    assert counts["examples"][0]["field"] == "body" and counts["examples"][0]["old"].startswith("Related: ")
+    assert tracker("generations", harbour, "--json").output.count('"generation"') == 1, "dry: nothing kept"
+
+    done = tracker("reextract", "--source", "sim")
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[0] == "2 articles looked at, 1 changed"
+    assert f"{counts['versions']['collapsed']} collapsed into the one before" in done.output
+    assert "v1 body: 'Related: " in done.output
+
+    listed = tracker("generations", harbour)
+    assert listed.output.splitlines()[0].startswith("generation 1  replaced 20")
+    assert listed.output.splitlines()[0].endswith(f"{CYCLES} versions, {CYCLES - 1} revisions")
+    assert listed.output.splitlines()[1] == "generation 2  live  3 versions, 2 revisions"
+    shown = tracker("generations", harbour, "--generation", "1")
+    assert len([line for line in shown.output.splitlines() if line.startswith("v")]) == CYCLES
+    missing = tracker("generations", harbour, "--generation", "2")
+    assert missing.exit_code == 1 and "2 is the live history" in missing.output
+    history = tracker("history", harbour, "--json")
+    assert [e["kind"] for e in json.loads(history.output)["events"]].count("reextracted") == 1

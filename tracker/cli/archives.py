@@ -87,3 +87,55 @@ def _lines(report: dict[str, Any], dry_run: bool) -> list[str]:
     if report["busy"]:
         lines.append(f"left as they are (checks kept changing them): articles {report['busy']}")
     return lines
+
+
+@main.command()
+@click.argument("article")
+@click.option(
+    "--generation", "number", type=click.IntRange(min=1), help="Show this earlier generation as it was."
+)
+@json_option
+@pass_app
+def generations(app: App, article: str, number: int | None, as_json: bool) -> None:
+    """An article's generations: the live history and the earlier ones that
+    `tracker reextract` replaced (kept, hidden from every other command).
+
+    \b
+    Examples:
+      tracker generations 7
+      tracker generations 7 --generation 1
+    """
+    from tracker.read import generations as read
+
+    with app.transaction() as session:
+        row = repository.resolve_article(session, article)
+        data = read.generation(session, row, number) if number else read.generations_of(session, row)
+    if as_json:
+        echo_json(data)
+    elif number:
+        _print_generation(data)
+    else:
+        for g in data["generations"]:
+            when = f"replaced {g['superseded_at']}" if g["superseded_at"] else "live"
+            click.echo(
+                f"generation {g['generation']}  {when}  {g['versions']} versions, {g['revisions']} revisions"
+            )
+
+
+def _print_generation(data: dict[str, Any]) -> None:
+    click.echo(
+        f"{data['id']}  {shown(data['url'])}  "
+        f"generation {data['generation']}, replaced {data['superseded_at']}"
+    )
+    changed = {r["to"]: r["changed"] for r in data["revisions"]}
+    for version in data["versions"]:
+        rules = (version["extractor"] or {}).get("rules") or "-"
+        what = (
+            f"changed: {', '.join(changed[version['number']])}"
+            if version["number"] in changed
+            else "first version"
+        )
+        click.echo(
+            f"v{version['number']}  {version['fetched_at']}  {shown(version['headline'] or '')}  "
+            f"{what}  (rules {rules})"
+        )
