@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from tests.support.harness import Tracker
 from tests.support.site import NewsSite, Request, Response
 from tracker.cli import main
-from tracker.pipeline.rederive import Report, Scope, articles_in, reextract
+from tracker.pipeline.rederive import Report, Scope, articles_in, read, reextract, write
 from tracker.read.search import search
 from tracker.store import captures, generations, histories, repository
 from tracker.store.models import Article, Capture, Check, Event, Revision, Version
@@ -329,3 +329,58 @@ def test_the_commands_report_a_dry_run_write_the_same_and_show_the_generation_re
     assert missing.exit_code == 1 and "2 is the live history" in missing.output
     history = tracker("history", harbour, "--json")
     assert [e["kind"] for e in json.loads(history.output)["events"]].count("reextracted") == 1
+
+
+def test_versions_whose_capture_is_gone_are_kept_as_they_are_and_reported(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    bad, _desk, _real = _track(site, make_tracker, db_url)
+    harbour = site.url("/world/2026/dec/05/harbour-vote")
+    with bad.sessions.begin() as session:
+        article = repository.find_article(session, harbour)
+        assert article is not None
+        dropped = captures.of_version(session, article.id, 2)
+        assert dropped is not None
+        dropped.body = None  # as the retention setting leaves it
+        for capture in captures.of_article(session, article.id):
+            if capture.version_number == 4:
+                session.delete(capture)
+    old, _ = _history(bad, harbour)
+    bad.close()
+    fixed = make_tracker(db_url, sources=[{"name": "sim", "urls": [harbour]}], sites=FIXED)
+    assert articles_in(fixed.sessions, Scope(since=_now())) == [], "no version fetched since now"
+
+    report = _run(fixed, dry_run=False)
+    assert report.unreadable == {"body dropped": 1, "no capture": 1}
+    versions, _ = _history(fixed, harbour)
+    hashes = [v.content_hash for v in versions]
+    assert old[1].content_hash in hashes and old[3].content_hash in hashes, "kept as they were"
+    assert all(
+        "Related: " not in v.body
+        for v in versions
+        if v.content_hash not in (old[1].content_hash, old[3].content_hash)
+    )
+
+
+def test_a_check_that_changes_the_history_meanwhile_makes_the_article_read_again(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    bad, desk, _real = _track(site, make_tracker, db_url)
+    harbour = site.url("/world/2026/dec/05/harbour-vote")
+    bad.close()
+    fixed = make_tracker(db_url, sources=[{"name": "sim", "urls": [harbour]}], sites=FIXED)
+    with fixed.session() as session:
+        article = repository.find_article(session, harbour)
+        assert article is not None
+        article_id = article.id
+    _url, reread = read(fixed.config, fixed.sessions, article_id)
+    desk.stories["/world/2026/dec/05/harbour-vote"]["paragraphs"].append("A late correction.")
+    assert fixed.cycle().get("new_version") == 1  # the daemon records a version meanwhile
+    with fixed.sessions.begin() as session:
+        assert write(fixed.config, session, article_id, reread, _now()) is None, (
+            "nothing written on a stale read"
+        )
+    report = _run(fixed, dry_run=False)
+    assert report.changed_articles == 1 and not report.busy
+    versions, _ = _history(fixed, harbour)
+    assert versions[-1].body.endswith("A late correction.")
