@@ -8,7 +8,8 @@ For each article, as named steps:
    site rules in force now, the host's volatile text dropped). A version already
    extracted by today's extractor (its stamp is today's), or whose capture cannot be
    read again (none kept, its body dropped, today's extractor finds no article in
-   it), keeps the content it has;
+   it), keeps the content it has. A capture that drew another variant of a headline
+   test reads with the headline the version stored, as the check judged it;
 2. plan (`tracker.core.rederive`, pure): which versions collapse, which change,
    which revisions are kept, computed again or dropped;
 3. write, in the article's own transaction, its row locked (PostgreSQL: FOR UPDATE,
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.core.confirm import without_volatile
+from tracker.core.headline_tests import substitute
 from tracker.core.normalize import Content, content_of
 from tracker.core.rederive import Reading, Rederivation, plan_rederivation
 from tracker.core.urls import site_of
@@ -44,7 +46,7 @@ from tracker.pipeline.captures import page_of
 from tracker.pipeline.observe import Extracted
 from tracker.pipeline.record import compare_stored, extra_of, locked
 from tracker.pipeline.runtime import site_rules
-from tracker.store import captures, generations, histories, repository
+from tracker.store import captures, generations, headlines, histories, repository
 from tracker.store.db import transaction
 from tracker.store.models import Article, Capture, Source, Version
 
@@ -211,10 +213,13 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int) -> tu
     with transaction(sessions) as session:
         article = session.get_one(Article, article_id)
         volatile = repository.volatile_shapes(session, site_of(article.url))
+        tested = headlines.tested_headlines(session, article_id)
         versions = histories.versions_of(session, article_id)
         kept = _version_captures(session, article_id)
         for version in versions:
             outcome = _derive(config, version, kept.get(version.number), volatile)
+            if isinstance(outcome, Derived) and tested:
+                outcome = _as_shown(outcome, version, tested)
             if isinstance(outcome, Derived) and outcome.content.content_hash != version.content_hash:
                 derived[version.id], old[version.id] = outcome, version.extractor
                 before[version.id] = content_of(version)
@@ -256,6 +261,15 @@ def _derive(
         log.info("version %d of article %d: %s today", version.number, version.article_id, analysis.problem)
         return "not an article"
     return Derived(without_volatile(analysis.extraction.content(), volatile), Extracted(page, analysis))
+
+
+def _as_shown(derived: Derived, version: Version, tested: frozenset[str]) -> Derived:
+    """A capture that drew another variant of a headline test reads with the headline
+    the version stored (the one the story showed, as `judge` substituted it)."""
+    shown = substitute(derived.content.headline, version.headline, tested)
+    if shown is None or shown == derived.content.headline:
+        return derived
+    return replace(derived, content=replace(derived.content, headline=shown))
 
 
 def write(

@@ -18,7 +18,17 @@ from tracker.core.normalize import Content, StoredContent
 from tracker.core.rederive import Rederivation
 from tracker.errors import NotFoundError
 from tracker.store import headlines
-from tracker.store.models import Article, ArticleKey, ArticleUrl, Capture, Check, Event, Revision, Version
+from tracker.store.models import (
+    Article,
+    ArticleKey,
+    ArticleUrl,
+    Capture,
+    Check,
+    Event,
+    Revision,
+    TemplateSighting,
+    Version,
+)
 from tracker.store.repository import record_event
 
 if TYPE_CHECKING:  # rapidfuzz is loaded by what compares, not by every reader of histories
@@ -332,6 +342,16 @@ def rederive(
         )  # fmt: skip
     session.flush()
     _follow_numbers(session, article_id, moved)
+    redone = [
+        *plan.dropped,
+        *(step.revision_id for step in plan.recomputed() if step.revision_id is not None),
+    ]
+    if redone:  # what a revision recorded of its host's template is that revision's no more
+        session.execute(
+            delete(TemplateSighting).where(
+                TemplateSighting.article_id == article_id, TemplateSighting.revision_id.in_(redone)
+            )
+        )
 
 
 def _follow_numbers(session: Session, article_id: int, moved: dict[int, int]) -> None:
