@@ -85,7 +85,7 @@ def record(
     """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
     first fetch shows of the template is stored already (`tracker.pipeline.template`)."""
     duration_ms = observation.ms()
-    identity = identify(session, locked(session, observation.plan.article_id), observation.first, now)
+    identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
     served = headline_tests.served_by(observation)
     assessment = headline_tests.assess(session, article.id, served, now)
@@ -104,9 +104,7 @@ def record(
     return result
 
 
-def locked(session: Session, article_id: int) -> Article:
-    """The article's row, locked for this transaction (PostgreSQL: FOR UPDATE): what
-    changes its history waits for whoever holds it."""
+def _locked(session: Session, article_id: int) -> Article:
     article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
     if article is None:
         raise LookupError(f"article {article_id} vanished during its check")
@@ -125,7 +123,7 @@ def identify(session: Session, article: Article, first: Seen, now: datetime) -> 
         owner = repository.article_with_key(session, keys)
         if owner is None or owner.id == article.id:
             return Identity(article, keys, new=True)
-        owner = locked(session, owner.id)
+        owner = _locked(session, owner.id)
         log.info("%s is %s under another URL: one history", article.url, owner.url)
         histories.merge_into(session, article, owner, now)
         return Identity(owner, keys, new=True)
@@ -153,7 +151,7 @@ def _other_history(
             and owner.id != article.id
             and histories.latest_version_number(session, owner.id)
         ):
-            return locked(session, owner.id)
+            return _locked(session, owner.id)
     return None
 
 
@@ -171,6 +169,7 @@ def _join(session: Session, article: Article, other: Article, now: datetime) -> 
 
 
 def compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
+    """Two stored versions compared as a check compares contents (joins, re-derivations)."""
     return compare(content_of(older), content_of(newer))
 
 

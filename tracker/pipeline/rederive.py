@@ -12,12 +12,13 @@ For each article, as named steps:
    test reads with the headline the version stored, as the check judged it;
 2. plan (`tracker.core.rederive`, pure): which versions collapse, which change,
    which revisions are kept, computed again or dropped;
-3. write, in the article's own transaction, its row locked (PostgreSQL: FOR UPDATE,
-   as a check's `record` locks it, so a running daemon and a re-extraction take
-   turns): the live history is kept as a generation (`tracker.store.generations`),
-   derived again (`tracker.store.histories.rederive`), and a `reextracted` event says
-   what changed and by which extractors. Should a check have changed the history
-   between 1 and 3, the article is read again.
+3. write, in the article's own transaction, its row held (`repository.hold_article`:
+   FOR UPDATE on PostgreSQL as a check's `record` locks it, the write lock on SQLite),
+   so a running daemon and a re-extraction take turns: the live history is kept as
+   a generation (`tracker.store.generations`), derived again
+   (`tracker.store.histories.rederive`), and a `reextracted` event says what changed
+   and by which extractors. Should a check have changed the history between 1 and 3,
+   the article is read again.
 
 A dry run stops after 2: it writes nothing and reports the same counts.
 """
@@ -44,7 +45,7 @@ from tracker.extraction.provenance import stamp
 from tracker.extraction.worker import analyze
 from tracker.pipeline.captures import page_of
 from tracker.pipeline.observe import Extracted
-from tracker.pipeline.record import compare_stored, extra_of, locked
+from tracker.pipeline.record import compare_stored, extra_of
 from tracker.pipeline.runtime import site_rules
 from tracker.store import captures, generations, headlines, histories, repository
 from tracker.store.db import transaction
@@ -278,7 +279,7 @@ def write(
     """Step 3, in the caller's transaction: the plan and the generation the old history
     was kept as (None: nothing to write); None when a check changed the history since
     it was read."""
-    locked(session, article_id)
+    repository.hold_article(session, article_id)
     versions = histories.versions_of(session, article_id)
     if tuple((v.id, v.content_hash) for v in versions) != reread.stored:
         return None
