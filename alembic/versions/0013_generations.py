@@ -3,6 +3,12 @@ again from its captures, the versions and revisions it replaces are kept whole (
 rows) in `superseded_versions` and `superseded_revisions` under a generation number,
 hidden from every reader of the live tables.
 
+On SQLite, `revisions` is rebuilt with AUTOINCREMENT: a re-derivation deletes the
+revisions of false versions, and SQLite would give their ids (the highest ones) to
+the next revisions, which a notification destination's cursor
+(`webhooks.last_revision_id`) has passed already: they would never be sent.
+PostgreSQL's sequences never go back.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05
@@ -50,8 +56,17 @@ def upgrade() -> None:
         sa.Column("to_number", sa.Integer(), nullable=False),
     )
 
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table(
+            "revisions", recreate="always", table_kwargs={"sqlite_autoincrement": True}
+        ):
+            pass
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table("revisions", recreate="always"):
+            pass
     for name in ("superseded_revisions", "superseded_versions"):
         op.drop_index(f"ix_{name}_article_id_generation", table_name=name)
         op.drop_table(name)

@@ -12,9 +12,12 @@ without rich links is tracked beside it: its history must come out untouched.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from sqlalchemy import func, select
 from tests.support.harness import Tracker
 from tests.support.site import NewsSite, Request, Response
 from tracker.cli import main
+from tracker.notify import Notifier
 from tracker.pipeline.rederive import Report, Scope, articles_in, read, reextract, write
 from tracker.read.search import search
 from tracker.store import captures, generations, histories, repository
@@ -384,3 +388,76 @@ def test_a_check_that_changes_the_history_meanwhile_makes_the_article_read_again
     assert report.changed_articles == 1 and not report.busy
     versions, _ = _history(fixed, harbour)
     assert versions[-1].body.endswith("A late correction.")
+
+
+class Hook:
+    """A webhook endpoint on loopback that keeps the revision ids it is sent."""
+
+    def __init__(self) -> None:
+        self.revisions: list[int] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                hook.revisions.extend(
+                    item["revision_id"]
+                    for item in payload.get("revisions", [payload])
+                    if "revision_id" in item
+                )
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+def _notify(tracker: Tracker) -> int:
+    async def go() -> int:
+        notifier = Notifier(tracker.config, tracker.sessions, _now, owner="test")
+        try:
+            return await notifier.tick()
+        finally:
+            await notifier.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_rederived_history_is_never_notified_again_and_later_edits_are(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    hook = Hook()
+    try:
+        desk = Desk()
+        path = "/world/2026/dec/05/harbour-vote"
+        site.route(path, lambda request: _serve(site, desk, path, request))
+        sections: dict[str, Any] = {
+            "sources": [{"name": "sim", "urls": [site.url(path)]}],
+            "notify": {"webhooks": [{"url": hook.url, "max_per_hour": 1000}]},
+        }
+        bad = make_tracker(db_url, sites=BAD, **sections)
+        bad.cycle()
+        assert _notify(bad) == 0  # a new destination starts from now
+        for _ in range(3):
+            desk.edition += 1
+            bad.cycle()
+        _notify(bad)
+        sent = list(hook.revisions)
+        assert len(sent) == 3, "the false versions' revisions were sent"
+        bad.close()
+
+        fixed = make_tracker(db_url, sites=FIXED, **sections)
+        assert _run(fixed, dry_run=False).versions_collapsed == 3
+        assert _notify(fixed) == 0 and hook.revisions == sent, "nothing re-derived is sent as new"
+        desk.stories[path]["paragraphs"].append("The vote was 31 to 12.")
+        assert fixed.cycle() == {"new_version": 1}
+        _notify(fixed)
+        assert len(hook.revisions) == 4 and hook.revisions[-1] > max(sent), "a later edit is"
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()
