@@ -41,6 +41,7 @@ from tracker.core.headline_tests import substitute
 from tracker.core.normalize import Content, content_of
 from tracker.core.rederive import Reading, Rederivation, plan_rederivation
 from tracker.core.urls import site_of
+from tracker.errors import NotFoundError
 from tracker.extraction.provenance import stamp
 from tracker.extraction.worker import analyze
 from tracker.pipeline.captures import page_of
@@ -187,18 +188,24 @@ def _one(
     dry_run: bool,
 ) -> None:
     for _attempt in range(ATTEMPTS):
-        url, reread = read(config, sessions, article_id)
+        try:
+            url, reread = read(config, sessions, article_id)
+        except NotFoundError:
+            return  # purged since it was listed
         if dry_run:
             with transaction(sessions) as session:
                 plan = plan_rederivation(reread.readings, histories.revisions_of(session, article_id))
             _count(report, article_id, url, reread, plan, None)
             return
-        with transaction(sessions) as session:
-            written = write(config, session, article_id, reread, now())
-            if written is None:
-                continue  # a check changed the history meanwhile: read it again
-            _count(report, article_id, url, reread, *written)
-            return
+        try:
+            with transaction(sessions) as session:
+                written = write(config, session, article_id, reread, now())
+        except NotFoundError:
+            return  # purged meanwhile
+        if written is None:
+            continue  # a check changed the history meanwhile: read it again
+        _count(report, article_id, url, reread, *written)
+        return
     report.busy.append(article_id)
     log.warning("article %d kept changing while it was re-extracted: left as it is", article_id)
 
@@ -212,7 +219,9 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int) -> tu
     unreadable: Counter[str] = Counter()
     current = 0
     with transaction(sessions) as session:
-        article = session.get_one(Article, article_id)
+        article = session.get(Article, article_id)
+        if article is None:
+            raise NotFoundError(f"no tracked article {article_id}")
         volatile = repository.volatile_shapes(session, site_of(article.url))
         tested = headlines.tested_headlines(session, article_id)
         versions = histories.versions_of(session, article_id)
