@@ -1,7 +1,8 @@
 """Running tracker: one cycle (`run_once`), or the daemon (`Daemon`).
 
 The daemon's ticks (APScheduler's AsyncIOScheduler) poll due sources, check due
-articles, say how it is doing (the heartbeat) and send notifications. The
+articles, say how it is doing (the heartbeat), send notifications and ask archives to
+witness new versions (`tracker.witness`: a job of its own, so no check waits on an archive). The
 schedule itself lives in tracker's tables (`articles.next_check_at`,
 `source_endpoints.next_poll_at`); a tick asks the database what is due, leases
 it and checks it.
@@ -39,6 +40,7 @@ from tracker.store.models import ArticleStatus
 
 if TYPE_CHECKING:
     from tracker.notify import Notifier
+    from tracker.witness import Witnesser
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,7 @@ class Daemon:
         self._identity = db.file_identity(engine)  # the SQLite file this daemon opened
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._notifier: Notifier | None = None
+        self._witnesser: Witnesser | None = None
         self._running: set[asyncio.Future[object]] = set()
         self._polls: set[asyncio.Future[object]] = set()  # cut at once on stop: their batches are committed
         self._since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
@@ -241,6 +244,11 @@ class Daemon:
 
             self._notifier = Notifier(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
             self._every(runtime.config.notify.interval.total_seconds(), self._notify_tick, "notify", first)
+        if runtime.config.witness.destinations:
+            from tracker.witness import Witnesser
+
+            self._witnesser = Witnesser(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
+            self._every(runtime.config.witness.interval.total_seconds(), self._witness_tick, "witness", first)
         self._scheduler.start()
 
     def _every(
@@ -314,6 +322,10 @@ class Daemon:
         if self._notifier is not None and (sent := await self._notifier.tick()):
             log.info("notify sent=%d", sent)
 
+    async def _witness_tick(self) -> None:
+        if self._witnesser is not None and (landed := await self._witnesser.tick()):
+            log.info("witness captured=%d", landed)
+
     async def _shutdown(self) -> None:
         """No new ticks; polls are cut at once (a poll stops between two batches of its
         entries, losing nothing), checks still waiting for their host's turn stay due,
@@ -330,6 +342,8 @@ class Daemon:
         self._scheduler.shutdown(wait=False)
         if self._notifier is not None:
             await self._notifier.aclose()
+        if self._witnesser is not None:
+            await self._witnesser.aclose()
 
 
 def _pairs(outcomes: Counter[str]) -> str:

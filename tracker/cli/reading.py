@@ -135,6 +135,13 @@ def _print_history(data: dict[str, Any]) -> None:
         click.echo(
             f"v{version['number']}  {version['fetched_at']}  {shown(version['headline'] or '')}{changed}"
         )
+        for witness in version.get("witnesses", []):
+            click.echo(
+                shown(
+                    f"    witnessed by {witness['archive']} at {witness['memento_at']}: "
+                    f"{witness['memento_url']}"
+                )
+            )
     if not data["versions"]:
         click.echo("no version stored yet" + (": see the checks below" if data["checks"] else ""))
     if data["checks"]:

@@ -42,8 +42,9 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 def status(app: App, as_json: bool) -> None:
     """Health: articles by state, checks due now, the last hour's outcomes, per host how
     far behind its due checks are, the lines the sites' templates gained or lost in the
-    last week, and per source the share of checks that got the article in the last day
-    (warned when it drops).
+    last week, per source the share of checks that got the article in the last day
+    (warned when it drops), notification destinations, and witness destinations' queues
+    (captured, waiting, given up, and the newest error).
 
     \b
     Example:
@@ -66,6 +67,7 @@ def status(app: App, as_json: bool) -> None:
     _print_template_changes(report["template_changes"])
     _print_sources(report["sources"])
     _print_notifications(report["notifications"])
+    _print_witnesses(report["witnesses"])
 
 
 def _print_hosts_behind(behind: list[dict[str, Any]]) -> None:
@@ -117,6 +119,21 @@ def _print_notifications(destinations: list[dict[str, Any]]) -> None:
             )
         else:
             click.echo(f"  notify {row['name']}: last delivered {row['last_delivered_at'] or 'never'}")
+
+
+def _print_witnesses(destinations: list[dict[str, Any]]) -> None:
+    """Each witness destination's queue; its newest error while a witness waits on it or was given up."""
+    for row in destinations:
+        waiting = row["pending"] + row["submitted"]
+        line = (
+            f"  witness {row['name']}: {row['captured']} captured "
+            f"(last {row['last_captured_at'] or 'never'}), "
+            f"{waiting} waiting, {row['failed']} given up"
+        )
+        if row["failing"]:
+            line += f"; FAILING ({row['last_error']}), attempt {row['attempts']}, "
+            line += f"next {row['next_attempt_at'] or '-'}"
+        click.echo(line)
 
 
 def _ago(seconds: int) -> str:

@@ -55,7 +55,7 @@ from tracker.pipeline.results import CheckResult
 from tracker.pipeline.runtime import site_rules
 from tracker.pipeline.template import first_body, learn_first_versions, learn_from_revision
 from tracker.store import captures as stored_captures
-from tracker.store import headlines, histories, repository
+from tracker.store import headlines, histories, repository, witnesses
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
@@ -283,6 +283,7 @@ def _new_version(
     )
     if config.database.store_raw_html:
         _keep_captures(session, article.id, version.number, observation, story)
+    _ask_witness(session, config, article, version.id, page.final_url, now)
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:
         histories.add_revision(session, article.id, latest.number, version.number, changes, now)
@@ -290,6 +291,17 @@ def _new_version(
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
     return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _ask_witness(
+    session: Session, config: Config, article: Article, version_id: int, url: str, now: datetime
+) -> None:
+    """A source with a witness: its archive will be asked to capture the page by the
+    daemon's witness job (`tracker.witness`), never by this check: one queued row here."""
+    name = article.source.name if article.source is not None else None
+    source = next((s for s in config.sources if s.name == name), None)
+    if source is not None and source.witness is not None:
+        witnesses.enqueue(session, version_id, source.witness, url, now)
 
 
 def _keep_captures(

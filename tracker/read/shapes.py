@@ -113,6 +113,15 @@ class HeadlineTestJSON(TypedDict):
     winner: str | None
 
 
+class WitnessJSON(TypedDict):
+    """An archive's copy of the page a version was read from (`tracker.witness`): the
+    witness destination's name, the memento's address and its time."""
+
+    archive: str
+    memento_url: str | None
+    memento_at: str | None
+
+
 class VersionJSON(TypedDict):
     number: int
     fetched_at: str | None
@@ -125,6 +134,7 @@ class VersionJSON(TypedDict):
     updated_offset: str | None
     published_day: str | None
     body: NotRequired[str]
+    witnesses: NotRequired[list[WitnessJSON]]
 
 
 class EventJSON(TypedDict):
@@ -194,6 +204,10 @@ def version_json(version: Any, *, with_body: bool = True) -> VersionJSON:
     if with_body:
         data["body"] = version.body
     return data
+
+
+def witness_json(row: Any) -> WitnessJSON:
+    return {"archive": row.destination, "memento_url": row.memento_url, "memento_at": iso(row.memento_at)}
 
 
 def offset_text(minutes: int | None) -> str | None:
