@@ -18,8 +18,9 @@ Archives (`witness.destinations` in config.yaml):
 A failure (network, a non-2xx answer, a job that errs or stays pending past
 `witness.max_pending`) is retried with exponential back-off (a minute doubling, at
 most an hour); after `witness.max_attempts` the witness is given up, failed, and shown
-by `tracker status` and /sources. A 429 (or Save Page Now's session limit) holds the
-whole destination until its `Retry-After` without counting as a failure. Captures asked
+by `tracker status` and /sources. A 429 (or Save Page Now's session limit) holds every
+witness of the destination until its `Retry-After` (capped by `fetch.max_retry_after`)
+without counting as a failure. Captures asked
 of one archive are `min_interval` apart. The archives are named hosts the operator
 configured: requests go to them as webhooks do (httpx), outside the fetcher's
 address rules, which are for the sites tracked.
@@ -120,7 +121,6 @@ class Witnesser:
             follow_redirects=False,
         )
         self._next_capture: dict[str, float] = {}  # monotonic time each archive may be asked again
-        self._held: dict[str, datetime] = {}  # archives that said 429, until when
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -138,8 +138,8 @@ class Witnesser:
         return sum(outcome for outcome in served if isinstance(outcome, int))
 
     async def _serve(self, destination: WitnessDestinationConfig) -> int:
-        if (held := self._held.get(destination.name)) is not None and held > self.clock():
-            return 0
+        """The destination's due witnesses, one after the other; a 429 ends the turn (and
+        holds every witness of the destination, in the table: every daemon waits)."""
         due = self._claim(destination.name)
         landed = 0
         try:
@@ -148,7 +148,6 @@ class Witnesser:
                 self._record(destination, item, outcome)
                 landed += isinstance(outcome, Captured)
                 if isinstance(outcome, Throttled):
-                    self._held[destination.name] = outcome.until
                     break
         finally:
             self._release([item.id for item in due])
@@ -285,7 +284,7 @@ class Witnesser:
                 case Pending():
                     witnesses.still_pending(session, item.id, now + self.config.witness.poll_every)
                 case Throttled(until, reason):
-                    witnesses.held_back(session, item.id, until, reason)
+                    witnesses.held_back(session, destination.name, item.id, until, reason)
                     log.warning("witness %s: %s", destination.name, reason)
                 case Failed(error):
                     self._failed(session, destination, item, error, now)

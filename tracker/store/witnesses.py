@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.store.models import Version
@@ -57,10 +57,19 @@ def captured(session: Session, witness_id: int, memento_url: str, memento_at: da
     )
 
 
-def held_back(session: Session, witness_id: int, until: datetime, reason: str) -> None:
-    """The archive asked us to wait (429, Retry-After): not a failed attempt."""
-    row = get(session, witness_id)
-    row.next_attempt_at, row.last_error = until, reason[:500]
+def held_back(session: Session, destination: str, witness_id: int, until: datetime, reason: str) -> None:
+    """The archive asked us to wait (429, Retry-After): no witness of it is due before
+    `until`; not a failed attempt (the reason stays on the witness that met it)."""
+    session.execute(
+        update(Witness)
+        .where(
+            Witness.destination == destination,
+            Witness.state.in_((WitnessState.PENDING, WitnessState.SUBMITTED)),
+            Witness.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
+    get(session, witness_id).last_error = reason[:500]
 
 
 def failed_again(session: Session, witness_id: int, error: str) -> int:
