@@ -40,8 +40,8 @@ def upgrade() -> None:
             ["version_id"], ["versions.id"], name=op.f("fk_witnesses_version_id_versions"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_witnesses")),
-        sa.UniqueConstraint("version_id", "destination", name=op.f("uq_witnesses_version_id")),
     )
+    op.create_index(op.f("ix_witnesses_version_id"), "witnesses", ["version_id"])
     op.create_index(
         "ix_witnesses_destination_state_next_attempt_at",
         "witnesses",
@@ -51,4 +51,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_witnesses_destination_state_next_attempt_at", table_name="witnesses")
+    op.drop_index(op.f("ix_witnesses_version_id"), table_name="witnesses")
     op.drop_table("witnesses")

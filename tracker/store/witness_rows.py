@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.models import Base
@@ -31,12 +31,13 @@ class Witness(Base):
 
     __tablename__ = "witnesses"
     __table_args__ = (
-        UniqueConstraint("version_id", "destination"),
         Index("ix_witnesses_destination_state_next_attempt_at", "destination", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    # not unique with `destination`: a version that re-extraction folds into the one
+    # before it brings its witnesses along (`tracker.store.witnesses.lift`, `land`)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     destination: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))

@@ -91,6 +91,26 @@ def give_up(session: Session, witness_id: int) -> None:
     get(session, witness_id).state = WitnessState.FAILED
 
 
+def lift(session: Session, version_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The witnesses of versions a re-extraction replaces, taken out (rows deleted, by
+    version id) before their versions go, to be put back on what replaces them (`land`):
+    a memento is of the fetch, which the new row is still read from."""
+    lifted: dict[int, list[dict[str, Any]]] = {}
+    for row in session.scalars(select(Witness).where(Witness.version_id.in_(list(version_ids)))):
+        columns = {c.key: getattr(row, c.key) for c in Witness.__table__.columns if c.key != "version_id"}
+        lifted.setdefault(row.version_id, []).append(columns)
+        session.delete(row)
+    session.flush()
+    return lifted
+
+
+def land(session: Session, lifted: dict[int, list[dict[str, Any]]], onto: dict[int, int]) -> None:
+    """Put lifted witnesses back, under their ids (a witness job may be asking about
+    one), on the version `onto` says (old version id -> new)."""
+    for old, rows in lifted.items():
+        session.add_all(Witness(version_id=onto[old], **row) for row in rows)
+
+
 def of_versions(session: Session, version_ids: Iterable[int]) -> dict[int, list[Witness]]:
     """The captured witnesses of these versions, by version id, oldest memento first."""
     found: dict[int, list[Witness]] = {}
