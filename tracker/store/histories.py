@@ -237,7 +237,9 @@ def _delete_revisions(
 
 
 def _renumber(session: Session, keep: Article, versions: dict[int, Version], plan: JoinPlan) -> None:
-    """Drop the repeated versions and number the kept ones as `keep`'s, 1 to n."""
+    """Drop the repeated versions (their witnesses go to the version they repeat) and
+    number the kept ones as `keep`'s, 1 to n."""
+    witnesses.move(session, dict(plan.repeated))
     for dropped, _into in plan.repeated:
         session.delete(versions[dropped])
     for version_id in plan.kept:  # out of the way of (article, number) while renumbering

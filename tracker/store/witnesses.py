@@ -111,6 +111,13 @@ def land(session: Session, lifted: dict[int, list[dict[str, Any]]], onto: dict[i
         session.add_all(Witness(version_id=onto[old], **row) for row in rows)
 
 
+def move(session: Session, onto: dict[int, int]) -> None:
+    """The witnesses of versions about to go (a repeated version when two histories are
+    joined) move to the version `onto` says (old version id -> kept one)."""
+    for old, new in onto.items():
+        session.execute(update(Witness).where(Witness.version_id == old).values(version_id=new))
+
+
 def of_versions(session: Session, version_ids: Iterable[int]) -> dict[int, list[Witness]]:
     """The captured witnesses of these versions, by version id, oldest memento first."""
     found: dict[int, list[Witness]] = {}
