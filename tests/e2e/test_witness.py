@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.support.daemons import RUNNING, Daemon, count, settings, wait_until
@@ -20,6 +21,7 @@ from tests.support.site import NewsSite
 from tracker.read import history
 from tracker.store import repository
 from tracker.store.witness_rows import Witness
+from tracker.web import create_app
 from tracker.witness import Witnesser
 
 
@@ -116,6 +118,23 @@ def test_each_new_version_is_captured_by_pywb_and_carries_its_memento(
         [newest.memento_url],
     ]
     assert all(v["witnesses"][0]["archive"] == "pywb" for v in versions)
+    shown_on_the_web(tracker, urls[0], [first[urls[0]].memento_url, newest.memento_url])
+
+
+def shown_on_the_web(tracker: Any, url: str, mementos: list[str]) -> None:
+    """The API's article and version, the article page and /sources show the witnesses."""
+    client = TestClient(create_app(tracker.config, tracker.sessions))
+    with tracker.session() as session:
+        article_id = repository.resolve_article(session, url).id
+    timeline = client.get(f"/api/articles/{article_id}").json()["timeline"]
+    assert [w["memento_url"] for e in timeline if e["type"] == "version" for w in e["witnesses"]] == mementos
+    version = client.get(f"/api/articles/{article_id}/versions/2").json()
+    assert [w["memento_url"] for w in version["witnesses"]] == mementos[1:]
+    page = client.get(f"/articles/{article_id}").text
+    assert all(f'href="{memento}"' in page for memento in mementos) and "witnessed by pywb" in page
+    [row] = client.get("/api/sources").json()["witnesses"]
+    assert (row["name"], row["captured"], row["failing"]) == ("pywb", 3, False)
+    assert '<table class="rows witnesses">' in client.get("/sources").text
 
 
 def test_the_daemon_witnesses_after_its_checks_stored_the_versions(

@@ -84,6 +84,11 @@ def _witnessed(session: Session, article_id: int, versions: list[VersionJSON]) -
     return versions
 
 
+def version_witnesses(session: Session, version_id: int) -> list[shapes.WitnessJSON]:
+    """The archives' copies of one version's page (`tracker.witness`), oldest first."""
+    return [witness_json(w) for w in witnesses.of_versions(session, [version_id]).get(version_id, [])]
+
+
 def diff_between(
     session: Session, article: Article, from_number: int | None, to_number: int | None
 ) -> tuple[Version, Version, Changes]:
