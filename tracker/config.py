@@ -278,9 +278,6 @@ class WitnessConfig(_Section):
     poll_every: Duration = timedelta(seconds=10)
     max_pending: Duration = timedelta(minutes=30)
 
-    def named(self, name: str) -> WitnessDestinationConfig | None:
-        return next((d for d in self.destinations if d.name == name), None)
-
 
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
