@@ -121,6 +121,9 @@ class Witnesser:
             follow_redirects=False,
         )
         self._next_capture: dict[str, float] = {}  # monotonic time each archive may be asked again
+        for destination in config.witness.destinations:
+            if destination.kind == "spn" and isinstance(failed := self._spn_headers(destination), Failed):
+                log.error("witness %s: %s: no capture can be asked of it", destination.name, failed.error)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -166,6 +166,16 @@ def test_failures_back_off_exponentially_then_are_given_up_and_shown_by_status(
     config.write_text(f"database: {{url: '{tracker.config.database.url}'}}\n")
     text = CliRunner().invoke(main, ["--config", str(config), "status"], catch_exceptions=False).output
     assert "witness ia: 0 captured (last never), 0 waiting, 1 given up; FAILING (HTTP 503)" in text
+    # a later version that lands makes the one given up old news: counted, no longer failing
+    next(iter(site.stories.values())).paragraphs.append("Update: the vote was moved to Monday.")
+    assert tracker.cycle() == {"new_version": 1}
+    spn.pending_polls = 0
+    witness(tracker, clock)
+    clock.advance(10)
+    assert witness(tracker, clock) == 1
+    with tracker.session() as session:
+        [shown] = health.status(session, clock.now)["witnesses"]
+    assert (shown["failed"], shown["captured"], shown["failing"], shown["last_error"]) == (1, 1, False, None)
 
 
 def test_a_job_that_errs_is_asked_for_again_from_the_start(

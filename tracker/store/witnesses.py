@@ -141,7 +141,8 @@ def of_article(session: Session, article_id: int) -> dict[int, list[Witness]]:
 
 def by_destination(session: Session) -> list[dict[str, Any]]:
     """Per destination: witnesses by state, the last capture, and the newest error of a
-    witness still waiting or given up (what `tracker status` and /sources show)."""
+    witness still waiting, or given up with none captured after it (what `tracker status`
+    and /sources show as failing)."""
     counts: dict[str, dict[str, Any]] = {}
     for name, state, count, last in session.execute(
         select(Witness.destination, Witness.state, func.count(), func.max(Witness.memento_at)).group_by(
@@ -154,7 +155,7 @@ def by_destination(session: Session) -> list[dict[str, Any]]:
             row["last_captured_at"] = last
     for name, row in counts.items():
         newest = session.execute(
-            select(Witness.last_error, Witness.attempts, Witness.next_attempt_at, Witness.state)
+            select(Witness.id, Witness.state, Witness.last_error, Witness.attempts, Witness.next_attempt_at)
             .where(
                 Witness.destination == name,
                 Witness.last_error.is_not(None),
@@ -163,6 +164,17 @@ def by_destination(session: Session) -> list[dict[str, Any]]:
             .order_by(Witness.id.desc())
             .limit(1)
         ).first()
-        if newest is not None:
-            row["last_error"], row["attempts"], row["next_attempt_at"], _ = newest
+        if newest is not None and not _captured_since(session, name, newest.id, newest.state):
+            row["last_error"], row["attempts"], row["next_attempt_at"] = newest[2:]
     return sorted(counts.values(), key=lambda row: row["name"])
+
+
+def _captured_since(session: Session, destination: str, witness_id: int, state: str) -> bool:
+    """Whether a witness given up is old news: a later one of the destination landed.
+    (One still waiting on an error is news until it lands or is given up.)"""
+    if state != WitnessState.FAILED:
+        return False
+    later = select(Witness.id).where(
+        Witness.destination == destination, Witness.state == WitnessState.CAPTURED, Witness.id > witness_id
+    )
+    return session.scalar(later.limit(1)) is not None
