@@ -141,19 +141,20 @@ class Witnesser:
         return sum(outcome for outcome in served if isinstance(outcome, int))
 
     async def _serve(self, destination: WitnessDestinationConfig) -> int:
-        """The destination's due witnesses, one after the other; a 429 ends the turn (and
-        holds every witness of the destination, in the table: every daemon waits)."""
-        due = self._claim(destination.name)
+        """The destination's due witnesses, one after the other, a batch at a time until
+        none is due; a 429 ends the turn (and holds every witness of the destination, in
+        the table: every daemon waits)."""
         landed = 0
-        try:
-            for item in due:
-                outcome = await self._attempt(destination, item)
-                self._record(destination, item, outcome)
-                landed += isinstance(outcome, Captured)
-                if isinstance(outcome, Throttled):
-                    break
-        finally:
-            self._release([item.id for item in due])
+        while due := self._claim(destination.name):
+            try:
+                for item in due:
+                    outcome = await self._attempt(destination, item)
+                    self._record(destination, item, outcome)
+                    landed += isinstance(outcome, Captured)
+                    if isinstance(outcome, Throttled):
+                        return landed
+            finally:
+                self._release([item.id for item in due])
         return landed
 
     async def _attempt(self, destination: WitnessDestinationConfig, item: Due) -> Outcome:

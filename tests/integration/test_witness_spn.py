@@ -231,4 +231,5 @@ def test_an_archive_that_does_not_answer_holds_no_check(
 
     assert asyncio.run(go()) == {"new_version": 1}
     assert order == ["archive holds the capture", "check cycle done (capture still held)", "capture answered"]
-    assert [w.state for w in rows(tracker)] == ["submitted", "pending"]  # the new version is queued in turn
+    # the new version's witness, queued by the check meanwhile, was asked in the same turn, after
+    assert [w.state for w in rows(tracker)] == ["submitted", "submitted"] and len(spn.saved) == 2
