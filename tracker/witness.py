@@ -279,6 +279,8 @@ class Witnesser:
     def _record(self, destination: WitnessDestinationConfig, item: Due, outcome: Outcome) -> None:
         now = self.clock()
         with transaction(self.sessions) as session:
+            if not witnesses.exists(session, item.id):
+                return  # its article was purged while the archive was asked
             match outcome:
                 case Captured(memento_url, memento_at):
                     witnesses.captured(session, item.id, memento_url, memento_at)

@@ -7,6 +7,7 @@ archive that does not answer holds no check. The witness job's clock is the test
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from tests.support.spn import KEY, SECRET, SavePageNow
 from tracker.cli import main
 from tracker.daemon import run_once, runtime_for
 from tracker.read import health, history
-from tracker.store import repository
+from tracker.store import repository, watching
 from tracker.store.witness_rows import Witness
 from tracker.witness import Witnesser
 
@@ -233,3 +234,29 @@ def test_an_archive_that_does_not_answer_holds_no_check(
     assert order == ["archive holds the capture", "check cycle done (capture still held)", "capture answered"]
     # the new version's witness, queued by the check meanwhile, was asked in the same turn, after
     assert [w.state for w in rows(tracker)] == ["submitted", "submitted"] and len(spn.saved) == 2
+
+
+def test_an_article_purged_while_its_archive_is_asked_leaves_nothing_behind(
+    site: NewsSite, make_tracker: Any, db_url: str, spn: SavePageNow, caplog: pytest.LogCaptureFixture
+) -> None:
+    tracker = make(site, make_tracker, db_url, spn, 1)
+    tracker.cycle()
+    spn.hold.set()
+
+    async def go() -> int:
+        job = Witnesser(tracker.config, tracker.sessions, Clock(), owner="test", environ=ENV)
+        try:
+            ticking = asyncio.ensure_future(job.tick())
+            await asyncio.to_thread(spn.arrived.wait, 30)
+            with tracker.sessions.begin() as session:
+                watching.purge(session, [a.id for a in history.list_articles(session)])
+            spn.release.set()
+            return await ticking
+        finally:
+            await job.aclose()
+
+    assert asyncio.run(go()) == 0
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.ERROR
+    ]  # the answer had nowhere to go: no error
+    assert rows(tracker) == []  # the witness went with its version

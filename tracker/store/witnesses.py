@@ -35,6 +35,11 @@ def get(session: Session, witness_id: int) -> Witness:
     return session.get_one(Witness, witness_id)
 
 
+def exists(session: Session, witness_id: int) -> bool:
+    """Whether the witness is still there (its article may have been purged meanwhile)."""
+    return session.get(Witness, witness_id) is not None
+
+
 def submitted(session: Session, witness_id: int, job_id: str, now: datetime, ask_at: datetime) -> None:
     """The archive took the capture as a job (Save Page Now): ask about it at `ask_at`."""
     row = get(session, witness_id)
