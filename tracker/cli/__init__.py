@@ -4,7 +4,7 @@ Each command parses, calls and renders. A user error (bad config, unknown
 article, unreachable database) prints one line and exits 1, never a traceback.
 """
 
-from tracker.cli import managing, reading, serving, writing  # noqa: F401  (they add their commands to `main`)
+from tracker.cli import archives, managing, reading, serving, writing  # noqa: F401  (they add their commands to `main`)
 from tracker.cli.common import main
 
 __all__ = ["main"]

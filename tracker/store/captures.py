@@ -8,6 +8,7 @@ confirmed it (`confirm`); `tracker import` adds captures read from WARC files
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,13 +49,26 @@ def of_article(session: Session, article_id: int) -> list[Capture]:
 
 
 def of_version(session: Session, article_id: int, number: int) -> Capture | None:
-    """The capture a version was made from, if kept."""
+    """The capture a version was made from (fetched or imported), if kept."""
     return session.scalar(
         select(Capture)
-        .where(Capture.article_id == article_id, Capture.version_number == number, Capture.role == VERSION)
+        .where(
+            Capture.article_id == article_id,
+            Capture.version_number == number,
+            Capture.role.in_((VERSION, IMPORT)),
+        )
         .order_by(Capture.id)
         .limit(1)
     )
+
+
+def kept(session: Session, url: str, at: datetime, digest: str) -> bool:
+    """Whether a capture of `url` at `at` with this body (`bodies.digest`) is kept: a
+    WARC imported again, or tracker's own export imported into its own database."""
+    found = session.scalar(
+        select(Capture.id).where(Capture.at == at, Capture.url == url, Capture.digest == digest).limit(1)
+    )
+    return found is not None
 
 
 def each(session: Session, *, batch: int = 200) -> Iterator[Capture]:
