@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.support.site import NewsSite
 from tracker.store import captures
-from tracker.store.models import Article, Capture, Version
+from tracker.store.models import Article, Version
 
 
 def test_a_new_version_keeps_its_fetch_and_the_one_that_confirmed_it(

@@ -16,12 +16,16 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+)
 
 
 def chunked(body: bytes, size: int = 4096) -> bytes:
     """`body` in HTTP/1.1 chunks, as a server streaming it sends it."""
-    parts = [b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size]) for i in range(0, len(body), size)]
+    parts = [
+        b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size]) for i in range(0, len(body), size)
+    ]
     return b"".join(parts) + b"0\r\n\r\n"
 
 
@@ -65,7 +69,7 @@ class Crawl:
             url,
             "response",
             payload=BytesIO(payload),
-            length=None,
+            length=len(payload),
             http_headers=StatusAndHeaders(status, fields, protocol="HTTP/1.1"),
             warc_headers_dict={"WARC-Date": date, "WARC-IP-Address": "203.0.113.7"},
         )
@@ -120,7 +124,9 @@ class Crawl:
     def __enter__(self) -> Crawl:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -257,11 +257,17 @@ class Index:
 
     def _page(self, row: _Row, body_row: _Row, *, revisit: bool = False) -> Archived | Skipped:
         """The page of `row` (a response, or a revisit whose body is `body_row`'s)."""
+        with ExitStack() as records:
+            record = records.enter_context(self._record_at(row.file, row.offset))
+            body_record = record
+            if body_row is not row:
+                body_record = records.enter_context(self._record_at(body_row.file, body_row.offset))
+            return self._read_page(row, record, body_record, revisit)
+
+    def _read_page(self, row: _Row, record: Any, body_record: Any, revisit: bool) -> Archived | Skipped:
         at = _moment(row.at)
-        record = self._read(row)
-        http = record.http_headers if record.http_headers is not None else None
-        body_record = record if body_row is row else self._read(body_row)
-        if http is None or not http.statusline:
+        http = record.http_headers
+        if http is None or not http.statusline:  # a revisit that kept no HTTP headers
             http = body_record.http_headers
         status = int(http.get_statuscode() or 0)
         if status == 304:  # a revisit of a conditional request: the payload it referred to
@@ -309,19 +315,24 @@ class Index:
             ).fetchone()
         if found is None:
             return ()
-        request = self._read_at(*found)
-        if request.http_headers is None:
-            return ()
-        return tuple((str(k), str(v)) for k, v in request.http_headers.headers)
+        with self._record_at(*found) as request:
+            if request.http_headers is None:
+                return ()
+            return tuple((str(k), str(v)) for k, v in request.http_headers.headers)
 
-    def _read(self, row: _Row) -> Any:
-        return self._read_at(row.file, row.offset)
-
-    def _read_at(self, file: int, offset: int) -> Any:
-        """The record at `offset` of the `file`th file (its payload not yet read)."""
+    @contextmanager
+    def _record_at(self, file: int, offset: int) -> Iterator[Any]:
+        """The record at `offset` of the `file`th file, its payload unread until asked.
+        Its reader is closed after: an iterator left to the garbage collector holds its
+        buffers until a cycle collection, and a large import's memory would grow."""
         handle = self._files[file]
         handle.seek(offset)
-        return next(iter(ArchiveIterator(handle, arc2warc=True)))
+        records = ArchiveIterator(handle, arc2warc=True)
+        try:
+            yield next(iter(records))
+        finally:
+            records.the_iter.close()
+            records.close()
 
 
 def _indexed(record: Any) -> tuple[Any, ...] | None:
