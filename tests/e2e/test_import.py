@@ -3,6 +3,7 @@ the simulated newsroom at several edits, into histories on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import tracemalloc
@@ -238,3 +239,54 @@ def test_a_large_crawl_is_imported_without_holding_it_in_memory(
     assert done.captures == 244 and done.versions == 4 and done.skipped["not HTML"] == 240
     assert size > 24_000_000
     assert peak < size / 20, f"peak {peak} bytes importing a {size}-byte file"
+
+
+def test_captures_moments_apart_are_one_check_and_its_confirmation(
+    tmp_path: Path, site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """As tracker's own export writes a version's fetch and the fetch that confirmed it:
+    the two agree on the story, and what differed (a rotating "Quote of the day" inside
+    the body) is the host's volatile text, not part of the version. The same two
+    captures an hour apart are two checks: two versions."""
+    story = site.add_story("sneaky")
+    path = tmp_path / "confirmed.warc.gz"
+    with Crawl(path) as crawl:
+        crawl.page(site.url(story.path), moment(0), render(site, story.path))
+        crawl.page(site.url(story.path), moment(0.01), render(site, story.path))  # 36 s later
+    tracker = make_tracker(db_url)
+    done = import_warcs(tracker.config, tracker.sessions, [path], Options(), quietly)
+    assert (done.versions, done.unchanged) == (1, 1)
+    with tracker.session() as session:
+        article = repository.find_article(session, site.url(story.path))
+        assert article is not None
+        (version,) = histories.versions_of(session, article.id)
+        assert "Quote of the day" not in version.body and story.paragraphs[0] in version.body
+        assert [c.version_number for c in captures.of_article(session, article.id)] == [1, 1]
+    apart = tmp_path / "apart.warc.gz"
+    other = site.add_story("sneaky")
+    with Crawl(apart) as crawl:
+        crawl.page(site.url(other.path), moment(0), render(site, other.path))
+        crawl.page(site.url(other.path), moment(1), render(site, other.path))
+    done = import_warcs(tracker.config, tracker.sessions, [apart], Options(), quietly)
+    assert done.versions == 2, "an hour apart, nothing says the quote is chrome"
+
+
+def test_an_uncompressed_warc_imports_and_one_gzipped_whole_is_refused_in_one_line(
+    tmp_path: Path, site: NewsSite
+) -> None:
+    story = site.add_story("jsonld")
+    plain = tmp_path / "plain.warc"
+    with Crawl(plain) as crawl:
+        crawl.page(site.url(story.path), moment(0), render(site, story.path))
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'tracker.db'}\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(config), "import", str(plain), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["versions"] == 1
+    refused = runner.invoke(main, ["--config", str(config), "import", str(whole)])
+    assert refused.exit_code == 1
+    assert "gzipped as one stream" in refused.output and "warcio recompress" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1 and "Traceback" not in refused.output

@@ -185,7 +185,7 @@ class Index:
                     on_bytes(at - done)
                     done = at
         except ArchiveLoadFailed as error:
-            raise UnreadableArchive(f"{path}: not a WARC or ARC file tracker can read ({error})") from None
+            raise UnreadableArchive(f"{path}: {_why_unreadable(error)}") from None
 
     def captures(self) -> Iterator[Check | Skipped]:
         """The second pass: each check (a capture and its confirmations) in capture order,
@@ -409,6 +409,17 @@ def _moment(date: str) -> datetime:
     """A WARC-Date (`2026-11-28T06:00:00Z`, fractions allowed), UTC."""
     moment = datetime.fromisoformat(date.strip())
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _why_unreadable(error: ArchiveLoadFailed) -> str:
+    """warcio's reason in one line."""
+    if "non-chunked gzip" in str(error):
+        return (
+            "gzipped as one stream, not record by record, so its records cannot be read by offset: "
+            "`warcio recompress FILE NEW_FILE` rewrites it readable"
+        )
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    return f"not a WARC or ARC file ({first})"
 
 
 def _micros(moment: datetime) -> int:

@@ -133,9 +133,10 @@ def import_check(
     seen = [_extracted(config, archived, volatile) for archived in check]
     if (problem := seen[0].analysis.problem) is not None:
         return problem.split(":")[0]
-    if listing(url, seen[0].analysis.extraction):
-        return "listing page"
-    article = _article(session, url, first.at, options)
+    known = repository.find_article(session, url)
+    if known is None and listing(url, seen[0].analysis.extraction):
+        return "listing page"  # a URL tracked already is a story: its operator said so
+    article = _article(session, known, url, first.at, options)
     if isinstance(article, str):
         return article
     observation = Observation(
@@ -182,10 +183,11 @@ def _extracted(config: Config, archived: Archived, volatile: frozenset[str]) -> 
     return Extracted(page, analyze(page.html(), page.final_url, site_rules(config, page.final_url), volatile))
 
 
-def _article(session: Session, url: str, at: datetime, options: Options) -> Article | str:
-    """The article of `url`, made (under the import's source; paused unless tracked) when
-    no article has the URL; or why the capture cannot extend its history."""
-    article = repository.find_article(session, url)
+def _article(
+    session: Session, article: Article | None, url: str, at: datetime, options: Options
+) -> Article | str:
+    """The article of `url` (`article`, when one has the URL), or a new one filed under the
+    import's source (paused unless tracked); or why the capture cannot extend its history."""
     if article is None:
         source = repository.source_named(session, options.source, at)
         article, _created = repository.add_article(session, url, source=source, now=at)
