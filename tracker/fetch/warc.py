@@ -42,12 +42,13 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from tracker.errors import TrackerError
 from tracker.fetch.client import HTML_TYPES
-from tracker.fetch.results import Exchange, Page
+from tracker.fetch.results import Exchange, Headers, Page
 
 CONFIRM_WINDOW = 300  # seconds: a second capture of a URL this soon after is a confirmation
 CONFIRMATIONS = 2  # a check is at most three fetches (`tracker.pipeline.observe`)
 CAPTURES = ("response", "revisit", "resource")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ORIGINAL = "X-Archive-Orig-"  # a header field renamed because the stored body no longer fits it
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -62,16 +63,24 @@ CREATE INDEX records_concurrent ON records (concurrent) WHERE type = 'request';
 CREATE INDEX records_uri_at ON records (uri, at);
 CREATE INDEX records_digest ON records (digest) WHERE type = 'response';
 """
-# each capture with the start of its group: captures of one URL no further apart than the
-# window (SQLite's window functions: the groups are made by the database, not in memory)
+# each capture with its group: tracker's own export says which capture each version was
+# made from (a `metadata` record refers to it): those start a check, and the captures of
+# the URL after one, until the next, are its confirmations. Other URLs' captures start a
+# check unless they follow one of their URL within the window. (SQLite's window
+# functions: the groups are made by the database, not in memory.)
 _GROUPED = """
-WITH gaps AS (
-    SELECT seq, uri, at_us,
-           at_us - lag(at_us) OVER (PARTITION BY uri ORDER BY at_us, seq) AS gap
+WITH own AS (
+    SELECT DISTINCT refers_to AS record_id FROM records WHERE type = 'metadata'
+), marked AS (
+    SELECT seq, uri, at_us, record_id IN (SELECT record_id FROM own) AS own
     FROM records WHERE type IN ('response', 'revisit', 'resource')
+), gaps AS (
+    SELECT seq, uri, at_us, own, max(own) OVER (PARTITION BY uri) AS exported,
+           at_us - lag(at_us) OVER (PARTITION BY uri ORDER BY at_us, seq) AS gap
+    FROM marked
 ), groups AS (
     SELECT seq, uri, at_us,
-           sum(CASE WHEN gap IS NULL OR gap > :window THEN 1 ELSE 0 END)
+           sum(CASE WHEN exported THEN own WHEN gap IS NULL OR gap > :window THEN 1 ELSE 0 END)
                OVER (PARTITION BY uri ORDER BY at_us, seq) AS grp
     FROM gaps
 )
@@ -277,16 +286,18 @@ class Index:
         content = _body(body_record, self.max_bytes)
         if isinstance(content, str):
             return Skipped(row.uri, at, content)
+        warc = record.rec_headers
+        said = body_record.rec_headers.get_header("Tracker-Decoded")
         exchange = Exchange(
             url=row.uri,
             at=at,
             request_headers=self._request_headers(row),
-            http_version=http.protocol or "HTTP/1.1",
+            http_version=warc.get_header("Tracker-Protocol") or http.protocol or "HTTP/1.1",
             status=status,
             reason=(http.statusline.split(" ", 1)[1:] or [""])[0],
-            response_headers=tuple((str(k), str(v)) for k, v in http.headers),
-            peer=record.rec_headers.get_header("WARC-IP-Address"),
-            decoded=_decoded(body_record.http_headers),
+            response_headers=as_received([(str(k), str(v)) for k, v in http.headers]),
+            peer=warc.get_header("WARC-IP-Address"),
+            decoded=tuple(said.split(",")) if said else _decoded(body_record.http_headers),
         )
         page = Page(
             row.uri,
@@ -339,9 +350,11 @@ def _indexed(record: Any) -> tuple[Any, ...] | None:
     """What the index keeps of a record (its offset apart); None for records that are
     neither a capture nor a request (warcinfo, metadata, conversion)."""
     kind = record.rec_type
-    if kind not in (*CAPTURES, "request"):
-        return None
     headers = record.rec_headers
+    if kind not in (*CAPTURES, "request") and not (
+        kind == "metadata" and headers.get_header("WARC-Refers-To")
+    ):
+        return None
     uri = headers.get_header("WARC-Target-URI")
     date = headers.get_header("WARC-Date")
     if not uri or not date:
@@ -366,6 +379,20 @@ def _indexed(record: Any) -> tuple[Any, ...] | None:
         http.get_header("Content-Type") if http is not None else None,
         _location(http, uri) if status is not None and 300 <= status < 400 else None,
     )
+
+
+def as_received(fields: list[tuple[str, str]]) -> Headers:
+    """The response's header fields as they were received: tracker's own export renames
+    the fields that no longer describe the stored body (`X-Archive-Orig-Content-Encoding`,
+    `...-Transfer-Encoding`, a `...-Content-Length` that differs; pywb's convention) and
+    then gives the body's own `Content-Length`, last; this undoes it. Other crawlers'
+    fields are kept as they are."""
+    renamed = [name[len(ORIGINAL) :].lower() for name, _ in fields if name.startswith(ORIGINAL)]
+    if not renamed:
+        return tuple(fields)
+    if fields[-1][0].lower() == "content-length" and {"content-length", "transfer-encoding"} & set(renamed):
+        fields = fields[:-1]  # the stored body's length, given in place of the original framing
+    return tuple((name.removeprefix(ORIGINAL), value) for name, value in fields)
 
 
 def _not_a_page(http: Any, status: int) -> str | None:
