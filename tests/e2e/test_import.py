@@ -183,6 +183,7 @@ def test_the_import_command_tracks_when_asked_and_says_what_it_did(tmp_path: Pat
     config = tmp_path / "config.yaml"
     config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'tracker.db'}\n")
     runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(config), "init"]).exit_code == 0
     result = runner.invoke(
         main,
         [
@@ -283,6 +284,9 @@ def test_an_uncompressed_warc_imports_and_one_gzipped_whole_is_refused_in_one_li
     config = tmp_path / "config.yaml"
     config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'tracker.db'}\n")
     runner = CliRunner()
+    missing = runner.invoke(main, ["--config", str(config), "import", str(plain)])
+    assert missing.exit_code == 1 and "no database at" in missing.output, "only init and run make one"
+    assert runner.invoke(main, ["--config", str(config), "init"]).exit_code == 0
     result = runner.invoke(main, ["--config", str(config), "import", str(plain), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["versions"] == 1

@@ -45,7 +45,6 @@ def import_(app: App, files: tuple[Path, ...], source: str, track: bool, as_json
     from tracker.pipeline.imports import Options, import_warcs
 
     setup_logging(app)
-    app.creates = True  # an import may start an embedded database's history
     done = import_warcs(app.config, app.sessions, list(files), Options(source, track), _stage)
     summary = {
         "files": len(files),

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -205,9 +205,13 @@ def listing(url: str, extraction: Extraction) -> bool:
     """A page a crawl holds that is not a story: the site's front page, or a page that
     neither dates, signs nor numbers what it shows (a section front, a tag page). A
     daemon never meets one (its sources list stories); a crawl takes every page."""
-    if not urlsplit(url).path.strip("/"):
+    parts = urlsplit(url)
+    if not parts.path.strip("/") and not parts.query:
         return True
-    return not (extraction.published_at or extraction.byline or extraction.publisher_id or path_id(url))
+    numbered = path_id(url) or any(
+        value.isdigit() and len(value) >= 4 for _name, value in parse_qsl(parts.query)
+    )  # a blog's `?p=2895`
+    return not (extraction.published_at or extraction.byline or extraction.publisher_id or numbered)
 
 
 def _aliases(sessions: sessionmaker[Session], redirects: Iterator[tuple[str, str]]) -> int:
