@@ -355,11 +355,14 @@ def _indexed(record: Any) -> tuple[Any, ...] | None:
         kind == "metadata" and headers.get_header("WARC-Refers-To")
     ):
         return None
-    uri = headers.get_header("WARC-Target-URI")
+    uri = (headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # WARC 1.0 drafts wrap it
     date = headers.get_header("WARC-Date")
     if not uri or not date:
         return None
-    at = _moment(date)
+    try:
+        at = _moment(date)
+    except ValueError:
+        return None  # a record no one can place in time is no capture
     http = record.http_headers
     status = (
         int(http.get_statuscode()) if http is not None and kind != "request" and http.statusline else None
@@ -371,7 +374,7 @@ def _indexed(record: Any) -> tuple[Any, ...] | None:
         date,
         headers.get_header("WARC-Record-ID"),
         headers.get_header("WARC-Refers-To"),
-        headers.get_header("WARC-Refers-To-Target-URI"),
+        (headers.get_header("WARC-Refers-To-Target-URI") or "").strip().strip("<>") or None,
         headers.get_header("WARC-Refers-To-Date"),
         headers.get_header("WARC-Payload-Digest"),
         headers.get_header("WARC-Concurrent-To"),
