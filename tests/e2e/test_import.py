@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.support.site import NewsSite
-from tests.support.warcs import Crawl, moment
+from tests.support.warcs import Crawl, arc_file, moment
 from tracker.cli import main
 from tracker.extraction.worker import analyze
 from tracker.pipeline.imports import Imported, Options, import_warcs
@@ -294,3 +294,24 @@ def test_an_uncompressed_warc_imports_and_one_gzipped_whole_is_refused_in_one_li
     assert refused.exit_code == 1
     assert "gzipped as one stream" in refused.output and "warcio recompress" in refused.output
     assert len(refused.output.strip().splitlines()) == 1 and "Traceback" not in refused.output
+
+
+def test_an_arc_file_imports(tmp_path: Path, site: NewsSite, make_tracker, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    story = site.add_story("jsonld")
+    first = render(site, story.path)
+    story.paragraphs.append("Update: the vote is postponed.")
+    arc_file(
+        tmp_path / "crawl.arc.gz",
+        [
+            (site.url(story.path), moment(0), first),
+            (site.url(story.path), moment(3), render(site, story.path)),
+        ],
+    )
+    tracker = make_tracker(sqlite_url)
+    done = import_warcs(tracker.config, tracker.sessions, [tmp_path / "crawl.arc.gz"], Options(), quietly)
+    assert (done.captures, done.versions) == (2, 2)
+    with tracker.session() as session:
+        article = repository.find_article(session, site.url(story.path))
+        assert article is not None
+        assert [r.changed for r in histories.revisions_of(session, article.id)] == [["body"]]
+        assert [c.peer for c in captures.of_article(session, article.id)] == ["203.0.113.7"] * 2

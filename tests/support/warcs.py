@@ -140,3 +140,26 @@ def moment(hours: float) -> datetime:
     from datetime import timedelta
 
     return datetime(2026, 11, 28, 7, 0, tzinfo=UTC) + timedelta(hours=hours)
+
+
+def arc_file(path: Path, captures: list[tuple[str, datetime, bytes]]) -> None:
+    """An ARC (version 1) file as the Internet Archive's crawlers wrote them before WARC:
+    a `filedesc` header, then each capture's line (URL, IP, date, type, length) and
+    the HTTP response as received; gzipped record by record."""
+    version = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
+    members = [
+        b"filedesc://%s 0.0.0.0 20261128000000 text/plain %d\n%s\n"
+        % (path.name.encode(), len(version), version)
+    ]
+    for url, at, html in captures:
+        response = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s"
+            % (
+                len(html),
+                html,
+            )
+        )
+        stamp = at.strftime("%Y%m%d%H%M%S").encode()
+        line = b"%s 203.0.113.7 %s text/html %d\n" % (url.encode(), stamp, len(response))
+        members.append(line + response + b"\n")
+    path.write_bytes(b"".join(gzip.compress(member, mtime=0) for member in members))
