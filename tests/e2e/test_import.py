@@ -56,7 +56,8 @@ def content_hash(site: NewsSite, page: bytes, path: str) -> str:
 def browsertrix_crawl(path: Path, site: NewsSite) -> Expected:
     """A day's crawl of the newsroom: two stories captured at several edits (one
     unchanged, recorded as a revisit; one moved to a new slug, its old URL a 301), the
-    front and a section page, a challenge page, a 404, robots.txt and an image."""
+    front and a section page, a challenge page, a 404, robots.txt, an image and the
+    crawler's own page info (a `resource` record)."""
     first, second = site.add_story("jsonld"), site.add_story("meta")
     expected = Expected(hashes={first.path: [], second.path: []})
     with Crawl(path) as crawl:
@@ -71,6 +72,8 @@ def browsertrix_crawl(path: Path, site: NewsSite) -> Expected:
         crawl.page(
             site.url("/static/logo.png"), moment(0.11), b"\x89PNG\r\n" + bytes(300), content_type="image/png"
         )
+        info = json.dumps({"url": site.url(first.path), "title": first.headline}).encode()
+        crawl.resource(f"urn:pageinfo:{site.url(first.path)}", moment(0.12), info, "application/json")
         page = render(site, second.path)
         crawl.page(site.url(second.path), moment(0.5), page, encoding=None)  # chunked only
         expected.hashes[second.path].append(content_hash(site, page, second.path))
@@ -102,6 +105,7 @@ def browsertrix_crawl(path: Path, site: NewsSite) -> Expected:
         "status 404": 1,
         "redirect": 1,
         "looks like an interstitial page": 1,
+        "no HTTP response": 1,
     }
     return expected
 
@@ -117,7 +121,7 @@ def test_a_browsertrix_crawl_imports_into_histories(
     expected = browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
     tracker = make_tracker(db_url)
     done = import_warcs(tracker.config, tracker.sessions, [tmp_path / "crawl.warc.gz"], Options(), quietly)
-    assert (done.captures, done.versions, done.unchanged, len(done.articles)) == (13, 5, 1, 2)
+    assert (done.captures, done.versions, done.unchanged, len(done.articles)) == (14, 5, 1, 2)
     assert dict(done.skipped) == expected.skipped
     assert done.aliases == 0, "the old URL is the article's own: the moved page joined its history"
     with tracker.session() as session:
@@ -203,7 +207,7 @@ def test_the_import_command_tracks_when_asked_and_says_what_it_did(tmp_path: Pat
     assert summary["versions"] == 5 and summary["unchanged"] == 1 and summary["articles"] == 2
     assert summary["skipped_by_reason"]["listing page"] == 2
     text = runner.invoke(main, ["--config", str(config), "import", str(tmp_path / "crawl.warc.gz")])
-    assert "13 captures read from 1 file: 0 imported as new versions" in text.output
+    assert "14 captures read from 1 file: 0 imported as new versions" in text.output
     assert "skipped 6: imported already" in text.output
     listed = json.loads(runner.invoke(main, ["--config", str(config), "articles", "--json"]).stdout)
     assert len(listed) == 2 and {row["source"] for row in listed} == {"crawl"}

@@ -107,6 +107,19 @@ class Crawl:
             revisit.rec_headers.add_header("WARC-Refers-To", record_id)
         self.writer.write_record(revisit)
 
+    def resource(self, uri: str, at: datetime, body: bytes, content_type: str) -> None:
+        """A `resource` record: what the crawler itself made (Browsertrix's page info, a
+        screenshot), no HTTP exchange."""
+        record = self.writer.create_warc_record(
+            uri,
+            "resource",
+            payload=BytesIO(body),
+            length=len(body),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": datetime_to_iso_date(at)},
+        )
+        self.writer.write_record(record)
+
     def redirect(self, url: str, at: datetime, location: str) -> None:
         self.page(
             url,
