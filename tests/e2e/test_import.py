@@ -3,6 +3,7 @@ the simulated newsroom at several edits, into histories on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import random
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -19,6 +21,7 @@ from tests.support.site import NewsSite
 from tests.support.warcs import Crawl, arc_file, moment
 from tracker.cli import main
 from tracker.extraction.worker import analyze
+from tracker.pipeline import ExtractionPool
 from tracker.pipeline.imports import Imported, Options, import_warcs
 from tracker.store import captures, histories, repository
 from tracker.store.models import Article, Capture, Check, Source
@@ -110,6 +113,12 @@ def browsertrix_crawl(path: Path, site: NewsSite) -> Expected:
     return expected
 
 
+def imported(tracker, files: list[Path], options: Options | None = None, **extracting: Any) -> Imported:  # type: ignore[no-untyped-def]
+    """`tracker import` of `files` into `tracker`'s database, quietly."""
+    run = import_warcs(tracker.config, tracker.sessions, files, options or Options(), quietly, **extracting)
+    return asyncio.run(run)
+
+
 @contextmanager
 def quietly(_label: str, _total: int | None) -> Iterator[Callable[[int], None]]:
     yield lambda _count: None
@@ -120,7 +129,7 @@ def test_a_browsertrix_crawl_imports_into_histories(
 ) -> None:  # type: ignore[no-untyped-def]
     expected = browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
     tracker = make_tracker(db_url)
-    done = import_warcs(tracker.config, tracker.sessions, [tmp_path / "crawl.warc.gz"], Options(), quietly)
+    done = imported(tracker, [tmp_path / "crawl.warc.gz"])
     assert (done.captures, done.versions, done.unchanged, len(done.articles)) == (14, 5, 1, 2)
     assert dict(done.skipped) == expected.skipped
     assert done.aliases == 0, "the old URL is the article's own: the moved page joined its history"
@@ -164,9 +173,9 @@ def test_the_same_crawl_imported_twice_adds_nothing(
     browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
     tracker = make_tracker(db_url)
     files = [tmp_path / "crawl.warc.gz"]
-    import_warcs(tracker.config, tracker.sessions, files, Options(), quietly)
+    imported(tracker, files)
     before = _counts(tracker)
-    again = import_warcs(tracker.config, tracker.sessions, files, Options(), quietly)
+    again = imported(tracker, files)
     assert (again.versions, again.unchanged) == (0, 0)
     assert again.skipped["imported already"] == 6
     assert _counts(tracker) == before
@@ -234,10 +243,10 @@ def test_a_large_crawl_is_imported_without_holding_it_in_memory(
         crawl.page(site.url(story.path), moment(-2), render(site, story.path))
         story.paragraphs[0] += " A first edit."
         crawl.page(site.url(story.path), moment(-1), render(site, story.path))
-    import_warcs(tracker.config, tracker.sessions, [warm], Options(), quietly)
+    imported(tracker, [warm])
     tracemalloc.start()
     try:
-        done: Imported = import_warcs(tracker.config, tracker.sessions, [path], Options(), quietly)
+        done: Imported = imported(tracker, [path])
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -259,7 +268,7 @@ def test_captures_moments_apart_are_one_check_and_its_confirmation(
         crawl.page(site.url(story.path), moment(0), render(site, story.path))
         crawl.page(site.url(story.path), moment(0.01), render(site, story.path))  # 36 s later
     tracker = make_tracker(db_url)
-    done = import_warcs(tracker.config, tracker.sessions, [path], Options(), quietly)
+    done = imported(tracker, [path])
     assert (done.versions, done.unchanged) == (1, 1)
     with tracker.session() as session:
         article = repository.find_article(session, site.url(story.path))
@@ -272,7 +281,7 @@ def test_captures_moments_apart_are_one_check_and_its_confirmation(
     with Crawl(apart) as crawl:
         crawl.page(site.url(other.path), moment(0), render(site, other.path))
         crawl.page(site.url(other.path), moment(1), render(site, other.path))
-    done = import_warcs(tracker.config, tracker.sessions, [apart], Options(), quietly)
+    done = imported(tracker, [apart])
     assert done.versions == 2, "an hour apart, nothing says the quote is chrome"
 
 
@@ -312,10 +321,30 @@ def test_an_arc_file_imports(tmp_path: Path, site: NewsSite, make_tracker, sqlit
         ],
     )
     tracker = make_tracker(sqlite_url)
-    done = import_warcs(tracker.config, tracker.sessions, [tmp_path / "crawl.arc.gz"], Options(), quietly)
+    done = imported(tracker, [tmp_path / "crawl.arc.gz"])
     assert (done.captures, done.versions) == (2, 2)
     with tracker.session() as session:
         article = repository.find_article(session, site.url(story.path))
         assert article is not None
         assert [r.changed for r in histories.revisions_of(session, article.id)] == [["body"]]
         assert [c.peer for c in captures.of_article(session, article.id)] == ["203.0.113.7"] * 2
+
+
+def test_pages_extracted_ahead_in_worker_processes_make_the_same_histories(
+    tmp_path: Path, site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The CLI extracts in a process per core, several checks ahead of the one recorded:
+    recorded in capture order all the same, the same versions and revisions."""
+    expected = browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
+    tracker = make_tracker(sqlite_url)
+    pool = ExtractionPool.spawning(2)
+    try:
+        done = imported(tracker, [tmp_path / "crawl.warc.gz"], pool=pool, ahead=4)
+    finally:
+        pool.close()
+    assert (done.captures, done.versions, done.unchanged, dict(done.skipped)) == (14, 5, 1, expected.skipped)
+    with tracker.session() as session:
+        for path, hashes in expected.hashes.items():
+            article = repository.find_article(session, site.url(path))
+            assert article is not None
+            assert [v.content_hash for v in histories.versions_of(session, article.id)] == hashes

@@ -8,8 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.cli.common import App, Progress, echo_json, json_option, main, pass_app, setup_logging
+from tracker.cli.common import (
+    App,
+    Progress,
+    echo_json,
+    json_option,
+    main,
+    pass_app,
+    run_async,
+    setup_logging,
+)
+from tracker.config import Config
 
 
 @main.command(name="import")
@@ -42,10 +53,8 @@ def import_(app: App, files: tuple[Path, ...], source: str, track: bool, as_json
       tracker import crawl.warc.gz
       tracker import --source archive --track part-*.warc.gz
     """
-    from tracker.pipeline.imports import Options, import_warcs
-
     setup_logging(app)
-    done = import_warcs(app.config, app.sessions, list(files), Options(source, track), _stage)
+    done = run_async(_import(app.config, app.sessions, list(files), source, track))
     summary = {
         "files": len(files),
         "captures": done.captures,
@@ -60,6 +69,24 @@ def import_(app: App, files: tuple[Path, ...], source: str, track: bool, as_json
         echo_json(summary)
         return
     _print_summary(summary)
+
+
+async def _import(
+    config: Config, sessions: sessionmaker[Session], files: list[Path], source: str, track: bool
+) -> Any:
+    """The import, its pages extracted in a process per core (two checks ahead each)."""
+    from tracker.daemon import extraction_processes
+    from tracker.pipeline import ExtractionPool
+    from tracker.pipeline.imports import Options, import_warcs
+
+    processes = extraction_processes()
+    pool = ExtractionPool.spawning(processes) if processes > 1 else None
+    try:
+        options = Options(source, track)
+        return await import_warcs(config, sessions, files, options, _stage, pool=pool, ahead=2 * processes)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 @contextmanager

@@ -25,8 +25,9 @@ Redirects captured become aliases of the article they led to, at the end.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -40,13 +41,13 @@ from tracker.config import Config
 from tracker.core.urls import site_of, try_normalize_url
 from tracker.extraction.extract import Extraction
 from tracker.extraction.identity import path_id
-from tracker.extraction.worker import analyze
+from tracker.extraction.worker import Analysis, analyze
 from tracker.fetch.warc import Archived, Check, Index, Skipped
 from tracker.pipeline import captures
 from tracker.pipeline.observe import Extracted, Observation
 from tracker.pipeline.plan import Known, Plan
 from tracker.pipeline.record import record
-from tracker.pipeline.runtime import site_rules
+from tracker.pipeline.runtime import ExtractionPool, site_rules
 from tracker.store import bodies, histories, repository
 from tracker.store import captures as stored_captures
 from tracker.store.db import transaction
@@ -80,57 +81,133 @@ class Options:
     track: bool = False  # the daemon checks the imported articles from now on
 
 
-def import_warcs(
-    config: Config, sessions: sessionmaker[Session], paths: list[Path], options: Options, stage: Stage
+async def import_warcs(
+    config: Config,
+    sessions: sessionmaker[Session],
+    paths: list[Path],
+    options: Options,
+    stage: Stage,
+    *,
+    pool: ExtractionPool | None = None,
+    ahead: int = 1,
 ) -> Imported:
-    """Import the captures of these WARC (or ARC) files; see the module's docstring."""
+    """Import the captures of these WARC (or ARC) files; see the module's docstring.
+    Pages are extracted in `pool`'s processes (None: in this one), up to `ahead` checks
+    ahead of the one being recorded."""
     done = Imported()
     with Index(paths, config.fetch.max_bytes) as index:
         with stage("indexing", sum(path.stat().st_size for path in paths)) as advance:
             total = index.build(advance)
         with stage("importing", total) as advance:
-            for read in index.captures():
-                _import(config, sessions, read, options, done)
-                advance(1 if isinstance(read, Skipped) else len(read))
+            await _replay(config, sessions, index.captures(), options, done, advance, pool, ahead)
         done.aliases = _aliases(sessions, index.redirects())
     return done
 
 
-def _import(
-    config: Config, sessions: sessionmaker[Session], read: Check | Skipped, options: Options, done: Imported
+Extracting = asyncio.Task[list[Analysis]]
+
+
+async def _replay(
+    config: Config,
+    sessions: sessionmaker[Session],
+    reads: Iterator[Check | Skipped],
+    options: Options,
+    done: Imported,
+    advance: Callable[[int], None],
+    pool: ExtractionPool | None,
+    ahead: int,
 ) -> None:
-    if isinstance(read, Skipped):
-        done.captures += 1
-        done.skipped[read.reason] += 1
-        return
-    done.captures += len(read)
+    """Each check's pages extracted ahead (extraction reads nothing a check writes but
+    the host's volatile text, which only the quick look it learns uses), and recorded
+    one after the other, in capture order: a check depends on the one before it."""
+    waiting: deque[tuple[Check, Extracting]] = deque()
+    for read in reads:
+        if isinstance(read, Skipped):
+            done.captures += 1
+            done.skipped[read.reason] += 1
+            advance(1)
+            continue
+        volatile = _not_imported(sessions, read)
+        if isinstance(volatile, str):
+            _count(done, read, volatile)
+            advance(len(read))
+            continue
+        waiting.append((read, asyncio.create_task(_analyses(config, pool, read, volatile))))
+        while len(waiting) > ahead:
+            await _record(config, sessions, *waiting.popleft(), options, done, advance)
+    while waiting:
+        await _record(config, sessions, *waiting.popleft(), options, done, advance)
+
+
+def _not_imported(sessions: sessionmaker[Session], check: Check) -> frozenset[str] | str:
+    """The host's volatile text, to extract the check's pages with; or why it is skipped
+    before they are (a file imported again is not extracted again)."""
+    first = check[0]
+    url = try_normalize_url(first.page.final_url)
+    if url is None:
+        return "not a URL tracker can track"
     with transaction(sessions) as session:
-        outcome = import_check(session, config, read, options)
+        if _kept(session, first):
+            return "imported already"
+        return repository.volatile_shapes(session, site_of(url))
+
+
+async def _analyses(
+    config: Config, pool: ExtractionPool | None, check: Check, volatile: frozenset[str]
+) -> list[Analysis]:
+    pages = [archived.page for archived in check]
+    if pool is None:
+        return [analyze(p.html(), p.final_url, site_rules(config, p.final_url), volatile) for p in pages]
+    return list(
+        await asyncio.gather(
+            *(pool.analyze(p.html(), p.final_url, site_rules(config, p.final_url), volatile) for p in pages)
+        )
+    )
+
+
+async def _record(
+    config: Config,
+    sessions: sessionmaker[Session],
+    check: Check,
+    extracting: Extracting,
+    options: Options,
+    done: Imported,
+    advance: Callable[[int], None],
+) -> None:
+    analyses = await extracting
+    with transaction(sessions) as session:
+        outcome = import_check(session, config, check, analyses, options)
+    _count(done, check, outcome)
+    advance(len(check))
+
+
+def _count(done: Imported, check: Check, outcome: tuple[int, Outcome] | str) -> None:
+    done.captures += len(check)
     if isinstance(outcome, str):
-        done.skipped[outcome] += len(read)
+        done.skipped[outcome] += len(check)
         return
     article_id, result = outcome
     done.articles.add(article_id)
     if result == Outcome.NEW_VERSION:
         done.versions += 1
-        done.unchanged += len(read) - 1  # its confirmations
+        done.unchanged += len(check) - 1  # its confirmations
     elif result == Outcome.UNCHANGED:
-        done.unchanged += len(read)
+        done.unchanged += len(check)
 
 
 def import_check(
-    session: Session, config: Config, check: Check, options: Options
+    session: Session, config: Config, check: Check, analyses: list[Analysis], options: Options
 ) -> tuple[int, Outcome] | str:
-    """One check read from the files, recorded (steps 1 to 5): its article and outcome,
-    or why it was skipped."""
+    """One check read from the files, its pages extracted, recorded (steps 1 to 5): its
+    article and outcome, or why it was skipped."""
     first = check[0]
     url = try_normalize_url(first.page.final_url)
     if url is None:
         return "not a URL tracker can track"
-    if _kept(session, first):
+    if _kept(session, first):  # a file given twice: the same capture checked ahead twice
         return "imported already"
     volatile = repository.volatile_shapes(session, site_of(url))
-    seen = [_extracted(config, archived, volatile) for archived in check]
+    seen = [Extracted(archived.page, analysis) for archived, analysis in zip(check, analyses, strict=True)]
     if (problem := seen[0].analysis.problem) is not None:
         return problem.split(":")[0]
     known = repository.find_article(session, url)
@@ -176,11 +253,6 @@ def _kept(session: Session, first: Archived) -> bool:
     url = try_normalize_url(page.final_url)
     article = repository.find_article(session, url) if url else None
     return article is not None and repository.checked_at(session, article.id, first.at)
-
-
-def _extracted(config: Config, archived: Archived, volatile: frozenset[str]) -> Extracted:
-    page = archived.page
-    return Extracted(page, analyze(page.html(), page.final_url, site_rules(config, page.final_url), volatile))
 
 
 def _article(
