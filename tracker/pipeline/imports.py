@@ -7,10 +7,11 @@ in its own transaction, through the steps of a daemon's check at the capture's t
 
 1. not imported already: a capture of that URL, time and body is kept, or the
    article has a check at that time (the same file imported twice adds nothing);
-2. extract (`tracker.extraction.worker.analyze`, in this process, with the host's
-   volatile text); a page that is not an article (a soft error: a challenge, an error
-   page, no text; or a listing page: a front page, a page that neither dates nor
-   signs nor numbers a story) is skipped with its reason;
+2. extract (`tracker.extraction.worker.analyze`, with the host's volatile text; in
+   the extraction pool's processes, a few checks ahead of the one being recorded);
+   a page that is not an article (a soft error: a challenge, an error page, no
+   text; or a listing page: a front page, a page that neither dates nor signs nor
+   numbers a story) is skipped with its reason;
 3. the article: the one any of whose URLs is the capture's, else a new one filed
    under the import's source (paused unless `track`: an import does not make the
    daemon check what it brought). A capture older than the article's last check is
