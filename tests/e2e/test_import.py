@@ -348,3 +348,26 @@ def test_pages_extracted_ahead_in_worker_processes_make_the_same_histories(
             article = repository.find_article(session, site.url(path))
             assert article is not None
             assert [v.content_hash for v in histories.versions_of(session, article.id)] == hashes
+
+
+def test_a_check_whose_confirmation_failed_keeps_an_article_tracked_by_hand(
+    tmp_path: Path, site: NewsSite, make_tracker, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A page and, moments later, a challenge page: the check is a soft error. A URL the
+    import would have made is not tracked for it; one the operator added stays."""
+    added, new = site.add_story("jsonld"), site.add_story("jsonld")
+    path = tmp_path / "challenged.warc.gz"
+    with Crawl(path) as crawl:
+        for story in (added, new):
+            crawl.page(site.url(story.path), moment(0), render(site, story.path))
+            crawl.page(site.url(story.path), moment(0.01), CHALLENGE.encode())
+    tracker = make_tracker(sqlite_url)
+    with tracker.session() as session, session.begin():
+        source = repository.source_named(session, "manual", moment(-1))
+        repository.add_article(session, site.url(added.path), source=source, now=moment(-1))
+    done = imported(tracker, [path])
+    assert done.versions == 0 and done.skipped["the confirming fetch failed"] == 4
+    with tracker.session() as session:
+        kept = repository.find_article(session, site.url(added.path))
+        assert kept is not None and histories.latest_version_number(session, kept.id) is None
+        assert repository.find_article(session, site.url(new.path)) is None

@@ -27,6 +27,7 @@ Redirects captured become aliases of the article they led to, at the end.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -36,10 +37,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import Config
 from tracker.core.urls import site_of, try_normalize_url
+from tracker.errors import WorkersUnavailable
 from tracker.extraction.extract import Extraction
 from tracker.extraction.identity import path_id
 from tracker.extraction.worker import Analysis, analyze
@@ -53,6 +56,8 @@ from tracker.store import bodies, histories, repository
 from tracker.store import captures as stored_captures
 from tracker.store.db import transaction
 from tracker.store.models import Article, Outcome
+
+log = logging.getLogger(__name__)
 
 IMPORT_SOURCE = "import"
 OWNER = "import"
@@ -100,7 +105,8 @@ async def import_warcs(
         with stage("indexing", sum(path.stat().st_size for path in paths)) as advance:
             total = index.build(advance)
         with stage("importing", total) as advance:
-            await _replay(config, sessions, index.captures(), options, done, advance, pool, ahead)
+            replay = _Replay(config, sessions, options, done, advance, pool, ahead)
+            await replay.run(index.captures())
         done.aliases = _aliases(sessions, index.redirects())
     return done
 
@@ -108,36 +114,60 @@ async def import_warcs(
 Extracting = asyncio.Task[list[Analysis]]
 
 
-async def _replay(
-    config: Config,
-    sessions: sessionmaker[Session],
-    reads: Iterator[Check | Skipped],
-    options: Options,
-    done: Imported,
-    advance: Callable[[int], None],
-    pool: ExtractionPool | None,
-    ahead: int,
-) -> None:
-    """Each check's pages extracted ahead (extraction reads nothing a check writes but
-    the host's volatile text, which only the quick look it learns uses), and recorded
-    one after the other, in capture order: a check depends on the one before it."""
-    waiting: deque[tuple[Check, Extracting]] = deque()
-    for read in reads:
-        if isinstance(read, Skipped):
-            done.captures += 1
-            done.skipped[read.reason] += 1
-            advance(1)
-            continue
-        volatile = _not_imported(sessions, read)
-        if isinstance(volatile, str):
-            _count(done, read, volatile)
-            advance(len(read))
-            continue
-        waiting.append((read, asyncio.create_task(_analyses(config, pool, read, volatile))))
-        while len(waiting) > ahead:
-            await _record(config, sessions, *waiting.popleft(), options, done, advance)
-    while waiting:
-        await _record(config, sessions, *waiting.popleft(), options, done, advance)
+@dataclass(slots=True)
+class _Replay:
+    """The second pass: each check's pages extracted ahead (extraction reads nothing a
+    check writes but the host's volatile text, which only the quick look it learns
+    uses), and recorded one after the other, in capture order: a check depends on the
+    one before it."""
+
+    config: Config
+    sessions: sessionmaker[Session]
+    options: Options
+    done: Imported
+    advance: Callable[[int], None]
+    pool: ExtractionPool | None
+    ahead: int
+    waiting: deque[tuple[Check, Extracting]] = field(default_factory=deque)
+
+    async def run(self, reads: Iterator[Check | Skipped]) -> None:
+        try:
+            await self._each(reads)
+        finally:
+            for _check, extracting in self.waiting:  # an import stopped by an error
+                extracting.cancel()
+
+    async def _each(self, reads: Iterator[Check | Skipped]) -> None:
+        for read in reads:
+            if isinstance(read, Skipped):
+                self.done.captures += 1
+                self.done.skipped[read.reason] += 1
+                self.advance(1)
+                continue
+            volatile = _not_imported(self.sessions, read)
+            if isinstance(volatile, str):
+                _count(self.done, read, volatile)
+                self.advance(len(read))
+                continue
+            extracting = asyncio.create_task(_analyses(self.config, self.pool, read, volatile))
+            self.waiting.append((read, extracting))
+            while len(self.waiting) > self.ahead:
+                await self._record(*self.waiting.popleft())
+        while self.waiting:
+            await self._record(*self.waiting.popleft())
+
+    async def _record(self, check: Check, extracting: Extracting) -> None:
+        try:
+            analyses = await extracting
+            with transaction(self.sessions) as session:
+                outcome = import_check(session, self.config, check, analyses, self.options)
+        except (OperationalError, WorkersUnavailable):
+            raise  # the database or the workers are gone: no check can be imported
+        except Exception as error:  # one page that breaks tracker does not stop the import
+            log.exception("import of %s captured at %s failed", check[0].page.final_url, check[0].at)
+            outcome = f"failed inside tracker ({type(error).__name__})"
+        _count(self.done, check, outcome)
+        self.advance(len(check))
 
 
 def _not_imported(sessions: sessionmaker[Session], check: Check) -> frozenset[str] | str:
@@ -164,22 +194,6 @@ async def _analyses(
             *(pool.analyze(p.html(), p.final_url, site_rules(config, p.final_url), volatile) for p in pages)
         )
     )
-
-
-async def _record(
-    config: Config,
-    sessions: sessionmaker[Session],
-    check: Check,
-    extracting: Extracting,
-    options: Options,
-    done: Imported,
-    advance: Callable[[int], None],
-) -> None:
-    analyses = await extracting
-    with transaction(sessions) as session:
-        outcome = import_check(session, config, check, analyses, options)
-    _count(done, check, outcome)
-    advance(len(check))
 
 
 def _count(done: Imported, check: Check, outcome: tuple[int, Outcome] | str) -> None:
@@ -210,13 +224,14 @@ def import_check(
     volatile = repository.volatile_shapes(session, site_of(url))
     seen = [Extracted(archived.page, analysis) for archived, analysis in zip(check, analyses, strict=True)]
     if (problem := seen[0].analysis.problem) is not None:
-        return problem.split(":")[0]
+        return _reason(problem)
     known = repository.find_article(session, url)
     if known is None and listing(url, seen[0].analysis.extraction):
         return "listing page"  # a URL tracked already is a story: its operator said so
     article = _article(session, known, url, first.at, options)
     if isinstance(article, str):
         return article
+    created = known is None
     observation = Observation(
         Plan(article.id, article.url, None, None, Known(None), volatile),
         seen[0],
@@ -226,11 +241,13 @@ def import_check(
     )
     result = record(session, config, observation, now=first.at, owner=OWNER, keep_captures=False)
     if (
-        result.outcome == Outcome.SOFT_ERROR
-        and histories.latest_version_number(session, result.article_id) is None
+        created
+        and result.outcome == Outcome.SOFT_ERROR
+        and result.article_id == article.id
+        and histories.latest_version_number(session, article.id) is None
     ):
-        repository.forget_article(session, result.article_id)  # a URL that never showed its story
-        return result.message or "soft error"
+        repository.forget_article(session, article.id)  # a URL the import made that never showed its story
+        return _reason(result.message or "soft error")
     if config.database.store_raw_html:
         for archived in check:
             captures.keep(
@@ -242,8 +259,14 @@ def import_check(
                 at=archived.at,
             )
     if result.outcome == Outcome.SOFT_ERROR:
-        return result.message or "soft error"
+        return _reason(result.message or "soft error")
     return result.article_id, Outcome(result.outcome)
+
+
+def _reason(problem: str) -> str:
+    """A soft error's kind, what a summary counts (`looks like an interstitial page`),
+    without what it quotes of the page."""
+    return problem.split(":", 1)[0]
 
 
 def _kept(session: Session, first: Archived) -> bool:
