@@ -5,20 +5,23 @@ a fetch returns, for `tracker import`.
 A multi-gigabyte crawl is never held in memory, nor is its list of records. Two passes:
 
 1. `Index.build` reads every record's WARC and HTTP headers (the payloads are skipped,
-   never kept) into an index in a temporary SQLite file beside nothing else: each
-   record's file, offset, type, URL, date, record id, digests and status;
+   never kept) into an index in a temporary SQLite file (stdlib `sqlite3`, not the
+   tracker database): each record's file, offset, type, URL, date, record id,
+   digests and status;
 2. `Index.captures` reads the captures back in capture order (WARC-Date, the whole
    set of files at once), each record fetched by its offset: a `revisit` resolved to
    the response it refers to (`WARC-Refers-To`, else its target URI and date, else its
    payload digest), a `response` paired with its `request` (`WARC-Concurrent-To`).
 
 Capture order across every article at once is each article's capture order, and the
-order in which a daemon would have learned its hosts' templates. Captures of one URL
-taken within `CONFIRM_WINDOW` of each other are one check: the first and its
-confirmations, as tracker's own export writes a version's fetch and the fetch that
-confirmed it (at most `CONFIRMATIONS` follow a first). What is not an HTML page with
-status 200 is `Skipped` with a reason. Memory is bounded by one group's bodies, each
-at most `max_bytes`; the index costs about 300 bytes of disk a record.
+order in which a daemon would have learned its hosts' templates. A check is a capture
+and its confirmations (at most `CONFIRMATIONS`), as a daemon fetches a changed page
+again at once: in tracker's own export, each version's `metadata` record refers to the
+capture it was made from, which starts a check, and the captures of its URL after it
+are its confirmations; in other files, captures of one URL within `CONFIRM_WINDOW` of
+the one before are. What is not an HTML page with status 200 is `Skipped` with a
+reason. Memory is bounded by the checks being read (each page at most `max_bytes`);
+the index costs about 500 bytes of disk a record (with its request's).
 
 The files must be gzipped per record (as every crawler writes them) or not at all: a
 WARC gzipped as one stream cannot be read by offset (`warcio recompress` fixes it).
