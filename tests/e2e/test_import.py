@@ -131,6 +131,7 @@ def test_a_browsertrix_crawl_imports_into_histories(
     tracker = make_tracker(db_url)
     done = imported(tracker, [tmp_path / "crawl.warc.gz"])
     assert (done.captures, done.versions, done.unchanged, len(done.articles)) == (14, 5, 1, 2)
+    assert done.revisits == 1
     assert dict(done.skipped) == expected.skipped
     assert done.aliases == 0, "the old URL is the article's own: the moved page joined its history"
     with tracker.session() as session:

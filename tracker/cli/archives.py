@@ -58,6 +58,7 @@ def import_(app: App, files: tuple[Path, ...], source: str, track: bool, as_json
     summary = {
         "files": len(files),
         "captures": done.captures,
+        "revisits": done.revisits,
         "versions": done.versions,
         "unchanged": done.unchanged,
         "skipped": sum(done.skipped.values()),

@@ -74,6 +74,7 @@ class Imported:
     unchanged, captures skipped by reason, articles touched, aliases learned."""
 
     captures: int = 0
+    revisits: int = 0  # of the captures, `revisit` records read as the page they refer to
     versions: int = 0
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
@@ -198,6 +199,7 @@ async def _analyses(
 
 def _count(done: Imported, check: Check, outcome: tuple[int, Outcome] | str) -> None:
     done.captures += len(check)
+    done.revisits += sum(archived.revisit for archived in check)
     if isinstance(outcome, str):
         done.skipped[outcome] += len(check)
         return
