@@ -162,7 +162,7 @@ def _join(session: Session, article: Article, other: Article, now: datetime) -> 
     """One history of two: the older article (the first tracked) keeps it."""
     keep, gone = (article, other) if article.id < other.id else (other, article)
     joined = histories.join_histories(
-        session, keep, gone, now, why="redirect or identity", compare=_compare_stored
+        session, keep, gone, now, why="redirect or identity", compare=compare_stored
     )
     log.info(
         "%s and %s are one story: %d versions (%d repeated dropped)",
@@ -171,7 +171,8 @@ def _join(session: Session, article: Article, other: Article, now: datetime) -> 
     return keep
 
 
-def _compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
+def compare_stored(older: StoredContent, newer: StoredContent) -> Changes:
+    """Two stored versions compared as a check compares contents (joins, re-derivations)."""
     return compare(content_of(older), content_of(newer))
 
 
@@ -281,7 +282,7 @@ def _new_version(
         article,
         story.content,
         fetched_at=observation.started,
-        extra=_extra(story.seen),
+        extra=extra_of(story.seen),
         extractor=stamp(site_rules(config, page.final_url)),
         offsets=(
             story.seen.analysis.extraction.published_offset,
@@ -326,7 +327,8 @@ def _keep_captures(
         )
 
 
-def _extra(seen: Extracted) -> dict[str, Any]:
+def extra_of(seen: Extracted) -> dict[str, Any]:
+    """What a version keeps of its page beside the content: its URLs, language, site."""
     extraction = seen.analysis.extraction
     extra = {
         "final_url": seen.page.final_url,

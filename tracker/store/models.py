@@ -327,6 +327,9 @@ class Revision(Base):
             name="fk_revisions_to_version",
             ondelete="CASCADE",
         ),
+        # ids never reused (SQLite's AUTOINCREMENT; PostgreSQL's sequences never go back): a
+        # destination's cursor (`Webhook.last_revision_id`) must never pass a revision unsent
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
