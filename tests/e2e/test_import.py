@@ -372,3 +372,53 @@ def test_a_check_whose_confirmation_failed_keeps_an_article_tracked_by_hand(
         kept = repository.find_article(session, site.url(added.path))
         assert kept is not None and histories.latest_version_number(session, kept.id) is None
         assert repository.find_article(session, site.url(new.path)) is None
+
+
+def _histories(tracker) -> dict[str, tuple[list[str], list[tuple[int, int, list[str]]]]]:  # type: ignore[no-untyped-def]
+    """Each article's history as the round trip must keep it: its versions' content
+    hashes, and its revisions (from, to, fields changed), by the article's URL."""
+    with tracker.session() as session:
+        return {
+            article.url: (
+                [v.content_hash for v in histories.versions_of(session, article.id)],
+                [(r.from_number, r.to_number, r.changed) for r in histories.revisions_of(session, article.id)],
+            )
+            for article in session.scalars(select(Article))
+        }
+
+
+def test_tracker_s_own_export_imports_into_the_same_histories(
+    tmp_path: Path, site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A daemon's history (edits, a headline changed, chrome that leaks into the body,
+    the site's template lines, a story moved to a new slug) exported as WARC, then
+    imported into an empty database: the same versions (content hashes) and revisions.
+    Imported into the database it came from, it adds nothing."""
+    site.furniture = [(0, "Listen to this article"), (-1, "Related topics: World, Politics")]
+    stories = [site.add_story(template) for template in ("jsonld", "meta", "sneaky", "wordpress", "react")]
+    source_url = f"sqlite:///{tmp_path / 'daemon.db'}"
+    sections = {"sources": [{"name": "sim", "urls": [site.url(story.path) for story in stories]}]}
+    daemon = make_tracker(source_url, **sections)
+    assert daemon.cycle() == {"new_version": 5}
+    stories[0].paragraphs.append("A correction was appended by the desk.")
+    stories[1].headline = "Minister resigns after a week of protests"
+    stories[2].paragraphs[1] = "Rewritten by the desk: " + stories[2].paragraphs[1]
+    assert daemon.cycle()["new_version"] == 3
+    stories[3].paragraphs.pop()
+    site.move(stories[4], "story-5-moved-a1005")
+    stories[4].paragraphs.append("More on this story as it develops.")
+    assert daemon.cycle() == {"new_version": 2, "unchanged": 3}
+    config = tmp_path / "daemon.yaml"
+    config.write_text(f"database:\n  url: {source_url}\n")
+    exported = CliRunner().invoke(
+        main, ["--config", str(config), "export", "--format", "warc", "-o", str(tmp_path / "daemon.warc.gz")]
+    )
+    assert exported.exit_code == 0, exported.output
+    tracker = make_tracker(db_url)
+    done = imported(tracker, [tmp_path / "daemon.warc.gz"])
+    assert not done.skipped
+    expected = _histories(daemon)
+    assert sum(len(versions) for versions, _ in expected.values()) == done.versions == 10
+    assert _histories(tracker) == expected
+    again = imported(daemon, [tmp_path / "daemon.warc.gz"])
+    assert (again.versions, dict(again.skipped)) == (0, {"imported already": again.captures})
