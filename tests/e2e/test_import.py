@@ -381,7 +381,10 @@ def _histories(tracker) -> dict[str, tuple[list[str], list[tuple[int, int, list[
         return {
             article.url: (
                 [v.content_hash for v in histories.versions_of(session, article.id)],
-                [(r.from_number, r.to_number, r.changed) for r in histories.revisions_of(session, article.id)],
+                [
+                    (r.from_number, r.to_number, r.changed)
+                    for r in histories.revisions_of(session, article.id)
+                ],
             )
             for article in session.scalars(select(Article))
         }
