@@ -425,3 +425,30 @@ def test_tracker_s_own_export_imports_into_the_same_histories(
     assert _histories(tracker) == expected
     again = imported(daemon, [tmp_path / "daemon.warc.gz"])
     assert (again.versions, dict(again.skipped)) == (0, {"imported already": again.captures})
+
+
+def test_an_imported_history_exports_imports_again_and_reextracts(
+    tmp_path: Path, site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The captures an import keeps are its versions' captures as a check's are: the
+    WARC export writes them (each version's metadata record refers to its first, an
+    identical later one is a revisit), an import of that export makes the same
+    histories, and re-extraction reads them."""
+    browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
+    first_url = f"sqlite:///{tmp_path / 'first.db'}"
+    first = make_tracker(first_url)
+    imported(first, [tmp_path / "crawl.warc.gz"])
+    config = tmp_path / "first.yaml"
+    config.write_text(f"database:\n  url: {first_url}\n")
+    runner = CliRunner()
+    out = tmp_path / "again.warc.gz"
+    exported = runner.invoke(main, ["--config", str(config), "export", "--format", "warc", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert "6 captures (5 responses, 1 revisits) and 5 versions" in exported.output
+    second = make_tracker(db_url)
+    done = imported(second, [out])
+    assert (done.versions, done.unchanged, done.revisits, dict(done.skipped)) == (5, 1, 1, {})
+    assert _histories(second) == _histories(first)
+    reread = runner.invoke(main, ["--config", str(config), "reextract", "--dry-run", "--json"])
+    versions = json.loads(reread.stdout)["versions"]
+    assert versions["current"] == 5 and not versions["not_rederivable"]

@@ -19,6 +19,9 @@ from tracker.store.models import Capture
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
+MADE_FROM = (VERSION, IMPORT)
+"""The roles of the capture a version was made from (an article's first of the version's
+number): a fetch of tracker's, or a capture imported from a WARC file."""
 
 
 def keep(session: Session, capture: Capture, content: bytes) -> Capture:
@@ -55,7 +58,7 @@ def of_version(session: Session, article_id: int, number: int) -> Capture | None
         .where(
             Capture.article_id == article_id,
             Capture.version_number == number,
-            Capture.role.in_((VERSION, IMPORT)),
+            Capture.role.in_(MADE_FROM),
         )
         .order_by(Capture.id)
         .limit(1)
