@@ -2,40 +2,181 @@
 
 A check keeps the fetch a new version was made from (`version`) and the fetch that
 confirmed it (`confirm`); `tracker import` adds captures read from WARC files
-(`import`). Bodies go through `tracker.store.bodies`.
+(`import`). Bodies go through `tracker.store.bodies`, and `keep` chooses the codec:
+
+- an article's first capture is a *key*: compressed alone, with its host's newest
+  dictionary when it has one (`zstd-dict`), else plain `zstd`;
+- every later capture of the article is a delta against the article's latest key
+  (`zstd-delta`, `base_id`), unless the delta comes out larger than `KEY_SHARE` of the
+  key (a redesign, a rewritten page): then it starts a new key. A delta's base is always
+  a key, never another delta: reading any capture takes at most two decompressions.
+
+A host gets a dictionary once `SAMPLES` of its keys are kept without one
+(`train_dictionaries`, a deferred step of the storage job, never a check's: training
+takes tens of milliseconds a host); the keys it was trained on are packed again with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import urlsplit
 
+import zstandard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.store import bodies
-from tracker.store.models import Capture
+from tracker.store.models import Capture, CaptureDictionary
 
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
+KEY_SHARE = 0.5  # a delta above half its key's stored size starts a new key
+SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
+DICTIONARY_SIZE = 112 * 1024
+SCAN = 20_000  # keys without a dictionary looked at per training step
+HOSTS_PER_STEP = 4  # dictionaries trained per step at most (tens of milliseconds each)
+
+_dictionaries: dict[tuple[str, int, datetime], bytes] = {}  # rows never change: one load per process
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def keep(session: Session, capture: Capture, content: bytes) -> Capture:
     """Store `capture` (its exchange filled in by the caller) with `content`, its body
-    as received, compressed."""
+    as received, compressed: a delta against the article's key, or a new key."""
     capture.digest = bodies.digest(content)
     capture.size = len(content)
-    capture.codec, capture.body = bodies.pack(content)
+    key = _key_of(session, capture.article_id)
+    if key is not None and (base := body(key, session)) is not None:
+        codec, data = bodies.pack(content, base=base)
+        if len(data) <= KEY_SHARE * len(key.body or b""):
+            capture.codec, capture.body, capture.base_id = codec, data, key.id
+            session.add(capture)
+            return capture
+    dictionary = current_dictionary(session, host_of(capture.url))
+    capture.codec, capture.body = bodies.pack(content, dictionary=dictionary[1] if dictionary else None)
+    capture.dictionary_id = dictionary[0] if dictionary else None
     session.add(capture)
     return capture
 
 
-def body(capture: Capture) -> bytes | None:
+def body(capture: Capture, session: Session | None = None) -> bytes | None:
     """The capture's body bytes as received (legacy rows: the HTML as UTF-8), or None
-    when the retention setting dropped it."""
+    when the retention setting dropped it. A delta's base and a dictionary are read
+    through `session` (by default the capture's own)."""
     if capture.body is None:
         return None
-    return bodies.unpack(capture.codec, capture.body)
+    if capture.codec not in (bodies.DICT, bodies.DELTA):
+        return bodies.unpack(capture.codec, capture.body)
+    session = session or Session.object_session(capture)
+    if session is None:
+        raise bodies.CorruptBody(f"capture {capture.id}: its dictionary or base needs a session")
+    if capture.codec == bodies.DICT:
+        dictionary = _dictionary(session, capture.dictionary_id)
+        return bodies.unpack(capture.codec, capture.body, dictionary=dictionary)
+    base = session.get(Capture, capture.base_id) if capture.base_id is not None else None
+    if base is not None and base.codec == bodies.DELTA:
+        raise bodies.CorruptBody(f"capture {capture.id}: its base {base.id} is a delta itself")
+    return bodies.unpack(capture.codec, capture.body, base=body(base, session) if base else None)
+
+
+def current_dictionary(session: Session, host: str) -> tuple[int, bytes] | None:
+    """The host's newest dictionary: its id and bytes."""
+    row = session.execute(
+        select(CaptureDictionary.id, CaptureDictionary.trained_at)
+        .where(CaptureDictionary.host == host)
+        .order_by(CaptureDictionary.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row.id, _loaded(session, row.id, row.trained_at)
+
+
+def _dictionary(session: Session, dictionary_id: int | None) -> bytes | None:
+    trained_at = session.scalar(
+        select(CaptureDictionary.trained_at).where(CaptureDictionary.id == dictionary_id)
+    )
+    return (
+        None if trained_at is None or dictionary_id is None else _loaded(session, dictionary_id, trained_at)
+    )
+
+
+def _loaded(session: Session, dictionary_id: int, trained_at: datetime) -> bytes:
+    """A dictionary's bytes, read once per process (by database, id and training time:
+    two databases, or a database made again, may reuse an id)."""
+    cached = (str(session.get_bind().engine.url), dictionary_id, trained_at)
+    if cached not in _dictionaries:
+        data = session.scalar(select(CaptureDictionary.data).where(CaptureDictionary.id == dictionary_id))
+        _dictionaries[cached] = data or b""
+    return _dictionaries[cached]
+
+
+def _key_of(session: Session, article_id: int) -> Capture | None:
+    """The article's latest key capture that still holds its body."""
+    return session.scalar(
+        select(Capture)
+        .where(Capture.article_id == article_id, Capture.base_id.is_(None), Capture.body.is_not(None))
+        .order_by(Capture.id.desc())
+        .limit(1)
+    )
+
+
+def train_dictionaries(session: Session, now: datetime, *, samples: int = SAMPLES) -> list[str]:
+    """Train a dictionary for each host (a few a step) with `samples` keys kept without
+    one, from those keys; pack every such key of the host again with it. Returns the
+    hosts that got one."""
+    waiting: dict[str, list[int]] = {}
+    rows = session.execute(
+        select(Capture.id, Capture.url)
+        .where(Capture.codec == bodies.ZSTD, Capture.base_id.is_(None), Capture.body.is_not(None))
+        .order_by(Capture.id)
+        .limit(SCAN)
+    )
+    for row in rows:
+        waiting.setdefault(host_of(row.url), []).append(row.id)
+    trained: list[str] = []
+    for host, ids in waiting.items():
+        if len(ids) < samples or len(trained) >= HOSTS_PER_STEP:
+            continue
+        dictionary = current_dictionary(session, host) or _train(session, host, ids[:samples], now)
+        if dictionary is None:
+            continue
+        trained.append(host)
+        for capture in session.scalars(select(Capture).where(Capture.id.in_(ids))):
+            _repack(session, capture, dictionary)
+    return trained
+
+
+def _train(session: Session, host: str, ids: list[int], now: datetime) -> tuple[int, bytes] | None:
+    samples = [
+        content
+        for c in session.scalars(select(Capture).where(Capture.id.in_(ids)))
+        if (content := body(c, session))
+    ]
+    size = min(DICTIONARY_SIZE, sum(map(len, samples)) // 4)
+    try:
+        data = bodies.train(samples, size)
+    except zstandard.ZstdError:  # too few or too small samples: no dictionary, plain zstd goes on
+        return None
+    dictionary = CaptureDictionary(host=host, trained_at=now, samples=len(samples), data=data)
+    session.add(dictionary)
+    session.flush()
+    return dictionary.id, data
+
+
+def _repack(session: Session, capture: Capture, dictionary: tuple[int, bytes]) -> None:
+    """A key packed again with its host's dictionary (its deltas read the body, not
+    the stored bytes: they stay as they are)."""
+    content = body(capture, session)
+    if content is None:
+        return
+    capture.codec, capture.body = bodies.pack(content, dictionary=dictionary[1])
+    capture.dictionary_id = dictionary[0]
 
 
 def of_article(session: Session, article_id: int) -> list[Capture]:
