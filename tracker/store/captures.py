@@ -8,7 +8,7 @@ confirmed it (`confirm`); `tracker import` adds captures read from WARC files
   dictionary when it has one (`zstd-dict`), else plain `zstd`;
 - every later capture of the article is a delta against the article's latest key
   (`zstd-delta`, `base_id`), unless the delta comes out larger than `KEY_SHARE` of the
-  key (a redesign, a rewritten page): then it starts a new key. A delta's base is always
+  page compressed alone (a redesign, a rewritten page): then it starts a new key. A delta's base is always
   a key, never another delta: reading any capture takes at most two decompressions.
 
 A host gets a dictionary once `SAMPLES` of its keys are kept without one
@@ -32,7 +32,7 @@ from tracker.store.models import Capture, CaptureDictionary
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
-KEY_SHARE = 0.5  # a delta above half its key's stored size starts a new key
+KEY_SHARE = 0.5  # a delta above half the page compressed alone starts a new key
 SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
 DICTIONARY_SIZE = 112 * 1024
 SCAN = 20_000  # keys without a dictionary looked at per training step
@@ -51,14 +51,19 @@ def keep(session: Session, capture: Capture, content: bytes) -> Capture:
     capture.digest = bodies.digest(content)
     capture.size = len(content)
     key = _key_of(session, capture.article_id)
+    dictionary = current_dictionary(session, host_of(capture.url))
+    alone = None
     if key is not None and (base := body(key, session)) is not None:
         codec, data = bodies.pack(content, base=base)
-        if len(data) <= KEY_SHARE * len(key.body or b""):
+        if len(data) > KEY_SHARE * len(key.body or b""):  # in doubt: what would a new key cost?
+            alone = bodies.pack(content, dictionary=dictionary[1] if dictionary else None)
+        if alone is None or len(data) <= KEY_SHARE * len(alone[1]):
             capture.codec, capture.body, capture.base_id = codec, data, key.id
             session.add(capture)
             return capture
-    dictionary = current_dictionary(session, host_of(capture.url))
-    capture.codec, capture.body = bodies.pack(content, dictionary=dictionary[1] if dictionary else None)
+    capture.codec, capture.body = alone or bodies.pack(
+        content, dictionary=dictionary[1] if dictionary else None
+    )
     capture.dictionary_id = dictionary[0] if dictionary else None
     session.add(capture)
     return capture
