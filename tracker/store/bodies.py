@@ -29,6 +29,7 @@ DELTA = "zstd-delta"
 LEGACY = "zlib-html"
 CODECS = (ZSTD, DICT, DELTA, LEGACY)
 LEVEL = 3
+PIECE = 16 * 1024
 
 
 class CorruptBody(ValueError):
@@ -68,8 +69,13 @@ def unpack(codec: str, data: bytes, *, dictionary: bytes | None = None, base: by
 
 
 def train(samples: list[bytes], size: int) -> bytes:
-    """A zstd dictionary of at most `size` bytes trained on a host's bodies."""
-    return zstandard.train_dictionary(size, list[bytes | bytearray | memoryview](samples), level=LEVEL).as_bytes()
+    """A zstd dictionary of at most `size` bytes trained on a host's bodies, cut in
+    pieces of `PIECE` bytes (zstd's trainer wants many samples, a host's first pages are
+    few and large)."""
+    pieces: list[bytes | bytearray | memoryview] = [
+        sample[start : start + PIECE] for sample in samples for start in range(0, len(sample), PIECE)
+    ]
+    return zstandard.train_dictionary(size, pieces, level=LEVEL).as_bytes()
 
 
 def _needed(codec: str, data: bytes | None) -> bytes:

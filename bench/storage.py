@@ -1,0 +1,230 @@
+"""Storage: bytes a version and decompression time of a page's body, for the codecs of
+`tracker.store.bodies`, on real pages; and the database of the 1,000-story benchmark.
+
+- zlib: what versions kept before 0012 (the page's HTML as UTF-8, zlib level 1);
+- zstd: zstd level 3 alone (0012's captures);
+- zstd + dictionary: a dictionary trained per host on its first `captures.SAMPLES`
+  pages (the pages it was trained on included, as tracker packs them again);
+- zstd + delta: what `tracker.store.captures.keep` does: an article's first capture a
+  key (with the host's dictionary), later ones deltas against it, a new key when a delta
+  exceeds half the page compressed alone.
+
+Pages: (a) ../shared/corpus: the five New York Times pages of Readability's test set
+(one host; each dictionary trained on the other four: they are different articles, no
+delta); (b) histories of real article texts inside real publishers' templates
+(tests/support/publishers: BBC, New York Times, Guardian, Washington Post, CNN), edited
+over 16 cycles as editors do (paragraphs added, removed, rewritten), the chrome drawn
+afresh on every request, one capture per version. Decompression: the median per page,
+a delta's key decompressed too.
+
+With --newsroom N: bench/throughput.py's DOM-heavy site of N stories, a first cycle
+and an edit-heavy one by `tracker run --once --all`, then the database's bytes a
+version (the SQLite file, everything included); with --tree DIR, the same run by
+another checkout's tracker (its .venv) for a before/after.
+
+    .venv/bin/python bench/storage.py [--newsroom 1000] [--tree /work/main]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracker.store import bodies, captures  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "readability" / "test" / "test-pages"
+Read = Callable[[], bytes]
+
+
+def nytimes_pages() -> list[bytes]:
+    return [(CORPUS / f"nytimes-{n}" / "source.html").read_bytes() for n in range(1, 6)]
+
+
+def histories(cycles: int = 16) -> dict[str, list[list[bytes]]]:
+    """Per publisher template, per story: the page of each version."""
+    from tests.support.publishers.desk import Desk
+    from tests.support.publishers.mastheads import history_hosts
+    from tests.support.publishers.story import Page
+
+    hosts = history_hosts(22)
+    desk = Desk(hosts)
+    out: dict[str, dict[str, list[bytes]]] = {host.name: {} for host in hosts}
+    last: dict[str, object] = {}
+    for cycle in range(cycles):
+        if cycle:
+            desk.cycle(cycle)
+        for host in hosts:
+            for story in host.stories:
+                snapshot = story.snapshot()
+                if last.get(story.slug) == snapshot:
+                    continue
+                last[story.slug] = snapshot
+                history = out[host.name].setdefault(story.slug, [])
+                page = Page(
+                    url=f"https://{host.name}.example{host.paths[story.slug]}",
+                    base=f"https://{host.name}.example",
+                    now=host.now,
+                    rng=random.Random(f"22:{story.slug}:{len(history)}"),
+                    others=tuple(s for s in host.stories if s is not story),
+                )
+                history.append(host.render(story, page).encode())
+    return {name: list(stories.values()) for name, stories in out.items()}
+
+
+class Tally:
+    """Bytes stored and decompression times of one codec over many pages."""
+
+    def __init__(self) -> None:
+        self.stored: list[int] = []
+        self.seconds: list[float] = []
+
+    def add(self, data: bytes, read: Read, original: bytes) -> None:
+        self.stored.append(len(data))
+        started = time.perf_counter()
+        back = read()
+        self.seconds.append(time.perf_counter() - started)
+        assert back == original, "a codec lost bytes"
+
+    def row(self, name: str) -> str:
+        per = sum(self.stored) / len(self.stored) / 1024
+        return f"  {name:22} {per:8.1f} KB a version {statistics.median(self.seconds) * 1000:8.3f} ms a page"
+
+
+def measure(stories: list[list[bytes]], dictionary: bytes | None) -> dict[str, Tally]:
+    """Every codec over one host's stories (each a list of versions' pages)."""
+    tallies = {name: Tally() for name in ("zlib", "zstd", "zstd + dictionary", "zstd + delta")}
+    for history in stories:
+        key: tuple[bytes, bytes] | None = None  # (page, stored)
+        for page in history:
+            data = zlib.compress(page.decode("utf-8", "replace").encode(), 1)
+            tallies["zlib"].add(data, lambda d=data: zlib.decompress(d), page.decode("utf-8", "replace").encode())
+            codec, data = bodies.pack(page)
+            tallies["zstd"].add(data, lambda c=codec, d=data: bodies.unpack(c, d), page)
+            codec, alone = bodies.pack(page, dictionary=dictionary)
+            read_alone = lambda c=codec, d=alone: bodies.unpack(c, d, dictionary=dictionary)  # noqa: E731
+            tallies["zstd + dictionary"].add(alone, read_alone, page)
+            if key is not None:
+                codec, delta = bodies.pack(page, base=key[0])
+                if len(delta) <= captures.KEY_SHARE * len(alone):
+                    stored_key = key[1]
+
+                    def read_delta(c: str = codec, d: bytes = delta, k: bytes = stored_key) -> bytes:
+                        base = bodies.unpack(bodies.DICT if dictionary else bodies.ZSTD, k, dictionary=dictionary)
+                        return bodies.unpack(c, d, base=base)
+
+                    tallies["zstd + delta"].add(delta, read_delta, page)
+                    continue
+            key = (page, alone)
+            tallies["zstd + delta"].add(alone, read_alone, page)
+    return tallies
+
+
+def trained(pages: list[bytes]) -> tuple[bytes, float]:
+    started = time.perf_counter()
+    data = bodies.train(pages, min(captures.DICTIONARY_SIZE, sum(map(len, pages)) // 4))
+    return data, time.perf_counter() - started
+
+
+def corpus_figures() -> None:
+    pages = nytimes_pages()
+    print(f"\n(a) ../shared/corpus, one host: {len(pages)} New York Times pages of Readability's test set, "
+          f"{statistics.mean(map(len, pages)) / 1024:.0f} KB on average; each dictionary trained on the other four")  # fmt: skip
+    total: dict[str, Tally] = {}
+    for n, page in enumerate(pages):
+        dictionary, _ = trained(pages[:n] + pages[n + 1 :])
+        for name, tally in measure([[page]], dictionary).items():
+            mine = total.setdefault(name, Tally())
+            mine.stored += tally.stored
+            mine.seconds += tally.seconds
+    for name, tally in total.items():
+        if name != "zstd + delta":
+            print(tally.row(name))
+
+
+def template_figures() -> None:
+    hosts = histories()
+    versions = sum(len(h) for stories in hosts.values() for h in stories)
+    size = statistics.mean(len(p) for stories in hosts.values() for h in stories for p in h)
+    print(f"\n(b) real texts in real publishers' templates, edited over 16 cycles: {len(hosts)} templates, "
+          f"{versions} versions, {size / 1024:.0f} KB a page")  # fmt: skip
+    total: dict[str, Tally] = {}
+    trainings = []
+    for stories in hosts.values():
+        firsts = [h[0] for h in stories] + [p for h in stories for p in h[1:]]
+        dictionary, seconds = trained(firsts[: captures.SAMPLES])
+        trainings.append(seconds)
+        for name, tally in measure(stories, dictionary).items():
+            mine = total.setdefault(name, Tally())
+            mine.stored += tally.stored
+            mine.seconds += tally.seconds
+    for name, tally in total.items():
+        print(tally.row(name))
+    print(f"  training a dictionary on {captures.SAMPLES} pages: {statistics.median(trainings) * 1000:.0f} ms "
+          f"(median of {len(trainings)} hosts, max {max(trainings) * 1000:.0f} ms), in the storage job")  # fmt: skip
+
+
+def newsroom(articles: int, tree: Path) -> None:
+    """bench/throughput.py's DOM-heavy site: a first cycle and an edit-heavy one by the
+    tracker of `tree`; the SQLite file's bytes a version."""
+    import httpx
+
+    from bench.throughput import serve
+
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Queue()
+    server = spawn.Process(target=serve, args=(articles, 70_000, False, ready), daemon=True)
+    server.start()
+    base, urls = ready.get(timeout=300)
+    work = Path(tempfile.mkdtemp(prefix="tracker-storage-"))
+    config = work / "config.yaml"
+    config.write_text(
+        f"database: {{url: 'sqlite:///{work / 'bench.db'}'}}\n"
+        f"sources: [{{name: bench, feeds: ['{base}/feed.xml'], max_entries: 100000}}]\n"
+        "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
+        "concurrency: 32}\nlogging: {level: warning}\n"
+    )
+    command = [str(tree / ".venv" / "bin" / "python"), "-m", "tracker", "--config", str(config), "run", "--once", "--all"]  # fmt: skip
+    subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    httpx.get(f"{base}/__edit")
+    subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    server.terminate()
+    db = sqlite3.connect(work / "bench.db")
+    db.execute("VACUUM")
+    versions = db.execute("SELECT count(*) FROM versions").fetchone()[0]
+    size = (work / "bench.db").stat().st_size
+    tables = db.execute(
+        "SELECT COALESCE(m.tbl_name, s.name), SUM(s.pgsize) FROM dbstat s "
+        "LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1 ORDER BY 2 DESC LIMIT 4"
+    ).fetchall()
+    print(f"\nnewsroom of {len(urls)} stories by {tree}: a first cycle and an edit-heavy one, {versions} versions")
+    print(f"  database {size / 1e6:.1f} MB (after VACUUM), {size / versions / 1024:.1f} KB a version; "
+          + ", ".join(f"{name} {pages / 1e6:.1f} MB" for name, pages in tables))  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--newsroom", type=int, default=0, help="Also the database of a newsroom of N stories.")
+    parser.add_argument("--tree", type=Path, action="append", help="The checkout(s) whose tracker runs it.")
+    args = parser.parse_args()
+    corpus_figures()
+    template_figures()
+    for tree in args.tree or [ROOT] if args.newsroom else []:
+        newsroom(args.newsroom, tree.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
