@@ -17,12 +17,15 @@ over 16 cycles as editors do (paragraphs added, removed, rewritten), the chrome 
 afresh on every request, one capture per version. Decompression: the median per page,
 a delta's key decompressed too.
 
-With --newsroom N: bench/throughput.py's DOM-heavy site of N stories, a first cycle
-and an edit-heavy one by `tracker run --once --all`, then the database's bytes a
-version (the SQLite file, everything included); with --tree DIR, the same run by
-another checkout's tracker (its .venv) for a before/after.
+With --templates N: (c) tracker itself over those publishers' sites on loopback (as
+tests/golden/test_templates.py runs it, a first check and N rounds of edits, a
+`run --once --all` each), then the database's bytes a version (the SQLite file after
+VACUUM, everything tracker writes included). With --newsroom N: bench/throughput.py's
+DOM-heavy site of N stories, a first cycle and an edit-heavy one, the same figure.
+With --tree DIR (repeatable), those runs by another checkout's tracker (its .venv) for
+a before/after.
 
-    .venv/bin/python bench/storage.py [--newsroom 1000] [--tree /work/main]
+    .venv/bin/python bench/storage.py [--templates 8] [--newsroom 1000] [--tree /work/main --tree .]
 """
 
 from __future__ import annotations
@@ -110,7 +113,9 @@ def measure(stories: list[list[bytes]], dictionary: bytes | None) -> dict[str, T
         key: tuple[bytes, bytes] | None = None  # (page, stored)
         for page in history:
             data = zlib.compress(page.decode("utf-8", "replace").encode(), 1)
-            tallies["zlib"].add(data, lambda d=data: zlib.decompress(d), page.decode("utf-8", "replace").encode())
+            tallies["zlib"].add(
+                data, lambda d=data: zlib.decompress(d), page.decode("utf-8", "replace").encode()
+            )
             codec, data = bodies.pack(page)
             tallies["zstd"].add(data, lambda c=codec, d=data: bodies.unpack(c, d), page)
             codec, alone = bodies.pack(page, dictionary=dictionary)
@@ -122,7 +127,9 @@ def measure(stories: list[list[bytes]], dictionary: bytes | None) -> dict[str, T
                     stored_key = key[1]
 
                     def read_delta(c: str = codec, d: bytes = delta, k: bytes = stored_key) -> bytes:
-                        base = bodies.unpack(bodies.DICT if dictionary else bodies.ZSTD, k, dictionary=dictionary)
+                        base = bodies.unpack(
+                            bodies.DICT if dictionary else bodies.ZSTD, k, dictionary=dictionary
+                        )
                         return bodies.unpack(c, d, base=base)
 
                     tallies["zstd + delta"].add(delta, read_delta, page)
@@ -141,7 +148,8 @@ def trained(pages: list[bytes]) -> tuple[bytes, float]:
 def corpus_figures() -> None:
     pages = nytimes_pages()
     print(f"\n(a) ../shared/corpus, one host: {len(pages)} New York Times pages of Readability's test set, "
-          f"{statistics.mean(map(len, pages)) / 1024:.0f} KB on average; each dictionary trained on the other four")  # fmt: skip
+          f"{statistics.mean(map(len, pages)) / 1024:.0f} KB on average; "
+          "each dictionary trained on the other four")  # fmt: skip
     total: dict[str, Tally] = {}
     for n, page in enumerate(pages):
         dictionary, _ = trained(pages[:n] + pages[n + 1 :])
@@ -172,8 +180,54 @@ def template_figures() -> None:
             mine.seconds += tally.seconds
     for name, tally in total.items():
         print(tally.row(name))
-    print(f"  training a dictionary on {captures.SAMPLES} pages: {statistics.median(trainings) * 1000:.0f} ms "
-          f"(median of {len(trainings)} hosts, max {max(trainings) * 1000:.0f} ms), in the storage job")  # fmt: skip
+    median, most = statistics.median(trainings) * 1000, max(trainings) * 1000
+    print(f"  training a dictionary on {captures.SAMPLES} pages: {median:.0f} ms "
+          f"(median of {len(trainings)} hosts, max {most:.0f} ms), in the storage job")  # fmt: skip
+
+
+TEMPLATE_RUN = r"""
+import sys
+from tests.support.harness import Tracker, make_config
+from tests.support.publishers import Desk, history_hosts, run
+hosts = history_hosts(22)
+for host in hosts:
+    host.start()
+sources = [{"name": host.name, "feeds": [host.feed()]} for host in hosts]
+config = make_config("sqlite:///" + sys.argv[1], sources=sources, schedule={"retire_after": "36500d"})
+tracker = Tracker(config)
+run(Desk(hosts, seed=22), tracker, int(sys.argv[2]))
+tracker.close()
+for host in hosts:
+    host.stop()
+"""
+
+
+def database_figures(path: Path, label: str) -> None:
+    """The SQLite file's bytes a version, everything included, after VACUUM."""
+    db = sqlite3.connect(path)
+    db.execute("VACUUM")
+    versions = db.execute("SELECT count(*) FROM versions").fetchone()[0]
+    size = path.stat().st_size
+    tables = db.execute(
+        "SELECT COALESCE(m.tbl_name, s.name), SUM(s.pgsize) FROM dbstat s "
+        "LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
+    ).fetchall()
+    db.close()
+    print(f"\n{label}: {versions} versions")
+    print(f"  database {size / 1e6:.2f} MB (after VACUUM), {size / versions / 1024:.1f} KB a version; "
+          + ", ".join(f"{name} {pages / 1024 / versions:.1f} KB" for name, pages in tables)
+          + " a version")  # fmt: skip
+
+
+def template_run(tree: Path, cycles: int) -> None:
+    """tracker (of `tree`) over the publishers' templates on loopback, as
+    tests/golden/test_templates.py runs it: a first check and `cycles` rounds of edits."""
+    path = Path(tempfile.mkdtemp(prefix="tracker-storage-")) / "templates.db"
+    python = str(tree / ".venv" / "bin" / "python")
+    subprocess.run(
+        [python, "-c", TEMPLATE_RUN, str(path), str(cycles)], cwd=tree, check=True, capture_output=True
+    )
+    database_figures(path, f"(c) tracker by {tree} over the publishers' templates, {cycles} rounds of edits")
 
 
 def newsroom(articles: int, tree: Path) -> None:
@@ -196,33 +250,32 @@ def newsroom(articles: int, tree: Path) -> None:
         "fetch: {allow_private_addresses: true, per_host_delay: 0s, per_host_concurrency: 16, "
         "concurrency: 32}\nlogging: {level: warning}\n"
     )
-    command = [str(tree / ".venv" / "bin" / "python"), "-m", "tracker", "--config", str(config), "run", "--once", "--all"]  # fmt: skip
+    python = str(tree / ".venv" / "bin" / "python")
+    command = [python, "-m", "tracker", "--config", str(config), "run", "--once", "--all"]
     subprocess.run(command, cwd=tree, check=True, capture_output=True)
     httpx.get(f"{base}/__edit")
     subprocess.run(command, cwd=tree, check=True, capture_output=True)
     server.terminate()
-    db = sqlite3.connect(work / "bench.db")
-    db.execute("VACUUM")
-    versions = db.execute("SELECT count(*) FROM versions").fetchone()[0]
-    size = (work / "bench.db").stat().st_size
-    tables = db.execute(
-        "SELECT COALESCE(m.tbl_name, s.name), SUM(s.pgsize) FROM dbstat s "
-        "LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1 ORDER BY 2 DESC LIMIT 4"
-    ).fetchall()
-    print(f"\nnewsroom of {len(urls)} stories by {tree}: a first cycle and an edit-heavy one, {versions} versions")
-    print(f"  database {size / 1e6:.1f} MB (after VACUUM), {size / versions / 1024:.1f} KB a version; "
-          + ", ".join(f"{name} {pages / 1e6:.1f} MB" for name, pages in tables))  # fmt: skip
+    database_figures(
+        work / "bench.db", f"newsroom of {len(urls)} stories by {tree}, a first cycle and an edit-heavy one"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--newsroom", type=int, default=0, help="Also the database of a newsroom of N stories.")
-    parser.add_argument("--tree", type=Path, action="append", help="The checkout(s) whose tracker runs it.")
+    parser.add_argument(
+        "--newsroom", type=int, default=0, help="Also the database of a newsroom of N stories."
+    )
+    parser.add_argument("--templates", type=int, default=0, help="Also tracker over the templates, N rounds.")
+    parser.add_argument("--tree", type=Path, action="append", help="The checkout(s) whose tracker runs them.")
     args = parser.parse_args()
     corpus_figures()
     template_figures()
-    for tree in args.tree or [ROOT] if args.newsroom else []:
-        newsroom(args.newsroom, tree.resolve())
+    for tree in args.tree or [ROOT]:
+        if args.templates:
+            template_run(tree.resolve(), args.templates)
+        if args.newsroom:
+            newsroom(args.newsroom, tree.resolve())
     return 0
 
 

@@ -51,7 +51,7 @@ def test_the_codec_says_what_a_body_needs() -> None:
 
 
 def test_a_dictionary_and_a_delta_store_a_page_of_the_site_in_less() -> None:
-    page, previous = PAGES[10], PAGES[9]
+    page = PAGES[10]
     plain = len(bodies.pack(page)[1])
     with_dictionary = len(bodies.pack(page, dictionary=DICTIONARY)[1])
     edited = page.replace(b"word1 ", b"word2 ", 3)
