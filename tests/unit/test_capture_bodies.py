@@ -89,3 +89,20 @@ def test_a_body_read_without_what_it_was_packed_with_is_a_corrupt_body() -> None
         bodies.unpack(codec, data)
     with pytest.raises(bodies.CorruptBody, match="unknown codec"):
         bodies.unpack("brotli", data)
+
+
+def test_the_retention_setting_is_keep_a_duration_or_a_warc_directory() -> None:
+    from datetime import timedelta
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from tracker.config import DatabaseConfig
+
+    assert DatabaseConfig().drop_after is None and DatabaseConfig().warc_directory is None
+    assert DatabaseConfig(raw_html="90d").drop_after == timedelta(days=90)
+    moving = DatabaseConfig(raw_html="warc:/var/archive", raw_html_after="7d")
+    assert moving.warc_directory == Path("/var/archive") and moving.drop_after == timedelta(days=7)
+    for wrong in ("forever", "warc:", "90 days"):
+        with pytest.raises(ValidationError, match="keep, a duration"):
+            DatabaseConfig(raw_html=wrong)
