@@ -50,6 +50,7 @@ from tracker.store import bodies, captures  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "readability" / "test" / "test-pages"
 Read = Callable[[], bytes]
+PACKING: list[float] = []  # seconds to pack a page as a delta (what a check's keep costs)
 
 
 def nytimes_pages() -> list[bytes]:
@@ -122,7 +123,9 @@ def measure(stories: list[list[bytes]], dictionary: bytes | None) -> dict[str, T
             read_alone = lambda c=codec, d=alone: bodies.unpack(c, d, dictionary=dictionary)  # noqa: E731
             tallies["zstd + dictionary"].add(alone, read_alone, page)
             if key is not None:
+                started = time.perf_counter()
                 codec, delta = bodies.pack(page, base=key[0])
+                PACKING.append(time.perf_counter() - started)
                 if len(delta) <= captures.KEY_SHARE * len(alone):
                     stored_key = key[1]
 
@@ -180,6 +183,7 @@ def template_figures() -> None:
             mine.seconds += tally.seconds
     for name, tally in total.items():
         print(tally.row(name))
+    print(f"  packing a page as a delta: {statistics.median(PACKING) * 1000:.2f} ms (median)")
     median, most = statistics.median(trainings) * 1000, max(trainings) * 1000
     print(f"  training a dictionary on {captures.SAMPLES} pages: {median:.0f} ms "
           f"(median of {len(trainings)} hosts, max {most:.0f} ms), in the storage job")  # fmt: skip

@@ -122,12 +122,16 @@ def _loaded(session: Session, dictionary_id: int, trained_at: datetime) -> bytes
 
 
 def _key_of(session: Session, article_id: int) -> Capture | None:
-    """The article's latest key capture that still holds its body."""
+    """The article's latest key capture that still holds its body, locked for share
+    (PostgreSQL) until the check commits: retention, which locks what it drops and skips
+    locked rows, cannot drop a key between a check reading it and storing a delta
+    against it (SQLite's single writer sees to that there)."""
     return session.scalar(
         select(Capture)
         .where(Capture.article_id == article_id, Capture.base_id.is_(None), Capture.body.is_not(None))
         .order_by(Capture.id.desc())
         .limit(1)
+        .with_for_update(read=True)
     )
 
 

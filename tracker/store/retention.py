@@ -61,6 +61,7 @@ def prune(
             .where(Capture.at < now - older_than, Capture.body.is_not(None))
             .order_by(Capture.at, Capture.id)
             .limit(batch)
+            .with_for_update(skip_locked=True)  # a key a check is making a delta against: next time
         )
     )
     if not old:
