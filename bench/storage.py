@@ -6,8 +6,8 @@
 - zstd + dictionary: a dictionary trained per host on its first `captures.SAMPLES`
   pages (the pages it was trained on included, as tracker packs them again);
 - zstd + delta: what `tracker.store.captures.keep` does: an article's first capture a
-  key (with the host's dictionary), later ones deltas against it, a new key when a delta
-  exceeds half the page compressed alone.
+  key (with the host's dictionary), later ones deltas against it, a new key when the
+  page compressed alone is smaller than its delta.
 
 Pages: (a) ../shared/corpus: the five New York Times pages of Readability's test set
 (one host; each dictionary trained on the other four: they are different articles, no
@@ -126,7 +126,7 @@ def measure(stories: list[list[bytes]], dictionary: bytes | None) -> dict[str, T
                 started = time.perf_counter()
                 codec, delta = bodies.pack(page, base=key[0])
                 PACKING.append(time.perf_counter() - started)
-                if len(delta) <= captures.KEY_SHARE * len(alone):
+                if len(delta) <= captures.KEY_SHARE * len(key[1]) or len(delta) < len(alone):
                     stored_key = key[1]
 
                     def read_delta(c: str = codec, d: bytes = delta, k: bytes = stored_key) -> bytes:

@@ -79,7 +79,7 @@ def test_later_captures_are_deltas_against_the_key_and_read_back_identical(track
         assert all(len(row.body or b"") < len(rows[0].body or b"") / 4 for row in rows[1:])
 
 
-def test_a_delta_larger_than_half_its_key_starts_a_new_key(tracker: Tracker) -> None:
+def test_a_page_smaller_alone_than_as_a_delta_starts_a_new_key(tracker: Tracker) -> None:
     with transaction(tracker.sessions) as session:
         one = article(session, 1)
         keep(session, one, page(1))

@@ -7,8 +7,9 @@ confirmed it (`confirm`); `tracker import` adds captures read from WARC files
 - an article's first capture is a *key*: compressed alone, with its host's newest
   dictionary when it has one (`zstd-dict`), else plain `zstd`;
 - every later capture of the article is a delta against the article's latest key
-  (`zstd-delta`, `base_id`), unless the delta comes out larger than `KEY_SHARE` of the
-  page compressed alone (a redesign, a rewritten page): then it starts a new key. A delta's base is always
+  (`zstd-delta`, `base_id`), unless the page compressed alone comes out smaller (a
+  redesign, a rewritten page): then it starts a new key. (Below `KEY_SHARE` of the key's
+  stored size, a delta is taken without compressing the page alone to compare.) A delta's base is always
   a key, never another delta: reading any capture takes at most two decompressions.
 
 A host gets a dictionary once `SAMPLES` of its keys are kept without one
@@ -32,7 +33,7 @@ from tracker.store.models import Capture, CaptureDictionary
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
-KEY_SHARE = 0.5  # a delta above half the page compressed alone starts a new key
+KEY_SHARE = 0.5  # a delta under half its key's stored size is taken without comparing
 SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
 DICTIONARY_SIZE = 112 * 1024
 SCAN = 20_000  # keys without a dictionary looked at per training step
@@ -55,9 +56,9 @@ def keep(session: Session, capture: Capture, content: bytes) -> Capture:
     alone = None
     if key is not None and (base := body(key, session)) is not None:
         codec, data = bodies.pack(content, base=base)
-        if len(data) > KEY_SHARE * len(key.body or b""):  # in doubt: what would a new key cost?
+        if len(data) > KEY_SHARE * len(key.body or b""):  # not clearly smaller: what would a new key cost?
             alone = bodies.pack(content, dictionary=dictionary[1] if dictionary else None)
-        if alone is None or len(data) <= KEY_SHARE * len(alone[1]):
+        if alone is None or len(data) < len(alone[1]):
             capture.codec, capture.body, capture.base_id = codec, data, key.id
             session.add(capture)
             return capture
