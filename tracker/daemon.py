@@ -122,7 +122,10 @@ async def run_once(
             on_batch(sum(r.outcome != Deferred.POSTPONED for r in results))
         if not _progress(results):
             break
-    await tend_storage(runtime)
+    try:
+        await tend_storage(runtime)
+    except OperationalError as error:  # the cycle's work is stored: the next run tends it
+        log.error("storage job not run (%s)", db.describe_error(error))
     log.info("cycle checked=%d %s", sum(outcomes.values()) - outcomes["postponed"], _pairs(outcomes))
     return outcomes
 

@@ -168,3 +168,27 @@ def test_status_gives_the_database_size_by_table_and_per_version(tracker: Tracke
     assert size["bytes"] > 0 and size["captures"] == 1 and size["versions"] == 0
     assert size["bytes_per_version"] is None
     assert "captures" in size["tables"] and sum(size["tables"].values()) <= size["bytes"]
+
+
+def test_retention_never_drops_a_key_a_check_is_storing_a_delta_against(tracker: Tracker) -> None:
+    """PostgreSQL, two sessions: a check has read the key and is about to commit its
+    delta; retention meanwhile passes the key by (SQLite has one writer: no such overlap)."""
+    if tracker.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    with transaction(tracker.sessions) as session:
+        one = article(session, 1)
+        keep(session, one, page(1), NOW - timedelta(days=100))
+    content = page(1, 2)
+    with transaction(tracker.sessions) as checking:
+        delta = keep(checking, one, content)  # holds the key until it commits
+        assert delta.codec == bodies.DELTA
+        with transaction(tracker.sessions) as pruning:
+            assert retention.prune(pruning, NOW, timedelta(days=90)).dropped == 0
+    with transaction(tracker.sessions) as session:
+        stored = session.get(Capture, delta.id)
+        assert stored is not None and captures.body(stored) == content
+    config = DatabaseConfig(url=tracker.config.database.url, raw_html="90d")
+    assert retention.tend(tracker.sessions, config, NOW).dropped == 1, "the next run drops it"
+    with transaction(tracker.sessions) as session:
+        stored = session.get(Capture, delta.id)
+        assert stored is not None and stored.base_id is None and captures.body(stored) == content
