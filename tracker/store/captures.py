@@ -19,6 +19,7 @@ takes tens of milliseconds a host); the keys it was trained on are packed again 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -39,7 +40,9 @@ DICTIONARY_SIZE = 112 * 1024
 SCAN = 20_000  # keys without a dictionary looked at per training step
 HOSTS_PER_STEP = 4  # dictionaries trained per step at most (tens of milliseconds each)
 
-_dictionaries: dict[tuple[str, int, datetime], bytes] = {}  # rows never change: one load per process
+DICTIONARIES_CACHED = 64  # hosts' dictionaries a process holds (112 KB each at most)
+
+_dictionaries: OrderedDict[tuple[str, int, datetime], bytes] = OrderedDict()  # rows never change
 
 
 def host_of(url: str) -> str:
@@ -113,13 +116,18 @@ def _dictionary(session: Session, dictionary_id: int | None) -> bytes | None:
 
 
 def _loaded(session: Session, dictionary_id: int, trained_at: datetime) -> bytes:
-    """A dictionary's bytes, read once per process (by database, id and training time:
-    two databases, or a database made again, may reuse an id)."""
+    """A dictionary's bytes, read once per process while among the most recently used
+    (by database, id and training time: two databases, or a database made again, may
+    reuse an id)."""
     cached = (str(session.get_bind().engine.url), dictionary_id, trained_at)
-    if cached not in _dictionaries:
-        data = session.scalar(select(CaptureDictionary.data).where(CaptureDictionary.id == dictionary_id))
-        _dictionaries[cached] = data or b""
-    return _dictionaries[cached]
+    if cached in _dictionaries:
+        _dictionaries.move_to_end(cached)
+        return _dictionaries[cached]
+    data = session.scalar(select(CaptureDictionary.data).where(CaptureDictionary.id == dictionary_id)) or b""
+    _dictionaries[cached] = data
+    if len(_dictionaries) > DICTIONARIES_CACHED:
+        _dictionaries.popitem(last=False)
+    return data
 
 
 def _key_of(session: Session, article_id: int) -> Capture | None:
