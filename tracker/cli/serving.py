@@ -52,9 +52,11 @@ def status(app: App, as_json: bool) -> None:
       tracker status
     """
     from tracker.read.health import status as health
+    from tracker.read.storage import database_size
 
     with app.transaction() as session:
         report = health(session, utc_now())
+        report["storage"] = database_size(session)  # not in the web's: it reads the whole file
     if as_json:
         echo_json(report)
         return

@@ -2,9 +2,8 @@
 behind its due checks are (politeness bounds how fast a host is worked through), and per
 source the share of checks that got the article, with a warning when it drops
 (a redesign that breaks extraction shows up here first); and the lines the sites'
-templates gained or lost in the last week (a redesign tracker recognised); each
-notification destination's last delivery, or why it is failing; and the database's size
-by table and per version (`tracker.read.storage`)."""
+templates gained or lost in the last week (a redesign tracker recognised); and each
+notification destination's last delivery, or why it is failing."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
 from tracker.read.sources import failing_endpoints, sources_overview
-from tracker.read.storage import database_size
 from tracker.store.leases import watched
 from tracker.store.models import (
     GOOD_OUTCOMES,
@@ -69,7 +67,6 @@ def status(session: Session, now: datetime) -> dict[str, Any]:
         "sources": _sources(session, now),
         "failing_endpoints": failing_endpoints(session),
         "notifications": _notifications(session),
-        "storage": database_size(session),
     }
 
 
