@@ -137,7 +137,8 @@ def _key_of(session: Session, article_id: int) -> Capture | None:
     against it (SQLite's single writer sees to that there)."""
     return session.scalar(
         select(Capture)
-        .where(Capture.article_id == article_id, Capture.base_id.is_(None), Capture.body.is_not(None))
+        # `+ 0`: read by the article's index, never by base_id's (every key has none)
+        .where(Capture.article_id == article_id, (Capture.base_id + 0).is_(None), Capture.body.is_not(None))
         .order_by(Capture.id.desc())
         .limit(1)
         .with_for_update(read=True)

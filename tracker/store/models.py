@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -251,6 +252,9 @@ class Version(Base):
     extractor: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
+KEPT = "body IS NOT NULL"
+
+
 class Capture(Base):
     """A fetch kept as an archive keeps it (a WARC request and response): the request
     as sent, the response's status line and headers as received, the IP address it came
@@ -268,6 +272,9 @@ class Capture(Base):
     __table_args__ = (
         Index("ix_captures_article_id_at", "article_id", "at"),
         Index("ix_captures_at", "at"),
+        Index("ix_captures_base_id", "base_id"),  # the storage job's: a key's deltas,
+        Index("ix_captures_codec", "codec"),  # keys waiting for a dictionary, bodies by age
+        Index("ix_captures_kept_at", "at", sqlite_where=text(KEPT), postgresql_where=text(KEPT)),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
