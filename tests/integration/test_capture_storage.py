@@ -192,3 +192,15 @@ def test_retention_never_drops_a_key_a_check_is_storing_a_delta_against(tracker:
     with transaction(tracker.sessions) as session:
         stored = session.get(Capture, delta.id)
         assert stored is not None and stored.base_id is None and captures.body(stored) == content
+
+
+def test_a_host_whose_pages_train_no_dictionary_is_not_tried_again(tracker: Tracker) -> None:
+    with transaction(tracker.sessions) as session:
+        for story in range(captures.SAMPLES):
+            keep(session, article(session, story, "tiny.example"), f"<p>{story}</p>".encode())
+        assert captures.train_dictionaries(session, NOW) == []
+        tried = session.scalar(select(CaptureDictionary).where(CaptureDictionary.host == "tiny.example"))
+        assert tried is not None and tried.data == b"", "zstd could not train one: an empty one says so"
+        assert captures.train_dictionaries(session, NOW) == []
+        later = keep(session, article(session, 99, "tiny.example"), b"<p>later</p>")
+        assert later.codec == bodies.ZSTD and captures.body(later) == b"<p>later</p>"

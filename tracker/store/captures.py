@@ -22,14 +22,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import zstandard
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.store import bodies
-from tracker.store.models import Capture, CaptureDictionary
+from tracker.store.models import Article, Capture, CaptureDictionary
 
 VERSION = "version"
 CONFIRM = "confirm"
@@ -37,7 +36,6 @@ IMPORT = "import"
 KEY_SHARE = 0.5  # a delta under half its key's stored size is taken without comparing
 SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
 DICTIONARY_SIZE = 112 * 1024
-SCAN = 20_000  # keys without a dictionary looked at per training step
 HOSTS_PER_STEP = 4  # dictionaries trained per step at most (tens of milliseconds each)
 
 DICTIONARIES_CACHED = 64  # hosts' dictionaries a process holds (112 KB each at most)
@@ -45,8 +43,11 @@ DICTIONARIES_CACHED = 64  # hosts' dictionaries a process holds (112 KB each at 
 _dictionaries: OrderedDict[tuple[str, int, datetime], bytes] = OrderedDict()  # rows never change
 
 
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def host_of(session: Session, capture: Capture) -> str:
+    """Whose dictionary a capture's is: its article's host (the one politeness is kept
+    for: name, and port when not the default)."""
+    article = session.get(Article, capture.article_id)
+    return article.host if article is not None else ""
 
 
 def keep(session: Session, capture: Capture, content: bytes) -> Capture:
@@ -55,7 +56,7 @@ def keep(session: Session, capture: Capture, content: bytes) -> Capture:
     capture.digest = bodies.digest(content)
     capture.size = len(content)
     key = _key_of(session, capture.article_id)
-    dictionary = current_dictionary(session, host_of(capture.url))
+    dictionary = current_dictionary(session, host_of(session, capture))
     alone = None
     if key is not None and (base := body(key, session)) is not None:
         codec, data = bodies.pack(content, base=base)
@@ -101,9 +102,8 @@ def current_dictionary(session: Session, host: str) -> tuple[int, bytes] | None:
         .order_by(CaptureDictionary.id.desc())
         .limit(1)
     ).first()
-    if row is None:
-        return None
-    return row.id, _loaded(session, row.id, row.trained_at)
+    data = _loaded(session, row.id, row.trained_at) if row is not None else b""
+    return (row.id, data) if row is not None and data else None  # empty: none could be trained
 
 
 def _dictionary(session: Session, dictionary_id: int | None) -> bytes | None:
@@ -146,46 +146,56 @@ def _key_of(session: Session, article_id: int) -> Capture | None:
 
 
 def train_dictionaries(session: Session, now: datetime, *, samples: int = SAMPLES) -> list[str]:
-    """Train a dictionary for each host (a few a step) with `samples` keys kept without
-    one, from those keys; pack every such key of the host again with it. Returns the
-    hosts that got one."""
-    waiting: dict[str, list[int]] = {}
-    rows = session.execute(
-        select(Capture.id, Capture.url)
-        .where(Capture.codec == bodies.ZSTD, Capture.base_id.is_(None), Capture.body.is_not(None))
-        .order_by(Capture.id)
-        .limit(SCAN)
-    )
-    for row in rows:
-        waiting.setdefault(host_of(row.url), []).append(row.id)
-    trained: list[str] = []
-    for host, ids in waiting.items():
-        if len(ids) < samples or len(trained) >= HOSTS_PER_STEP:
-            continue
-        dictionary = current_dictionary(session, host) or _train(session, host, ids[:samples], now)
-        if dictionary is None:
-            continue
-        trained.append(host)
-        for capture in session.scalars(select(Capture).where(Capture.id.in_(ids))):
-            _repack(session, capture, dictionary)
+    """Train a dictionary for each host (a few a step, those waiting longest first) with
+    `samples` keys kept and none tried yet, from its first keys; pack every key of the
+    host kept without one again with it. Returns the hosts that got one."""
+    waiting = session.scalars(
+        select(Article.host)
+        .join(Capture, Capture.article_id == Article.id)
+        .where(
+            Capture.codec == bodies.ZSTD,
+            Capture.base_id.is_(None),
+            Capture.body.is_not(None),
+            Article.host.not_in(select(CaptureDictionary.host)),
+        )
+        .group_by(Article.host)
+        .having(func.count() >= samples)
+        .order_by(func.min(Capture.id))
+        .limit(HOSTS_PER_STEP)
+    ).all()
+    trained = []
+    for host in waiting:
+        keys = list(
+            session.scalars(
+                select(Capture)
+                .join(Article, Capture.article_id == Article.id)
+                .where(Article.host == host, Capture.codec == bodies.ZSTD, Capture.base_id.is_(None))
+                .where(Capture.body.is_not(None))
+                .order_by(Capture.id)
+            )
+        )
+        dictionary = _train(session, host, keys[:samples], now)
+        if dictionary is not None:
+            trained.append(host)
+            for capture in keys:
+                _repack(session, capture, dictionary)
     return trained
 
 
-def _train(session: Session, host: str, ids: list[int], now: datetime) -> tuple[int, bytes] | None:
-    samples = [
-        content
-        for c in session.scalars(select(Capture).where(Capture.id.in_(ids)))
-        if (content := body(c, session))
-    ]
+def _train(session: Session, host: str, keys: list[Capture], now: datetime) -> tuple[int, bytes] | None:
+    """A dictionary for `host` trained on its `keys`, stored; when zstd cannot train
+    one (too few or too small pages), an empty one is stored instead (none is used,
+    and the host is not tried again)."""
+    samples = [content for key in keys if (content := body(key, session))]
     size = min(DICTIONARY_SIZE, sum(map(len, samples)) // 4)
     try:
         data = bodies.train(samples, size)
-    except zstandard.ZstdError:  # too few or too small samples: no dictionary, plain zstd goes on
-        return None
+    except zstandard.ZstdError:
+        data = b""
     dictionary = CaptureDictionary(host=host, trained_at=now, samples=len(samples), data=data)
     session.add(dictionary)
     session.flush()
-    return dictionary.id, data
+    return (dictionary.id, data) if data else None
 
 
 def _repack(session: Session, capture: Capture, dictionary: tuple[int, bytes]) -> None:

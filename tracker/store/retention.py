@@ -95,7 +95,7 @@ def _rekey(session: Session, leaving: list[Capture]) -> int:
     for group in groups.values():
         contents = [captures.body(c, session) or b"" for c in group]
         key, base = group[0], contents[0]
-        dictionary = captures.current_dictionary(session, captures.host_of(key.url))
+        dictionary = captures.current_dictionary(session, captures.host_of(session, key))
         key.codec, key.body = bodies.pack(base, dictionary=dictionary[1] if dictionary else None)
         key.dictionary_id, key.base_id = (dictionary[0] if dictionary else None), None
         for capture, content in zip(group[1:], contents[1:], strict=True):
