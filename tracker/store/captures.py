@@ -8,9 +8,11 @@ confirmed it (`confirm`); `tracker import` adds captures read from WARC files
   dictionary when it has one (`zstd-dict`), else plain `zstd`;
 - every later capture of the article is a delta against the article's latest key
   (`zstd-delta`, `base_id`), unless the page compressed alone comes out smaller (a
-  redesign, a rewritten page): then it starts a new key. (Below `KEY_SHARE` of the key's
-  stored size, a delta is taken without compressing the page alone to compare.) A delta's base is always
-  a key, never another delta: reading any capture takes at most two decompressions.
+  redesign, a rewritten page): then it starts a new key. (A delta under `KEY_SHARE` of
+  the key's stored size is taken without compressing the page alone to compare.)
+
+A delta's base is always a key, never another delta: reading any capture takes at most
+two decompressions, however long the article's history.
 
 A host gets a dictionary once `SAMPLES` of its keys are kept without one
 (`train_dictionaries`, a deferred step of the storage job, never a check's: training
@@ -40,7 +42,8 @@ HOSTS_PER_STEP = 4  # dictionaries trained per step at most (tens of millisecond
 
 DICTIONARIES_CACHED = 64  # hosts' dictionaries a process holds (112 KB each at most)
 
-_dictionaries: OrderedDict[tuple[str, int, datetime], bytes] = OrderedDict()  # rows never change
+_dictionaries: OrderedDict[tuple[str, int, bytes], bytes] = OrderedDict()  # rows never change
+_HEADER = func.substr(CaptureDictionary.data, 1, 8)  # zstd's magic number and the dictionary's ID
 
 
 def host_of(session: Session, capture: Capture) -> str:
@@ -56,20 +59,36 @@ def keep(session: Session, capture: Capture, content: bytes) -> Capture:
     capture.digest = bodies.digest(content)
     capture.size = len(content)
     key = _key_of(session, capture.article_id)
+    base = body(key, session) if key is not None else None
+    if key is None or base is None:
+        alone, dictionary_id = _alone(session, capture, content)
+        return _stored(session, capture, alone, dictionary_id=dictionary_id)
+    delta = bodies.pack(content, base=base)
+    if len(delta[1]) > KEY_SHARE * len(key.body or b""):  # not clearly smaller than a key
+        alone, dictionary_id = _alone(session, capture, content)
+        if len(alone[1]) <= len(delta[1]):
+            return _stored(session, capture, alone, dictionary_id=dictionary_id)
+    return _stored(session, capture, delta, base_id=key.id)
+
+
+def _alone(session: Session, capture: Capture, content: bytes) -> tuple[tuple[str, bytes], int | None]:
+    """The body packed as a key, with its host's newest dictionary if any; and its id."""
     dictionary = current_dictionary(session, host_of(session, capture))
-    alone = None
-    if key is not None and (base := body(key, session)) is not None:
-        codec, data = bodies.pack(content, base=base)
-        if len(data) > KEY_SHARE * len(key.body or b""):  # not clearly smaller: what would a new key cost?
-            alone = bodies.pack(content, dictionary=dictionary[1] if dictionary else None)
-        if alone is None or len(data) < len(alone[1]):
-            capture.codec, capture.body, capture.base_id = codec, data, key.id
-            session.add(capture)
-            return capture
-    capture.codec, capture.body = alone or bodies.pack(
-        content, dictionary=dictionary[1] if dictionary else None
-    )
-    capture.dictionary_id = dictionary[0] if dictionary else None
+    if dictionary is None:
+        return bodies.pack(content), None
+    return bodies.pack(content, dictionary=dictionary[1]), dictionary[0]
+
+
+def _stored(
+    session: Session,
+    capture: Capture,
+    packed: tuple[str, bytes],
+    *,
+    base_id: int | None = None,
+    dictionary_id: int | None = None,
+) -> Capture:
+    capture.codec, capture.body = packed
+    capture.base_id, capture.dictionary_id = base_id, dictionary_id
     session.add(capture)
     return capture
 
@@ -97,29 +116,25 @@ def body(capture: Capture, session: Session | None = None) -> bytes | None:
 def current_dictionary(session: Session, host: str) -> tuple[int, bytes] | None:
     """The host's newest dictionary: its id and bytes."""
     row = session.execute(
-        select(CaptureDictionary.id, CaptureDictionary.trained_at)
+        select(CaptureDictionary.id, _HEADER)
         .where(CaptureDictionary.host == host)
         .order_by(CaptureDictionary.id.desc())
         .limit(1)
     ).first()
-    data = _loaded(session, row.id, row.trained_at) if row is not None else b""
-    return (row.id, data) if row is not None and data else None  # empty: none could be trained
+    data = _loaded(session, row[0], row[1]) if row is not None else b""
+    return (row[0], data) if row is not None and data else None  # empty: none could be trained
 
 
 def _dictionary(session: Session, dictionary_id: int | None) -> bytes | None:
-    trained_at = session.scalar(
-        select(CaptureDictionary.trained_at).where(CaptureDictionary.id == dictionary_id)
-    )
-    return (
-        None if trained_at is None or dictionary_id is None else _loaded(session, dictionary_id, trained_at)
-    )
+    row = session.execute(select(_HEADER).where(CaptureDictionary.id == dictionary_id)).first()
+    return None if row is None or dictionary_id is None else _loaded(session, dictionary_id, row[0])
 
 
-def _loaded(session: Session, dictionary_id: int, trained_at: datetime) -> bytes:
-    """A dictionary's bytes, read once per process while among the most recently used
-    (by database, id and training time: two databases, or a database made again, may
-    reuse an id)."""
-    cached = (str(session.get_bind().engine.url), dictionary_id, trained_at)
+def _loaded(session: Session, dictionary_id: int, header: bytes | None) -> bytes:
+    """A dictionary's bytes, read once per process while among the most recently used:
+    known by database, id and header (zstd's magic number and the dictionary's ID, a
+    hash of its content), as two databases, or a database made again, may reuse an id."""
+    cached = (str(session.get_bind().engine.url), dictionary_id, bytes(header or b""))
     if cached in _dictionaries:
         _dictionaries.move_to_end(cached)
         return _dictionaries[cached]
