@@ -1,18 +1,23 @@
 # `make run`: install tracker in .venv and run the daemon on config.yaml (SQLite).
 # `make check`: the quick check before a commit: format, lint, types, unit and integration tests
 #   that are not marked slow (under two minutes).
-# `make test`: install the development tools and check everything: format, lint, types, docs, all tests.
+# `make test`: install the development tools (and pywb) and check everything: format, lint, types,
+#   docs, all tests.
+# `make pywb`: pywb, the wayback machine the WARC export's replay tests run, in .venv-pywb.
 # `make docs`: serve the documentation site on http://127.0.0.1:8001 (`make docs-check` builds it strictly).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+# pywb pins old libraries (werkzeug, redis, fakeredis) that the development tools have newer:
+# it gets a virtualenv of its own; the tests run its commands (tests/support/pywb.py)
+PYWB_VENV ?= .venv-pywb
 # pytest-xdist workers: half the suite waits (politeness delays, daemons in processes), so
 # one more worker than the 2 cores of this machine's kind; whole modules per worker (a
 # module's fixtures are built once), slow modules first (tests/conftest.py)
 WORKERS ?= 3
 PARALLEL = -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
-.PHONY: run check test install install-dev lint types docs docs-check pytest pytest-quick bench clean
+.PHONY: run check test install install-dev pywb lint types docs docs-check pytest pytest-quick bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +29,19 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
+pywb: $(PYWB_VENV)/bin/wayback
+
+$(PYWB_VENV)/bin/wayback:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/pip install --quiet 'pywb>=2.8,<3'
+
 run: install
 	$(BIN)/tracker --config config.yaml run
 
 check: install-dev lint types pytest-quick
 
-test: install-dev lint types docs-check pytest
+test: install-dev pywb lint types docs-check pytest
 
 lint:
 	$(BIN)/ruff format --check tracker tests alembic bench
@@ -60,4 +72,4 @@ bench: install-dev
 	$(BIN)/python bench/web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(PYWB_VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -16,7 +16,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +36,7 @@ from tracker.pipeline import LEASE, CheckResult, Deferred, ExtractionPool, Runti
 from tracker.store import db, leases, retention
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
-from tracker.store.models import ArticleStatus
+from tracker.store.models import ArticleStatus, Capture
 
 if TYPE_CHECKING:
     from tracker.notify import Notifier
@@ -191,19 +191,40 @@ async def check_due(
             leases.release(session, ids, runtime.owner)
 
 
-def archive_for(config: Config) -> retention.Archive | None:
-    """The WARC step of the `warc:<dir>` retention setting: the writer that moves
-    captures' bodies into WARC files under the directory, or None (nothing is moved)."""
-    return None
+def archive_for(config: Config, now: datetime) -> retention.Archive | None:
+    """The WARC step of the `warc:<dir>` retention setting: the captures' bodies written
+    into a new WARC file under the directory (`tracker.read.warc.archive`, on disk before
+    it returns), or None when bodies are not moved. A body that cannot be read is left
+    where it is, and said."""
+    directory = config.database.warc_directory
+    if directory is None:
+        return None
+    from tracker.read.warc import archive
+    from tracker.store import captures
+    from tracker.store.bodies import CorruptBody
+
+    def move(old: Sequence[Capture]) -> Mapping[int, str]:
+        batch = []
+        for capture in old:
+            try:
+                content = captures.body(capture)
+            except CorruptBody as error:
+                log.error("capture %d not moved to WARC: %s", capture.id, error)
+                continue
+            if content is not None:
+                batch.append((capture, content))
+        return archive(directory, batch, now=now)
+
+    return move
 
 
 async def tend_storage(runtime: Runtime, going_on: Callable[[], bool] = lambda: True) -> retention.Pruned:
     """The storage job once, in a thread (training a dictionary takes tens of
     milliseconds; retention runs in batches of its own transactions), off the checks."""
-    config = runtime.config
+    config, now = runtime.config, runtime.clock()
     return await asyncio.to_thread(
-        retention.tend, runtime.sessions, config.database, runtime.clock(),
-        archive=archive_for(config), going_on=going_on,
+        retention.tend, runtime.sessions, config.database, now,
+        archive=archive_for(config, now), going_on=going_on,
     )  # fmt: skip
 
 

@@ -1,9 +1,11 @@
 """Capture storage: the indexes the storage job reads by (`tracker.store.retention`):
 a key's deltas (`base_id`), a host's keys waiting for a dictionary (`codec`), and the
-captures that still hold a body, by age (partial: the pruned ones are never read again).
+captures that still hold a body, by age (partial: the pruned ones are never read again;
+the model names only SQLite's predicate, as a `postgresql_where` there would load that
+dialect whenever tracker starts).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -204,3 +205,35 @@ def test_a_host_whose_pages_train_no_dictionary_is_not_tried_again(tracker: Trac
         assert captures.train_dictionaries(session, NOW) == []
         later = keep(session, article(session, 99, "tiny.example"), b"<p>later</p>")
         assert later.codec == bodies.ZSTD and captures.body(later) == b"<p>later</p>"
+
+
+def test_warc_retention_moves_bodies_into_warc_files_they_read_back_from(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    from tracker.daemon import archive_for
+    from tracker.read.warc import archived_body
+
+    kept: dict[int, bytes] = {}
+    with transaction(tracker.sessions) as session:
+        for story in range(2):
+            one = article(session, story)
+            for edit in range(3):
+                content = page(story, edit)
+                kept[keep(session, one, content, NOW - timedelta(days=50 - 10 * edit)).id] = content
+    config = make_config(
+        tracker.config.database.url,
+        database={
+            "url": tracker.config.database.url,
+            "raw_html": f"warc:{tmp_path}",
+            "raw_html_after": "35d",
+        },
+    )
+    done = retention.tend(tracker.sessions, config.database, NOW, archive=archive_for(config, NOW))
+    assert (done.dropped, done.moved) == (4, 4)
+    with transaction(tracker.sessions) as session:
+        rows = list(session.scalars(select(Capture).order_by(Capture.id)))
+        moved = [row for row in rows if row.body is None]
+        assert len(moved) == 4 and all(row.warc and row.warc.startswith(str(tmp_path)) for row in moved)
+        assert all(archived_body(row.warc or "") == kept[row.id] for row in moved)
+        assert all(captures.body(row) == kept[row.id] for row in rows if row.body is not None)
+    assert list(tmp_path.glob("*.warc.gz")), "a WARC file on disk"

@@ -14,6 +14,7 @@ import itertools
 import json
 import random
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -161,7 +162,7 @@ def _arrival(connection: socket.socket) -> float | None:
     """When the next request's bytes reached this machine's kernel, on `time.monotonic()`'s
     clock (None when the client hung up or the platform gives no stamp). A client sends
     one request and waits for its answer, so the bytes queued are one request's."""
-    if not _KERNEL_STAMPS:
+    if not _KERNEL_STAMPS or isinstance(connection, ssl.SSLSocket):  # TLS: no peeking at the bytes
         return None
     try:
         data, ancillary, _flags, _address = connection.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
@@ -244,9 +245,19 @@ class Response:
 
 
 class NewsSite:
-    """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1."""
+    """Stories plus extra routes, served by a threaded HTTP server on 127.0.0.1 (or
+    `host`, `port`; over TLS with a `tls` server context)."""
 
-    def __init__(self, seed: int = 7, padding: int = 0, host: str = "127.0.0.1", *, light: bool = False):
+    def __init__(
+        self,
+        seed: int = 7,
+        padding: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        light: bool = False,
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.seed = seed
         self.padding = padding  # bytes of inline script per page, as real pages carry
         self.light = light  # the padding all script (a DOM-light page), not half markup
@@ -266,7 +277,10 @@ class NewsSite:
         self.requests: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path), every request
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = _QuietServer((host, 0), self._handler_class())
+        self._server = _QuietServer((host, port), self._handler_class())
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -280,9 +294,13 @@ class NewsSite:
         self._server.server_close()
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def base(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

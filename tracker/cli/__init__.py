@@ -4,7 +4,14 @@ Each command parses, calls and renders. A user error (bad config, unknown
 article, unreachable database) prints one line and exits 1, never a traceback.
 """
 
-from tracker.cli import managing, reading, serving, writing  # noqa: F401  (they add their commands to `main`)
+from tracker.cli import (  # noqa: F401  (they add their commands to `main`)
+    archives,
+    exporting,
+    managing,
+    reading,
+    serving,
+    writing,
+)
 from tracker.cli.common import main
 
 __all__ = ["main"]

@@ -1,14 +1,12 @@
-"""Commands that read the history: articles, history, checks, diff, changes, report, export."""
+"""Commands that read the history: articles, history, checks, diff, changes, report
+(`export` is in `tracker.cli.exporting`)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import datetime
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import click
 from sqlalchemy.orm import Session
@@ -16,7 +14,6 @@ from sqlalchemy.orm import Session
 from tracker.cli.common import (
     App,
     F,
-    Progress,
     echo_json,
     json_option,
     main,
@@ -92,7 +89,6 @@ def _failing_articles(app: App, source: str | None, as_json: bool) -> None:
 
 
 HISTORY_CHECKS = 5
-T = TypeVar("T")
 
 
 @main.command(name="history")
@@ -423,68 +419,3 @@ def whole_file(path: Path) -> Iterator[IO[str]]:
     with partial.open("w", encoding="utf-8", newline="") as stream:
         yield stream
     partial.replace(path)
-
-
-@main.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["jsonl", "csv", "sentences"]),
-    default="jsonl",
-    show_default=True,
-    help="jsonl: articles; csv: revisions; sentences: changed sentence pairs.",
-)
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to FILE (whole or not at all) instead of standard output.",
-)
-@click.option("--since", help="jsonl: articles changed since; csv, sentences: revisions detected since.")
-@pass_app
-def export(app: App, output_format: str, output: Path | None, since: str | None) -> None:
-    """Export history: articles as JSON Lines, revisions as CSV, or changed sentences.
-
-    \b
-    Examples:
-      tracker export --format jsonl --output tracker.jsonl
-      tracker export --format csv --since 7d --output revisions.csv
-      tracker export --format sentences --output sentences.jsonl
-    """
-    destination: AbstractContextManager[IO[str]] = whole_file(output) if output else nullcontext(sys.stdout)
-    with destination as stream, app.transaction() as session:
-        count = _export(session, output_format, stream, parse_since(since))
-    if output:
-        click.echo(
-            f"exported {count} {'articles' if output_format == 'jsonl' else 'rows'} to {output}", err=True
-        )
-
-
-def _export(session: Session, output_format: str, stream: IO[str], since: datetime | None) -> int:
-    from tracker.read.exports import sentence_pairs, write_csv
-    from tracker.read.revisions import RevisionFilter, count_revisions, iter_report_items
-
-    if output_format == "jsonl":
-        total = history.count_exported(session, since=since)
-        with Progress("exporting articles", total) as progress:
-            count = 0
-            for row in history.export(session, since=since):
-                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-                count += 1
-                progress.advance()
-            return count
-    where = RevisionFilter(since=since, include_trivial=True)
-    with Progress("exporting revisions", count_revisions(session, where)) as progress:
-        items = _advancing(iter_report_items(session, where), progress)
-        if output_format == "csv":
-            return write_csv(items, stream)
-        count = 0
-        for pair in (pair for item in items for pair in sentence_pairs(item)):
-            stream.write(json.dumps(pair, ensure_ascii=False) + "\n")
-            count += 1
-        return count
-
-
-def _advancing(items: Iterator[T], progress: Progress) -> Iterator[T]:
-    for item in items:
-        yield item
-        progress.advance()

@@ -110,10 +110,8 @@ def prune(app: App, batches: int | None) -> None:
     from tracker.daemon import archive_for
     from tracker.store.retention import tend
 
-    database = app.config.database
-    if database.warc_directory is not None and archive_for(app.config) is None:
-        raise click.ClickException("raw_html: warc:<dir> needs the WARC writer, which this build lacks")
-    done = tend(app.sessions, database, utc_now(), archive=archive_for(app.config), batches=batches)
+    now = utc_now()
+    done = tend(app.sessions, app.config.database, now, archive=archive_for(app.config, now), batches=batches)
     click.echo(f"pruned: {done.dropped} bodies dropped, {done.moved} moved to WARC, {done.repacked} repacked")
 
 

@@ -9,9 +9,13 @@ A fetch returns a value, never raises for the network's sake: a `Page`, a
 `FetchFailure` that says what went wrong in a word (`kind`) and a sentence.
 
 Redirects are followed here, hop by hop, so that every hop is checked against
-the private-address rule and robots.txt, and loops are caught. Bodies are
-streamed and cut at `max_bytes`; a body shorter than its Content-Length is
-`truncated`.
+the private-address rule and robots.txt, and loops are caught. Each hop's host
+name is looked up once (by the `Fetcher`'s `resolver`, the system's by default)
+and its connection goes to the addresses that lookup gave and the rules checked,
+never to a second lookup's (DNS pinning: no rebinding), with the Host header and
+the TLS server name still the name; the `Exchange` kept with a page records the
+address connected to. Bodies are streamed and cut at `max_bytes`; a body shorter
+than its Content-Length is `truncated`.
 
 Politeness, per host (`tracker.fetch.politeness`): at most `per_host_concurrency`
 requests in flight, requests started at least `per_host_delay` apart (or the
@@ -25,13 +29,16 @@ a whole redirect chain. A fetch that cannot get its turn before its
 `not_after` raises `Postponed`: nothing was asked, nothing failed.
 
 Its rooms: `results` (what a fetch returns), `client` (the `Fetcher`: redirects
-hop by hop, limits, reading a response), `addresses` (which URLs may be asked),
+hop by hop, limits, reading a response), `addresses` (which URLs may be asked,
+and where they lead), `pinning` (connections to the addresses checked),
 `robots`, `politeness` (each host's turns) and `decoding` (Content-Encoding
 undone within the size limit). This module is the surface: what other layers
-import comes from here.
+import comes from here, but for `warc` (WARC and ARC files read as the pages a
+fetch returns, for `tracker import`), imported from its own module so that a
+check never loads warcio.
 """
 
-from tracker.fetch.addresses import IPAddress, embedded_ipv4, is_public
+from tracker.fetch.addresses import IPAddress, Resolver, embedded_ipv4, is_public
 from tracker.fetch.client import Fetcher
 from tracker.fetch.politeness import Ledger, Postponed, Turns
 from tracker.fetch.results import Exchange, FetchFailure, FetchResult, Headers, NotModified, Page
@@ -47,6 +54,7 @@ __all__ = [
     "NotModified",
     "Page",
     "Postponed",
+    "Resolver",
     "Turns",
     "embedded_ipv4",
     "is_public",

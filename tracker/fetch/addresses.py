@@ -1,10 +1,15 @@
-"""Which URLs may be asked: http(s) to a real host name, and (unless
-`fetch.allow_private_addresses`) only to public addresses.
+"""Which URLs may be asked, and where their connections go: http(s) to a real host
+name, (unless `fetch.allow_private_addresses`) only to public addresses, and only to
+the addresses that were checked.
 
 A feed or a redirect may point anywhere, so the rule is checked on every hop,
-against what the host name resolves to now. An IPv6 address that carries an IPv4
-address (mapped, translated, compatible, 6to4, NAT64, Teredo) is judged by the
-IPv4 address it carries, which is where the packet really goes.
+against what the host name resolves to now: `destination` looks the name up once
+(through a `Resolver`, the system's unless a test gives its own) and returns the
+addresses it judged, which the connection is then pinned to (`tracker.fetch.pinning`),
+so that a second lookup, which could answer otherwise (DNS rebinding), never happens.
+An IPv6 address that carries an IPv4 address (mapped, translated, compatible, 6to4,
+NAT64, Teredo) is judged by the IPv4 address it carries, which is where the packet
+really goes.
 """
 
 from __future__ import annotations
@@ -13,11 +18,17 @@ import asyncio
 import ipaddress
 import re
 import socket
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
 
 from tracker.fetch.results import Refusal
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+"""Looks a host name up: its addresses for a TCP connection to that port, in the order to
+try them; raises `OSError` when the name does not resolve."""
 
 # what no host name holds (a space, a percent sign, a control character...)
 _BAD_HOST = re.compile(r"[\x00-\x20%<>\"{}|\\^`\x7f]")
@@ -27,35 +38,66 @@ _BAD_HOST = re.compile(r"[\x00-\x20%<>\"{}|\\^`\x7f]")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
-async def refusal(url: str, *, allow_private: bool, timeout: float) -> Refusal | None:
-    """Why `url` may not be asked (not an http(s) URL to a host name, or a host that
-    resolves to a private or loopback address), else None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:  # an unclosed [IPv6, a port out of range
-        return Refusal("invalid_url", f"not a URL ({error}): {url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Refusal("invalid_url", f"not an http(s) URL: {url}")
-    if _BAD_HOST.search(parts.hostname):
-        return Refusal("invalid_url", f"not a host name: {parts.hostname!r} in {url}")
-    if allow_private:
-        return None
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one hop's request goes: the host name and port as httpx connects to them
+    (an IDN in its ASCII form, an IPv6 address without brackets), and the addresses
+    the name resolved to and the address rules allowed, in the order to try them.
+    No addresses: the name was not looked up (a test's transport connects nowhere)."""
+
+    host: str
+    port: int
+    addresses: tuple[IPAddress, ...] = ()
+
+
+async def destination(
+    url: str, *, allow_private: bool, timeout: float, resolver: Resolver
+) -> Destination | Refusal:
+    """Where `url` may be asked, its host name looked up once; or why not (not an
+    http(s) URL to a host name, a name that does not resolve, one that resolves to a
+    private or loopback address while `allow_private` is off)."""
+    where = target(url)
+    if isinstance(where, Refusal):
+        return where
     try:
         async with asyncio.timeout(timeout):
-            addresses = await _resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
+            found = await _resolve(where.host, where.port, resolver)
     except TimeoutError:
-        return Refusal("timeout", f"resolving {parts.hostname} timed out")
-    if addresses is None:
-        return Refusal("connect", f"cannot resolve {parts.hostname}")
-    private = [address for address in addresses if not is_public(address)]
-    if private:
+        return Refusal("timeout", f"resolving {where.host} timed out")
+    if not found:
+        return Refusal("connect", f"cannot resolve {where.host}")
+    private = [address for address in found if not is_public(address)]
+    if private and not allow_private:
         return Refusal(
             "blocked_address",
-            f"{parts.hostname} resolves to {private[0]}, a private or loopback address "
+            f"{where.host} resolves to {private[0]}, a private or loopback address "
             "(set fetch.allow_private_addresses to allow it)",
         )
-    return None
+    return Destination(where.host, where.port, found)
+
+
+def target(url: str) -> Destination | Refusal:
+    """The host and port `url` asks, as httpx reads them (not yet looked up), or why it
+    is not an http(s) URL to a host name."""
+    try:
+        parts = httpx.URL(url)
+    except httpx.InvalidURL as error:  # an unclosed [IPv6, a port that is not a number
+        return Refusal("invalid_url", f"not a URL ({error}): {url}")
+    host = parts.raw_host.decode("ascii")
+    if parts.scheme not in ("http", "https") or not host:
+        return Refusal("invalid_url", f"not an http(s) URL: {url}")
+    if _BAD_HOST.search(host):
+        return Refusal("invalid_url", f"not a host name: {host!r} in {url}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if not 0 < port < 65536:
+        return Refusal("invalid_url", f"not a URL (port {port} out of range): {url}")
+    return Destination(host, port)
+
+
+async def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """The system's answer (getaddrinfo), as httpcore would have asked it."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -84,13 +126,15 @@ def is_public(address: IPAddress) -> bool:
     return carried.is_global if carried is not None else address.is_global
 
 
-async def _resolve(host: str, port: int) -> list[IPAddress] | None:
+async def _resolve(host: str, port: int, resolver: Resolver) -> tuple[IPAddress, ...]:
+    """The addresses of `host`, each once, in the resolver's order: an IP address is
+    its own (no lookup); a name that does not resolve has none."""
     try:
-        return [ipaddress.ip_address(host.strip("[]"))]
+        return (ipaddress.ip_address(host),)
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await resolver(host, port)
     except OSError:
-        return None
-    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+        return ()
+    return tuple(dict.fromkeys(found))

@@ -2,9 +2,11 @@
 
 A fetch is an `_Ask` (what to ask for, and how) that moves through redirects:
 each hop makes a new one (`_Ask.redirected`), as httpx builds a new request for
-each redirect, and every hop goes through the same steps: the address rules
-(`tracker.fetch.addresses`), robots.txt (`tracker.fetch.robots`), the host's
-turn (`tracker.fetch.politeness`), then the response, read within the limits.
+each redirect, and every hop goes through the same steps: its host name looked up
+once and the address rules (`tracker.fetch.addresses`), robots.txt
+(`tracker.fetch.robots`), the host's turn (`tracker.fetch.politeness`), then the
+request, its connection pinned to the addresses checked (`tracker.fetch.pinning`),
+and the response, read within the limits.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import httpx
 
 from tracker.config import FetchConfig
 from tracker.core.urls import host_of
-from tracker.fetch import addresses
-from tracker.fetch.decoding import BoundedDecoder, TooLarge, Undecodable
+from tracker.fetch import addresses, pinning
+from tracker.fetch.addresses import Destination, Resolver
+from tracker.fetch.decoding import ACCEPTED, BoundedDecoder, TooLarge, Undecodable
 from tracker.fetch.politeness import Ledger, Turns
 from tracker.fetch.results import Exchange, FetchFailure, FetchResult, NotModified, Page, Refusal
 from tracker.fetch.robots import Robots, robots_url
@@ -100,6 +103,11 @@ class Fetcher:
     """One HTTP client for a run, with global and per-host limits on requests in flight.
 
     Use as `async with Fetcher(settings) as fetcher: result = await fetcher.fetch(url)`.
+
+    Each hop's host name is looked up once, by `resolver` (the system's by default),
+    and its connection goes to the addresses checked. A test's `transport` replaces
+    the network: nothing is pinned then, and with private addresses allowed, no name
+    is looked up unless the test also gives a `resolver`.
     """
 
     def __init__(
@@ -108,15 +116,19 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         ledger: Ledger | None = None,
+        resolver: Resolver | None = None,
     ):
         self.settings = settings
         seconds = settings.timeout.total_seconds()
+        limits = httpx.Limits(max_connections=settings.concurrency)
+        self._resolver = resolver
+        self._pins = transport is None
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent},
+            # only what `BoundedDecoder` undoes: httpx would add zstd when zstandard is installed
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPTED},
             timeout=httpx.Timeout(seconds, connect=min(seconds, 10.0)),
             follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=settings.concurrency),
+            transport=transport or pinning.PinnedTransport(limits),
         )
         self.turns = Turns(
             settings.concurrency,
@@ -164,10 +176,11 @@ class Fetcher:
     async def _send(self, ask: _Ask, chain: _Chain) -> FetchResult:
         """Ask, then ask again where each redirect leads, checking every hop the same way."""
         while True:
-            refusal = await self._refusal(ask)
-            if refusal is not None:
-                return ask.failure(refusal.kind, refusal.message)
-            outcome = await self._request(ask, chain)
+            where = await self._allowed(ask)
+            if isinstance(where, Refusal):
+                return ask.failure(where.kind, where.message)
+            with pinning.pinned(where):  # connected where the address rules looked
+                outcome = await self._request(ask, chain)
             if not isinstance(outcome, str):
                 return outcome
             if ask.seen(outcome):
@@ -176,16 +189,27 @@ class Fetcher:
             if len(ask.redirects) > self.settings.max_redirects:
                 return ask.failure("too_many_redirects", f"more than {self.settings.max_redirects} redirects")
 
-    async def _refusal(self, ask: _Ask) -> Refusal | None:
-        """Why this hop is not asked at all: an address rule, then robots.txt."""
-        refused = await addresses.refusal(
-            ask.current,
-            allow_private=self.settings.allow_private_addresses,
+    async def _allowed(self, ask: _Ask) -> Destination | Refusal:
+        """Where this hop goes, or why it is not asked at all: an address rule, then
+        robots.txt."""
+        where = await self._destination(ask.current)
+        if isinstance(where, Refusal) or ask.robots_txt:
+            return where
+        refused = await self._disallowed(ask.current)
+        return where if refused is None else refused
+
+    async def _destination(self, url: str) -> Destination | Refusal:
+        """`url`'s host looked up once and checked; only its form when a test's
+        transport stands for the network and private addresses are allowed."""
+        allow_private = self.settings.allow_private_addresses
+        if not self._pins and self._resolver is None and allow_private:
+            return addresses.target(url)
+        return await addresses.destination(
+            url,
+            allow_private=allow_private,
             timeout=self.settings.timeout.total_seconds(),
+            resolver=self._resolver or addresses.system_resolver,
         )
-        if refused is not None or ask.robots_txt:
-            return refused
-        return await self._disallowed(ask.current)
 
     async def _request(self, ask: _Ask, chain: _Chain) -> FetchResult | str:
         """One hop, once its host's turn has come: a result, or the next URL to go to."""

@@ -15,6 +15,7 @@ import zlib
 from typing import Any
 
 SUPPORTED = ("gzip", "x-gzip", "deflate", "identity")
+ACCEPTED = "gzip, deflate"  # the Accept-Encoding to send: what is undone here, nothing more
 
 
 class TooLarge(Exception):

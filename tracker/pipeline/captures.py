@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tracker.fetch import Page
-from tracker.store import captures
+from tracker.store import bodies, captures
 from tracker.store.models import Capture
 
 
@@ -37,3 +37,24 @@ def keep(
     elif page.content_type:
         capture.response_headers = [["Content-Type", page.content_type]]
     return captures.keep(session, capture, page.content)
+
+
+def page_of(capture: Capture, content: bytes) -> Page:
+    """The page a capture holds (`content`: its body as received), as a check would have
+    it: decoded by `Page.html` with the charset of the response's Content-Type (a legacy
+    capture's body is UTF-8 HTML, with no headers)."""
+    fields = {name.lower(): value for name, value in capture.response_headers or []}
+    content_type = fields.get("content-type") or (
+        "text/html; charset=utf-8" if capture.codec == bodies.LEGACY else ""
+    )
+    redirects = tuple(capture.redirects or ())
+    return Page(
+        url=redirects[0] if redirects else capture.url,
+        final_url=capture.url,
+        status=capture.status,
+        content=content,
+        content_type=content_type,
+        etag=fields.get("etag"),
+        last_modified=fields.get("last-modified"),
+        redirects=(*redirects[1:], capture.url) if redirects else (),
+    )

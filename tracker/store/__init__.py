@@ -1,10 +1,12 @@
 """The database edge: tables (`models`), engines and migrations (`db`); queries by
 concern: sources, articles, checks, keys and events (`repository`), versions,
-revisions and joined histories (`histories`), claims and leases (`leases`),
-notification destinations' state (`deliveries`); host turns shared by several
-daemons (`ledger`).
+revisions and joined histories (`histories`), earlier derivations of a history
+(`generations`), claims and leases (`leases`), notification destinations' state
+(`deliveries`); host turns shared by several daemons (`ledger`).
 
 Rule: store functions take a Session and never commit: the caller owns the
 transaction. Imports `tracker.core` and the leaves, never the check side, the
 read side or the entry points.
 """
+
+from tracker.store import generations as _generations  # noqa: F401  (its tables join the metadata)

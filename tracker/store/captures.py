@@ -35,6 +35,9 @@ from tracker.store.models import Article, Capture, CaptureDictionary
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
+MADE_FROM = (VERSION, IMPORT)
+"""The roles of the capture a version was made from (an article's first of the version's
+number): a fetch of tracker's, or a capture imported from a WARC file."""
 KEY_SHARE = 0.5  # a delta under half its key's stored size is taken without comparing
 SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
 DICTIONARY_SIZE = 112 * 1024
@@ -233,13 +236,26 @@ def of_article(session: Session, article_id: int) -> list[Capture]:
 
 
 def of_version(session: Session, article_id: int, number: int) -> Capture | None:
-    """The capture a version was made from, if kept."""
+    """The capture a version was made from (fetched or imported), if kept."""
     return session.scalar(
         select(Capture)
-        .where(Capture.article_id == article_id, Capture.version_number == number, Capture.role == VERSION)
+        .where(
+            Capture.article_id == article_id,
+            Capture.version_number == number,
+            Capture.role.in_(MADE_FROM),
+        )
         .order_by(Capture.id)
         .limit(1)
     )
+
+
+def kept(session: Session, url: str, at: datetime, digest: str) -> bool:
+    """Whether a capture of `url` at `at` with this body (`bodies.digest`) is kept: a
+    WARC imported again, or tracker's own export imported into its own database."""
+    found = session.scalar(
+        select(Capture.id).where(Capture.at == at, Capture.url == url, Capture.digest == digest).limit(1)
+    )
+    return found is not None
 
 
 def each(session: Session, *, batch: int = 200) -> Iterator[Capture]:

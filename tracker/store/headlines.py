@@ -158,3 +158,14 @@ def move_story(session: Session, source_id: int, target_id: int) -> None:
         )
         session.delete(row)
     session.flush()
+
+
+def tested_headlines(session: Session, article_id: int) -> frozenset[str]:
+    """Every variant of the story's headline tests (its own headline's, running or
+    ended): a version's headline may be the one the story showed, not the one drawn."""
+    rows = session.scalars(
+        select(HeadlineTest.variants).where(
+            HeadlineTest.article_id == article_id, HeadlineTest.kind == HEADLINE
+        )
+    )
+    return frozenset(text for variants in rows for text in variants)

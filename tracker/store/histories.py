@@ -1,6 +1,7 @@
-"""An article's history: its versions and revisions, template marks on revisions, and
-two articles made one (a duplicate merged in, or two histories joined as
-`tracker.core.joins` plans it). Every function takes a Session and never commits."""
+"""An article's history: its versions and revisions, template marks on revisions, two
+articles made one (a duplicate merged in, or two histories joined as
+`tracker.core.joins` plans it), and a history derived again from its captures as
+`tracker.core.rederive` plans it. Every function takes a Session and never commits."""
 
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.core.joins import JoinPlan, plan_join
 from tracker.core.normalize import Content, StoredContent
+from tracker.core.rederive import Rederivation
 from tracker.errors import NotFoundError
 from tracker.store import headlines
-from tracker.store.models import Article, ArticleKey, ArticleUrl, Check, Event, Revision, Version
+from tracker.store.models import (
+    Article,
+    ArticleKey,
+    ArticleUrl,
+    Capture,
+    Check,
+    Event,
+    Revision,
+    TemplateSighting,
+    Version,
+)
 from tracker.store.repository import record_event
 
 if TYPE_CHECKING:  # rapidfuzz is loaded by what compares, not by every reader of histories
@@ -65,9 +77,23 @@ def add_version(
     number = (
         session.scalar(select(func.max(Version.number)).where(Version.article_id == article.id)) or 0
     ) + 1
-    version = Version(
-        article_id=article.id,
-        number=number,
+    version = version_row(content, fetched_at=fetched_at, extra=extra, extractor=extractor, offsets=offsets)
+    version.article_id, version.number = article.id, number
+    session.add(version)
+    session.flush()
+    return version
+
+
+def version_row(
+    content: Content,
+    *,
+    fetched_at: datetime,
+    extra: dict[str, Any],
+    extractor: dict[str, Any] | None,
+    offsets: tuple[int | None, int | None],
+) -> Version:
+    """A version's row for `content`, not yet numbered nor added (`add_version`, `rederive`)."""
+    return Version(
         fetched_at=fetched_at,
         headline=content.headline or None,
         byline=content.byline or None,
@@ -80,9 +106,6 @@ def add_version(
         content_hash=content.content_hash,
         extractor=extractor,
     )
-    session.add(version)
-    session.flush()
-    return version
 
 
 def revisions_of(session: Session, article_id: int) -> list[Revision]:
@@ -106,8 +129,13 @@ def add_revision(
     to_number: int,
     changes: Changes,
     detected_at: datetime,
+    *,
+    revision_id: int | None = None,
 ) -> Revision:
+    """A revision from version `from_number` to `to_number`; `revision_id`: the id it
+    takes (a revision computed again keeps the id it was detected under), else a new one."""
     revision = Revision(
+        id=revision_id,
         article_id=article_id,
         from_number=from_number,
         to_number=to_number,
@@ -190,11 +218,14 @@ def join_histories(
 
 
 def _delete_revisions(
-    session: Session, revisions: Sequence[Revision], plan: JoinPlan
+    session: Session, revisions: Sequence[Revision], plan: JoinPlan | Rederivation
 ) -> dict[int, dict[str, Any]]:
-    """Delete both histories' revisions (their numbers are about to change); the
-    columns of those the plan keeps, by id, but for the numbers."""
-    wanted = {step.kept for step in plan.steps if step.kept is not None}
+    """Delete the revisions (their numbers are about to change); the columns of those
+    the plan keeps or computes again under their id, by id, but for the numbers."""
+    if isinstance(plan, JoinPlan):
+        wanted = {step.kept for step in plan.steps if step.kept is not None}
+    else:
+        wanted = {step.revision_id for step in plan.steps if step.revision_id is not None}
     columns = [
         c.key for c in Revision.__table__.columns if c.key not in ("article_id", "from_number", "to_number")
     ]
@@ -258,3 +289,80 @@ def _move_keys(session: Session, source: Article, target: Article) -> None:
             session.delete(key)
         else:
             key.article_id = target.id
+
+
+def rederive(
+    session: Session,
+    article_id: int,
+    versions: dict[int, Version],
+    revisions: Sequence[Revision],
+    plan: Rederivation,
+    fresh: dict[int, Version],
+    compare: Compare,
+) -> None:
+    """The article's history derived again as `plan` says (`versions` by id, all of
+    them; `fresh`: the new row of each version whose content changed, by the old id):
+    collapsed versions and the old rows of changed ones go, the rest are numbered 1 to
+    n, the revisions the plan keeps come back as they were and the others are computed
+    again by `compare`, under the id and detection time they had. The checks and
+    captures of each version follow its number (a collapsed one's: the version it
+    collapsed into). The article's row must be locked; the history kept first
+    (`tracker.store.generations.supersede`)."""
+    numbers = plan.numbers()
+    moved = {v.number: numbers[v.id] for v in versions.values() if v.id in numbers}
+    moved |= {versions[gone].number: numbers[into] for gone, into in plan.collapsed}
+    kept_revisions = _delete_revisions(session, revisions, plan)
+    for version_id in (*(gone for gone, _ in plan.collapsed), *plan.changed):
+        session.delete(versions[version_id])
+    live = {v: versions[v] for v in plan.kept if v not in plan.changed}
+    for version in live.values():  # out of the way of (article, number) while renumbering
+        version.number = -version.id
+    session.flush()
+    for version_id, version in live.items():
+        version.number = numbers[version_id]
+    session.flush()
+    for version_id in plan.changed:
+        live[version_id] = fresh[version_id]
+        live[version_id].article_id, live[version_id].number = article_id, numbers[version_id]
+        session.add(live[version_id])
+    session.flush()
+    for step in plan.steps:
+        older, newer = live[step.older], live[step.newer]
+        kept = kept_revisions.get(step.revision_id) if step.revision_id is not None else None
+        if kept is not None and not step.recompute:
+            session.add(
+                Revision(**kept, article_id=article_id, from_number=older.number, to_number=newer.number)
+            )
+            continue
+        detected = kept["detected_at"] if kept is not None else newer.fetched_at
+        changes = compare(older, newer)
+        add_revision(
+            session, article_id, older.number, newer.number, changes, detected,
+            revision_id=step.revision_id if kept is not None else None,
+        )  # fmt: skip
+    session.flush()
+    _follow_numbers(session, article_id, moved)
+    redone = [
+        *plan.dropped,
+        *(step.revision_id for step in plan.recomputed() if step.revision_id is not None),
+    ]
+    if redone:  # what a revision recorded of its host's template is that revision's no more
+        session.execute(
+            delete(TemplateSighting).where(
+                TemplateSighting.article_id == article_id, TemplateSighting.revision_id.in_(redone)
+            )
+        )
+
+
+def _follow_numbers(session: Session, article_id: int, moved: dict[int, int]) -> None:
+    """The checks and captures of the article's versions, numbered as `moved` says (old
+    number -> new)."""
+    moved = {old: new for old, new in moved.items() if old != new}
+    if not moved:
+        return
+    for table in (Check, Capture):
+        session.execute(
+            update(table)
+            .where(table.article_id == article_id, table.version_number.in_(list(moved)))
+            .values(version_number=case(moved, value=table.version_number))
+        )

@@ -269,10 +269,9 @@ class Capture(Base):
     __table_args__ = (
         Index("ix_captures_article_id_at", "article_id", "at"),
         Index("ix_captures_at", "at"),
-        Index("ix_captures_base_id", "base_id"),  # the storage job's: a key's deltas, keys
-        Index("ix_captures_codec", "codec"),  # waiting for a dictionary, bodies by age
-        # partial on PostgreSQL too (0014); its `postgresql_where` here would load that dialect
-        Index("ix_captures_kept_at", "at", sqlite_where=text("body IS NOT NULL")),
+        Index("ix_captures_base_id", "base_id"),  # the storage job's (0014): a key's deltas,
+        Index("ix_captures_codec", "codec"),  # keys waiting for a dictionary, bodies kept by age
+        Index("ix_captures_kept_at", "at", sqlite_where=text("body IS NOT NULL")),  # PostgreSQL's: 0014
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -332,6 +331,9 @@ class Revision(Base):
             name="fk_revisions_to_version",
             ondelete="CASCADE",
         ),
+        # ids never reused (SQLite's AUTOINCREMENT; PostgreSQL's sequences never go back): a
+        # destination's cursor (`Webhook.last_revision_id`) must never pass a revision unsent
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -197,6 +197,15 @@ def record_check(session: Session, check: Check) -> None:
     session.add(check)
 
 
+def checked_at(session: Session, article_id: int, at: datetime) -> bool:
+    """Whether the article has a check that started at `at` (an import's capture seen
+    before: `tracker import` of a file imported already)."""
+    found = session.scalar(
+        select(Check.id).where(Check.article_id == article_id, Check.started_at == at).limit(1)
+    )
+    return found is not None
+
+
 def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
     """The articles of these ids that still exist, in one query."""
     return {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
@@ -282,3 +291,16 @@ def previous_outcome(session: Session, article_id: int) -> str | None:
         .order_by(Check.started_at.desc(), Check.id.desc())
         .limit(1)
     )
+
+
+def hold_article(session: Session, article_id: int) -> Article:
+    """The article's row, held until the transaction ends, so that what is read of its
+    history next cannot change before it is written: FOR UPDATE on PostgreSQL (as a
+    check's `record` locks it); on SQLite, whose driver begins a transaction only at the
+    first write, the database's write lock taken at once by a write that changes nothing."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Article).where(Article.id == article_id).values(id=Article.id))
+    article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
+    if article is None:
+        raise NotFoundError(f"no tracked article {article_id}")
+    return article

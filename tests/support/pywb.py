@@ -1,0 +1,110 @@
+"""A real pywb (Webrecorder's wayback machine) on loopback, for the WARC export's tests.
+
+pywb pins old libraries (werkzeug, redis, fakeredis), so it lives in a virtualenv of
+its own, `.venv-pywb`, made by `make pywb` (`make test` makes it; CI runs `make test`
+from scratch). TRACKER_PYWB names another folder holding `wayback` and `wb-manager`.
+With TRACKER_REQUIRE_PYWB=1 (as in CI) a missing pywb fails the tests instead of
+skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.daemons import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER = Path(os.environ.get("TRACKER_PYWB") or ROOT / ".venv-pywb" / "bin")
+REQUIRE = os.environ.get("TRACKER_REQUIRE_PYWB") == "1"
+COLLECTION = "coll"
+
+
+def pywb_folder() -> Path:
+    """The folder of pywb's commands; skips (fails, with TRACKER_REQUIRE_PYWB=1) without them."""
+    if (FOLDER / "wayback").exists() and (FOLDER / "wb-manager").exists():
+        return FOLDER
+    message = f"pywb not installed at {FOLDER} (`make pywb` installs it)"
+    if REQUIRE:
+        pytest.fail(message + " and TRACKER_REQUIRE_PYWB=1")
+    pytest.skip(message + ": pywb replay tests SKIPPED")
+
+
+class Pywb:
+    """A pywb collection in `root` holding WARC files, and its server on a free loopback port."""
+
+    def __init__(self, root: Path):
+        self.folder = pywb_folder()
+        self.root = root
+        self.port = 0
+        self._server: subprocess.Popen[str] | None = None
+        self._manage("init", COLLECTION)
+
+    def add(self, warc: Path) -> None:
+        """`wb-manager add`: copy the file into the collection and index it."""
+        self._manage("add", COLLECTION, str(warc))
+
+    def start(self) -> Pywb:
+        """Start `wayback` and return once it answers (`wait_until`, tracker's tests' way
+        of waiting on a server); fails with its output if it exits first."""
+        self.port = _free_port()
+        self._server = subprocess.Popen(
+            [str(self.folder / "wayback"), "--bind", "127.0.0.1", "--port", str(self.port)],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        said: list[str] = []
+        threading.Thread(target=_pump, args=(self._server, said), daemon=True).start()
+        wait_until(lambda: self._answers(said), "pywb's server to answer")
+        return self
+
+    def _answers(self, said: list[str]) -> bool:
+        assert self._server is not None
+        if self._server.poll() is not None:
+            pytest.fail(f"wayback exited ({self._server.returncode}):\n{''.join(said)}")
+        try:
+            return self.get(f"/{COLLECTION}/cdx?url=example.com").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=30)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.terminate()
+            self._server.wait(timeout=30)
+            if self._server.stdout is not None:
+                self._server.stdout.close()
+
+    def _manage(self, *args: str) -> None:
+        done = subprocess.run(
+            [str(self.folder / "wb-manager"), *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"wb-manager {' '.join(args)}: {done.stdout}{done.stderr}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pump(process: subprocess.Popen[str], said: list[str]) -> None:
+    """Keep what the server prints (for a failure's message), so its pipe never fills."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        said.append(line)
