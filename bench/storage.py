@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -232,6 +233,7 @@ def template_run(tree: Path, cycles: int) -> None:
         [python, "-c", TEMPLATE_RUN, str(path), str(cycles)], cwd=tree, check=True, capture_output=True
     )
     database_figures(path, f"(c) tracker by {tree} over the publishers' templates, {cycles} rounds of edits")
+    shutil.rmtree(path.parent)
 
 
 def newsroom(articles: int, tree: Path) -> None:
@@ -263,6 +265,7 @@ def newsroom(articles: int, tree: Path) -> None:
     database_figures(
         work / "bench.db", f"newsroom of {len(urls)} stories by {tree}, a first cycle and an edit-heavy one"
     )
+    shutil.rmtree(work)
 
 
 def main() -> int:
