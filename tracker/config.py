@@ -81,8 +81,39 @@ class _Section(BaseModel):
 
 
 class DatabaseConfig(_Section):
+    """`raw_html`: how long captures keep their bodies: `keep` (forever), a duration
+    (`90d`: older bodies are dropped; text, versions and revisions stay), or
+    `warc:<dir>` (bodies older than `raw_html_after` are moved into WARC files there).
+    `store_raw_html: false` keeps no captures at all."""
+
     url: str = "sqlite:///tracker.db"
     store_raw_html: bool = True
+    raw_html: str = "keep"
+    raw_html_after: Duration = timedelta(days=30)
+
+    @field_validator("raw_html")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        value = str(value).strip()
+        if value == "keep" or (value.startswith("warc:") and value[5:].strip()):
+            return value
+        try:
+            parse_duration(value)
+        except ValueError:
+            raise ValueError(f"{value!r}: keep, a duration such as 90d, or warc:<directory>") from None
+        return value
+
+    @property
+    def drop_after(self) -> timedelta | None:
+        """The age after which a capture's body leaves the database, or None (kept)."""
+        if self.raw_html == "keep":
+            return None
+        return self.raw_html_after if self.warc_directory else parse_duration(self.raw_html)
+
+    @property
+    def warc_directory(self) -> Path | None:
+        """Where bodies past `raw_html_after` are moved (`warc:<dir>`), or None."""
+        return Path(self.raw_html[5:].strip()).expanduser() if self.raw_html.startswith("warc:") else None
 
 
 class SourceConfig(_Section):

@@ -3,7 +3,7 @@ of an archive (Save Page Now, a pywb collection in record mode) by the daemon's 
 job; `witnesses` is that job's queue and, once captured, where the memento is.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -81,9 +81,12 @@ def record(
     now: datetime,
     owner: str,
     sighted: bool = False,
+    keep_captures: bool = True,
 ) -> CheckResult:
     """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
-    first fetch shows of the template is stored already (`tracker.pipeline.template`)."""
+    first fetch shows of the template is stored already (`tracker.pipeline.template`).
+    `keep_captures` False: the caller keeps the fetches (`tracker import` keeps each
+    capture it read, as `import`); `now` is the check's time (an import's: the capture's)."""
     duration_ms = observation.ms()
     identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
@@ -91,7 +94,7 @@ def record(
     assessment = headline_tests.assess(session, article.id, served, now)
     known = replace(standing(session, article, observation.first), variants=assessment.variants)
     verdict = judge(observation, known)
-    result = apply(session, config, identity, verdict, observation, now)
+    result = apply(session, config, identity, verdict, observation, now, keep_captures=keep_captures)
     fresh = result.version_number if result.outcome == Outcome.NEW_VERSION else None
     headline_tests.settle(session, article.id, assessment, fresh, now)
     if not (assessment.revealed or assessment.test):  # the whole page's test is not a social one
@@ -193,6 +196,8 @@ def apply(
     verdict: Verdict,
     observation: Observation,
     now: datetime,
+    *,
+    keep_captures: bool = True,
 ) -> CheckResult:
     """Step 5: make the rows say what `judge` found."""
     article = identity.article
@@ -221,7 +226,8 @@ def apply(
         case NewVersion(story, changes):
             _the_story(session, identity, story, now)
             _learn_look(article, observation, story)
-            return _new_version(session, config, identity, story, changes, observation, now)
+            keep = keep_captures and config.database.store_raw_html
+            return _new_version(session, config, identity, story, changes, observation, now, keep=keep)
 
 
 def _the_story(session: Session, identity: Identity, story: Story, now: datetime) -> None:
@@ -265,6 +271,8 @@ def _new_version(
     changes: Changes | None,
     observation: Observation,
     now: datetime,
+    *,
+    keep: bool,
 ) -> CheckResult:
     article, page, latest = identity.article, story.seen.page, story.latest
     if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
@@ -281,7 +289,7 @@ def _new_version(
             story.seen.analysis.extraction.updated_offset,
         ),
     )
-    if config.database.store_raw_html:
+    if keep:
         _keep_captures(session, article.id, version.number, observation, story)
     _ask_witness(session, config, article, version.id, page.final_url, now)
     changed: tuple[str, ...] = ()

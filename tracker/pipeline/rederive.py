@@ -3,7 +3,7 @@ the history derived again where the fields change (`tracker reextract`).
 
 For each article, as named steps:
 
-1. read: each version's capture (role `version`, its first) is decoded as a check
+1. read: each version's capture (role `version` or `import`, its first) is decoded as a check
    decodes a page and extracted as a check extracts it (`worker.analyze` under the
    site rules in force now, the host's volatile text dropped). A version already
    extracted by today's extractor (its stamp is today's), or whose capture cannot be
@@ -247,7 +247,7 @@ def _version_captures(session: Session, article_id: int) -> dict[int, Capture]:
     """The capture each version was made from (its first), by version number."""
     kept: dict[int, Capture] = {}
     for capture in captures.of_article(session, article_id):
-        if capture.role == captures.VERSION and capture.version_number is not None:
+        if capture.role in captures.MADE_FROM and capture.version_number is not None:
             kept.setdefault(capture.version_number, capture)
     return kept
 

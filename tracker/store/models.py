@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -268,6 +269,9 @@ class Capture(Base):
     __table_args__ = (
         Index("ix_captures_article_id_at", "article_id", "at"),
         Index("ix_captures_at", "at"),
+        Index("ix_captures_base_id", "base_id"),  # the storage job's (0014): a key's deltas,
+        Index("ix_captures_codec", "codec"),  # keys waiting for a dictionary, bodies kept by age
+        Index("ix_captures_kept_at", "at", sqlite_where=text("body IS NOT NULL")),  # PostgreSQL's: 0014
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
