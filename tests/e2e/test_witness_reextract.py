@@ -51,3 +51,24 @@ def test_mementos_follow_their_versions_through_a_reextraction(
     assert after == before  # every memento kept, under its id
     assert len(shown) == len(real["/world/2026/dec/05/harbour-vote"]) < versions_before
     assert sum(len(v["witnesses"]) for v in shown) == versions_before  # the folded ones' too
+
+
+def test_versions_imported_from_a_crawl_ask_no_witness(
+    tmp_path: Any, site: NewsSite, make_tracker: Any
+) -> None:
+    """An import's pages are the site's past, not its present: a witness of them would
+    capture today's page under an old version's name."""
+    from tests.e2e.test_import import browsertrix_crawl, imported
+    from tracker.pipeline.imports import Options
+
+    browsertrix_crawl(tmp_path / "crawl.warc.gz", site)
+    destination = {"name": "pywb", "kind": "pywb-record", "url": "http://127.0.0.1:9/witness"}
+    tracker = make_tracker(
+        f"sqlite:///{tmp_path / 'tracker.db'}",
+        sources=[{"name": "crawl", "urls": [site.url("/")], "witness": "pywb"}],
+        witness={"destinations": [destination]},
+    )
+    done = imported(tracker, [tmp_path / "crawl.warc.gz"], Options(source="crawl", track=True))
+    assert done.versions == 5
+    with tracker.session() as session:
+        assert list(session.scalars(select(Witness))) == []

@@ -241,7 +241,7 @@ def import_check(
         time.perf_counter(),
         tuple(seen[1:]),
     )
-    result = record(session, config, observation, now=first.at, owner=OWNER, keep_captures=False)
+    result = record(session, config, observation, now=first.at, owner=OWNER, keep_captures=False, live=False)
     if (
         created
         and result.outcome == Outcome.SOFT_ERROR

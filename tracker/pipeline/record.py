@@ -82,11 +82,14 @@ def record(
     owner: str,
     sighted: bool = False,
     keep_captures: bool = True,
+    live: bool = True,
 ) -> CheckResult:
     """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
     first fetch shows of the template is stored already (`tracker.pipeline.template`).
     `keep_captures` False: the caller keeps the fetches (`tracker import` keeps each
-    capture it read, as `import`); `now` is the check's time (an import's: the capture's)."""
+    capture it read, as `import`); `now` is the check's time (an import's: the capture's).
+    `live` False: the page is not the site's now (an import's capture): no archive is
+    asked to witness a version made from it."""
     duration_ms = observation.ms()
     identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
@@ -94,7 +97,9 @@ def record(
     assessment = headline_tests.assess(session, article.id, served, now)
     known = replace(standing(session, article, observation.first), variants=assessment.variants)
     verdict = judge(observation, known)
-    result = apply(session, config, identity, verdict, observation, now, keep_captures=keep_captures)
+    result = apply(
+        session, config, identity, verdict, observation, now, keep_captures=keep_captures, live=live
+    )
     fresh = result.version_number if result.outcome == Outcome.NEW_VERSION else None
     headline_tests.settle(session, article.id, assessment, fresh, now)
     if not (assessment.revealed or assessment.test):  # the whole page's test is not a social one
@@ -198,8 +203,9 @@ def apply(
     now: datetime,
     *,
     keep_captures: bool = True,
+    live: bool = True,
 ) -> CheckResult:
-    """Step 5: make the rows say what `judge` found."""
+    """Step 5: make the rows say what `judge` found (`record` says what `live` means)."""
     article = identity.article
     match verdict:
         case Failed(failure, withdrawn):
@@ -227,7 +233,9 @@ def apply(
             _the_story(session, identity, story, now)
             _learn_look(article, observation, story)
             keep = keep_captures and config.database.store_raw_html
-            return _new_version(session, config, identity, story, changes, observation, now, keep=keep)
+            return _new_version(
+                session, config, identity, story, changes, observation, now, keep=keep, witness=live
+            )
 
 
 def _the_story(session: Session, identity: Identity, story: Story, now: datetime) -> None:
@@ -273,6 +281,7 @@ def _new_version(
     now: datetime,
     *,
     keep: bool,
+    witness: bool,
 ) -> CheckResult:
     article, page, latest = identity.article, story.seen.page, story.latest
     if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
@@ -291,7 +300,8 @@ def _new_version(
     )
     if keep:
         _keep_captures(session, article.id, version.number, observation, story)
-    _ask_witness(session, config, article, version.id, page.final_url, now)
+    if witness:
+        _ask_witness(session, config, article, version.id, page.final_url, now)
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:
         histories.add_revision(session, article.id, latest.number, version.number, changes, now)
