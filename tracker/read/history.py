@@ -17,7 +17,15 @@ from tracker.core.normalize import content_of
 from tracker.errors import NotFoundError
 from tracker.read import shapes
 from tracker.read.revisions import REVISION_SUMMARY
-from tracker.read.shapes import ArticleSummary, event_json, iso, revision_json, revision_summary, version_json
+from tracker.read.shapes import (
+    ArticleSummary,
+    archive_origin,
+    event_json,
+    iso,
+    revision_json,
+    revision_summary,
+    version_json,
+)
 from tracker.store import headlines, histories, repository
 from tracker.store.models import Article, Revision, Source, Version
 
@@ -123,7 +131,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
     """An article's history for a page: versions (no bodies), revisions (no diffs),
     events and aliases, and every entry on one time line, oldest first."""
     versions = session.execute(
-        select(Version.number, Version.fetched_at, Version.headline, Version.byline)
+        select(Version.number, Version.fetched_at, Version.headline, Version.byline, Version.extra)
         .where(Version.article_id == article.id)
         .order_by(Version.number)
     ).all()
@@ -141,6 +149,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
             "number": v.number,
             "headline": v.headline,
             "byline": v.byline,
+            "archive": archive_origin(v.extra),
         }
         if r is not None:
             entry["revision"] = revision_summary(r)

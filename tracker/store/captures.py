@@ -2,7 +2,8 @@
 
 A check keeps the fetch a new version was made from (`version`) and the fetch that
 confirmed it (`confirm`); `tracker import` adds captures read from WARC files
-(`import`). Bodies go through `tracker.store.bodies`.
+(`import`), and `tracker backfill` the mementos it fetched from web archives
+(`archive`: the exchange with the archive, its URL the memento's). Bodies go through `tracker.store.bodies`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tracker.store.models import Capture
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
+ARCHIVE = "archive"
 
 
 def keep(session: Session, capture: Capture, content: bytes) -> Capture:

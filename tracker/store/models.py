@@ -256,8 +256,9 @@ class Capture(Base):
     as sent, the response's status line and headers as received, the IP address it came
     from, and its body. `role`: `version`, the fetch a version was made from;
     `confirm`, a fetch that agreed with it moments later; `import`, a capture read from
-    a WARC file. Legacy rows (`codec` `zlib-html`, from before 0012) hold the page's HTML
-    as UTF-8, not the bytes received, and no exchange.
+    a WARC file; `archive`, a memento fetched from a web archive (`tracker backfill`: its
+    URL is the memento's, in its original form). Legacy rows (`codec` `zlib-html`, from
+    before 0012) hold the page's HTML as UTF-8, not the bytes received, and no exchange.
 
     The body is stored compressed (`tracker.store.bodies`: `codec` says how, with the
     host's `dictionary_id` or the `base_id` capture it is a delta against); `body` is
