@@ -13,13 +13,19 @@ from tracker.core.backfill import Found, Held, insertion, place
 from tracker.core.mementos import MementoFormatError
 
 # the shape of the Wayback Machine's TimeMap (web.archive.org/web/timemap/link/URL)
-IA_TIMEMAP = """<http://example.org/a,b;c>; rel="original",
-<https://web.archive.org/web/timemap/link/http://example.org/a,b;c>; rel="self"; type="application/link-format"; from="Tue, 01 Dec 2026 10:00:00 GMT",
-<https://web.archive.org>; rel="timegate",
-<https://web.archive.org/web/20261201100000/http://example.org/a,b;c>; rel="first memento"; datetime="Tue, 01 Dec 2026 10:00:00 GMT",
-<https://web.archive.org/web/20261202110000/http://example.org/a,b;c>; rel="memento"; datetime="Wed, 02 Dec 2026 11:00:00 GMT",
-<https://web.archive.org/web/20261203120000/http://example.org/a,b;c>; rel="last memento"; datetime="Thu, 03 Dec 2026 12:00:00 GMT"
-"""
+WEB = "https://web.archive.org/web"
+STORY = "http://example.org/a,b;c"
+IA_TIMEMAP = ",\n".join(
+    [
+        f'<{STORY}>; rel="original"',
+        f'<{WEB}/timemap/link/{STORY}>; rel="self"; type="application/link-format"; '
+        'from="Tue, 01 Dec 2026 10:00:00 GMT"',
+        '<https://web.archive.org>; rel="timegate"',
+        f'<{WEB}/20261201100000/{STORY}>; rel="first memento"; datetime="Tue, 01 Dec 2026 10:00:00 GMT"',
+        f'<{WEB}/20261202110000/{STORY}>; rel="memento"; datetime="Wed, 02 Dec 2026 11:00:00 GMT"',
+        f'<{WEB}/20261203120000/{STORY}>; rel="last memento"; datetime="Thu, 03 Dec 2026 12:00:00 GMT"',
+    ]
+)
 # the shape of its CDX API (web.archive.org/cdx/search/cdx?url=URL&output=json)
 IA_CDX = """[["urlkey","timestamp","original","mimetype","statuscode","digest","length"],
 ["org,example)/a", "20261201100000", "http://example.org/a", "text/html", "200", "AAA", "1200"],
@@ -74,7 +80,10 @@ def test_cdx_rows_of_the_wayback_machine_and_of_pywb() -> None:
 
 def test_a_memento_url_in_its_original_form_and_what_it_is_of() -> None:
     url = "https://web.archive.org/web/20261201100000/http://example.org/a?x=1"
-    assert mementos.original_form(url) == "https://web.archive.org/web/20261201100000id_/http://example.org/a?x=1"
+    assert (
+        mementos.original_form(url)
+        == "https://web.archive.org/web/20261201100000id_/http://example.org/a?x=1"
+    )
     banner = "https://web.archive.org/web/20261201100000im_/http://example.org/a"
     assert mementos.original_form(banner).endswith("/20261201100000id_/http://example.org/a")
     assert mementos.original_of(url) == "http://example.org/a?x=1"
