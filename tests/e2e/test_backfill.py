@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.support.archive import ArchiveStub, Collection
@@ -42,6 +43,7 @@ from tracker.pipeline.backfill import Report, articles_in, backfill
 from tracker.read.revisions import RevisionFilter, report_items_after
 from tracker.store import generations, histories, repository
 from tracker.store.models import Article, Event, Version
+from tracker.web import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -268,14 +270,46 @@ def test_a_story_tracked_late_gets_its_earlier_versions_with_their_times_and_rev
     )
 
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"database": {"url": db_url}, "archives": [world.archive()]}))
+    settings = {
+        "database": {"url": db_url},
+        "fetch": {"allow_private_addresses": True},  # the archive is on loopback
+        "archives": [world.archive()],
+    }
+    config.write_text(yaml.safe_dump(settings))
     history = CliRunner().invoke(main, ["--config", str(config), "history", str(article_id)])
     assert history.exit_code == 0 and history.output.count("(from archive pywb:") == 5, history.output
     exported = CliRunner().invoke(main, ["--config", str(config), "export", "--format", "jsonl"])
     (line,) = [json.loads(text) for text in exported.output.splitlines() if text.startswith("{")]
     assert [v["archive"]["name"] if v["archive"] else None for v in line["versions"]] == origins
     assert line["versions"][0]["archive"]["memento_at"] == day(1).isoformat()
+    with TestClient(create_app(tracker.config, tracker.sessions)) as client:
+        page = client.get(f"/articles/{article_id}").text
+        assert page.count("from the archive <strong>pywb</strong>") == 5, page
+        api = client.get(f"/api/articles/{article_id}/versions/1").json()
+        assert api["archive"]["name"] == "pywb" and api["fetched_at"] == day(1).isoformat()
+    dry = CliRunner().invoke(
+        main, ["--config", str(config), "backfill", str(article_id), "--dry-run", "--json"]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["captures"]["kept_before"] == followed.captures
     tracker.close()
+
+
+def test_the_command_names_what_it_needs(tmp_path: Path, sqlite_url: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump({"database": {"url": sqlite_url}, "archives": [{"name": "ours", "timemap": "x"}]})
+    )
+    bad = CliRunner().invoke(main, ["--config", str(config), "backfill", "7"])
+    assert bad.exit_code == 1 and "archives.0.timemap: 'x' is not an http(s) URL template" in bad.output
+    config.write_text(yaml.safe_dump({"database": {"url": sqlite_url}}))
+    assert CliRunner().invoke(main, ["--config", str(config), "init"]).exit_code == 0
+    neither = CliRunner().invoke(main, ["--config", str(config), "backfill"])
+    assert neither.exit_code == 2 and "name one article (ID or URL) or --source" in neither.output
+    unknown = CliRunner().invoke(
+        main, ["--config", str(config), "backfill", "--source", "x", "--archive", "nope"]
+    )
+    assert unknown.exit_code == 1 and "no archive named 'nope' (configured: ia)" in unknown.output
 
 
 def test_a_429_with_retry_after_from_the_archive_is_obeyed(world: World, sqlite_url: str) -> None:

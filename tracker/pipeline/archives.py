@@ -93,7 +93,7 @@ async def harvest(
     for archive in archives:
         if archive.delay is not None:
             for host in _hosts(archive):
-                fetcher.turns.set_delay(host, archive.delay.total_seconds())
+                fetcher.turns.set_floor(host, archive.delay.total_seconds())
     asker = _Asker(fetcher, sessions, report, now, since, dry_run)
     await asyncio.gather(*(asker.archive(archive, stories, done) for archive in archives))
     return report
