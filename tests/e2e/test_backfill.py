@@ -292,6 +292,11 @@ def test_a_story_tracked_late_gets_its_earlier_versions_with_their_times_and_rev
     )
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.output)["captures"]["kept_before"] == followed.captures
+    reread = CliRunner().invoke(
+        main, ["--config", str(config), "reextract", "--article", str(article_id), "--dry-run", "--json"]
+    )
+    versions_read = json.loads(reread.output)["versions"]  # a recovered version is read from its memento
+    assert (versions_read["current"], versions_read["not_rederivable"]) == (7, {}), reread.output
     tracker.close()
 
 

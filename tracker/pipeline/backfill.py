@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -244,10 +244,10 @@ def _recover(config: Config, capture: Capture, volatile: frozenset[str]) -> Reco
         return "body dropped"
     headers = {name.lower(): value for name, value in capture.response_headers or []}
     at = mementos.memento_time(capture.url, headers)
-    original = mementos.original_of(capture.url) or capture.url
     if at is None:
         return "no memento time"
     page = page_of(capture, body)
+    original = page.final_url
     rules = site_rules(config, original)
     analysis = analyze(page.html(), original, rules)
     if analysis.problem:
@@ -333,11 +333,10 @@ def _version(recovered: Recovered) -> Version:
         "memento": recovered.memento,
         "memento_at": recovered.at.isoformat(),
     }
-    seen = replace(recovered.seen, page=replace(recovered.seen.page, final_url=recovered.original))
     return histories.version_row(
         recovered.content,
         fetched_at=recovered.at,
-        extra={**extra_of(seen), "archive": origin},
+        extra={**extra_of(recovered.seen), "archive": origin},
         extractor=recovered.extractor,
         offsets=(extraction.published_offset, extraction.updated_offset),
     )
