@@ -141,3 +141,17 @@ def test_revisions_between_held_neighbours_are_kept_and_one_leading_past_a_captu
     steps = [(s.older, s.newer, s.revision_id, s.recompute) for s in plan.steps]
     assert steps == [(7, 10, None, True), (10, 20, 102, False), (20, 8, None, True), (8, 30, 103, True)]
     assert plan.numbers() == {7: 1, 10: 2, 20: 3, 8: 4, 30: 5} and plan.dropped == ()
+
+
+def test_neighbours_a_hash_apart_with_no_field_different_are_one_version() -> None:
+    """A check's rule: `same` may say two hashes are one version (a time to the minute)."""
+    held = [Held(10, 1, at(10), "b", 300)]
+    found = [Found(1, at(1), "a", 300), Found(2, at(2), "a-to-the-second", 300)]
+    alike = {frozenset({"a", "a-to-the-second"})}
+    placement = place(
+        held,
+        found,
+        same=lambda x, y: x.content_hash == y.content_hash or {x.content_hash, y.content_hash} in alike,
+    )
+    assert placement.order == (("found", 1), ("held", 10))
+    assert dict(placement.skipped) == {2: "the same as the version before"}

@@ -23,7 +23,7 @@ the revision across it is simply between the versions on either side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +56,14 @@ class Found:
     words: int
 
 
+Same = Callable[["Held | Found", "Held | Found"], bool]
+"""Whether two neighbours are one version (by default: the same content hash)."""
+
+
+def same_hash(a: Held | Found, b: Held | Found) -> bool:
+    return a.content_hash == b.content_hash
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     """The history with the captures placed: `order` holds ("held", version id) and
@@ -69,8 +77,11 @@ class Placement:
         return tuple(key for kind, key in self.order if kind == "found")
 
 
-def place(held: Sequence[Held], found: Iterable[Found], *, since: datetime | None = None) -> Placement:
-    """Steps 1 to 3."""
+def place(
+    held: Sequence[Held], found: Iterable[Found], *, since: datetime | None = None, same: Same = same_hash
+) -> Placement:
+    """Steps 1 to 3; `same` tells whether two neighbours are one version (a check's rule:
+    the same hash, or no field different)."""
     latest = max((h.at for h in held), default=None)
     skipped: list[tuple[int, str]] = []
     timeline: list[Held | Found] = list(held)
@@ -84,28 +95,30 @@ def place(held: Sequence[Held], found: Iterable[Found], *, since: datetime | Non
     timeline.sort(key=lambda item: (item.at, isinstance(item, Found)))
     kept: list[Held | Found] = []
     for item in timeline:
-        _settle(kept, item, skipped)
-    kept = _without_collapsed(kept, skipped)
+        _settle(kept, item, skipped, same)
+    kept = _without_collapsed(kept, skipped, same)
     order = tuple(("held", i.version_id) if isinstance(i, Held) else ("found", i.key) for i in kept)
     return Placement(order, tuple(skipped))
 
 
-def _settle(kept: list[Held | Found], item: Held | Found, skipped: list[tuple[int, str]]) -> None:
+def _settle(kept: list[Held | Found], item: Held | Found, skipped: list[tuple[int, str]], same: Same) -> None:
     """Step 2 for one item of the timeline."""
     before = kept[-1] if kept else None
     if isinstance(item, Found):
-        if before is not None and before.content_hash == item.content_hash:
+        if before is not None and same(before, item):
             skipped.append((item.key, "the same as the version before"))
         else:
             kept.append(item)
         return
-    if isinstance(before, Found) and before.content_hash == item.content_hash:
+    if isinstance(before, Found) and same(before, item):
         kept.pop()
         skipped.append((before.key, "the same as the version after"))
     kept.append(item)
 
 
-def _without_collapsed(kept: list[Held | Found], skipped: list[tuple[int, str]]) -> list[Held | Found]:
+def _without_collapsed(
+    kept: list[Held | Found], skipped: list[tuple[int, str]], same: Same
+) -> list[Held | Found]:
     """Step 3: each capture against the held version after it; what is left out may make
     two neighbours the same, which step 2 settles again."""
     result: list[Held | Found] = []
@@ -119,7 +132,7 @@ def _without_collapsed(kept: list[Held | Found], skipped: list[tuple[int, str]])
         result.append(item)
     settled: list[Held | Found] = []
     for item in reversed(result):
-        _settle(settled, item, skipped)
+        _settle(settled, item, skipped, same)
     return settled
 
 

@@ -40,9 +40,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import ArchiveConfig, Config
 from tracker.core import mementos
-from tracker.core.backfill import Found, Held, Placement, insertion, place
+from tracker.core.backfill import Found, Held, Placement, Same, insertion, place
 from tracker.core.confirm import without_volatile
-from tracker.core.normalize import Content
+from tracker.core.diff import compare
+from tracker.core.normalize import Content, content_of
 from tracker.core.urls import host_of, site_of
 from tracker.errors import NotFoundError
 from tracker.extraction.provenance import stamp
@@ -228,13 +229,28 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int, since
             else:
                 unread[outcome] += 1
         held = tuple(Held(v.id, v.number, v.fetched_at, v.content_hash, _words(v.body)) for v in versions)
+        contents = {v.id: content_of(v) for v in versions}
     found = [
         Found(r.capture_id, r.at, r.content.content_hash, _words(r.content.body_text))
         for r in recovered.values()
     ]
-    placement = place(held, found, since=since)
+    placement = place(held, found, since=since, same=_same_as(contents, recovered))
     stored = tuple((h.version_id, h.content_hash) for h in held)
     return Reading(stored, held, recovered, placement, unread)
+
+
+def _same_as(contents: dict[int, Content], recovered: dict[int, Recovered]) -> Same:
+    """A check's rule for two neighbours: one version when their hashes agree, or when
+    no field differs (a time written to the minute in one markup, to the second in
+    another)."""
+
+    def content(item: Held | Found) -> Content:
+        return contents[item.version_id] if isinstance(item, Held) else recovered[item.key].content
+
+    def same(a: Held | Found, b: Held | Found) -> bool:
+        return a.content_hash == b.content_hash or not compare(content(a), content(b)).changed
+
+    return same
 
 
 def _recover(config: Config, capture: Capture, volatile: frozenset[str]) -> Recovered | str:
