@@ -334,6 +334,36 @@ def test_a_429_with_retry_after_from_the_archive_is_obeyed(world: World, sqlite_
     assert report.harvest.fetched == world.followed.captures and report.versions_added == 6, report.as_json()
 
 
+def test_a_capture_that_failed_is_a_gap_that_the_next_run_fills(world: World, sqlite_url: str) -> None:
+    stub = ArchiveStub(world.pywb.port)
+    stub.broken = {"20261123080000id_"}  # step 3's capture
+    tracker = Tracker(make_config(sqlite_url, archives=[stub.archive("ia")]))
+    try:
+        (article_id,) = track(tracker, [world.followed.url])
+        first = run_backfill(tracker, [article_id])
+        with tracker.session() as session:
+            gapped = [v.fetched_at for v in histories.versions_of(session, article_id)]
+            across = histories.revision_to(session, article_id, 3)
+            assert across is not None and across.changed == [
+                "body",
+                "updated_at",
+            ]  # step 2 to 4: added, never lost
+            assert "deletion" not in across.kinds
+        stub.broken.clear()
+        second = run_backfill(tracker, [article_id])
+    finally:
+        stub.stop()
+    assert first.harvest.failures == Counter({"capture: HTTP 504": 1}), first.as_json()
+    assert gapped[:3] == [day(1), day(2), day(4)] and first.versions_added == 5
+    assert (second.harvest.fetched, second.harvest.kept_before, second.versions_added) == (
+        1, world.followed.captures - 1, 1,
+    )  # fmt: skip
+    with tracker.session() as session:
+        versions = histories.versions_of(session, article_id)
+        assert [v.fetched_at for v in versions][:4] == [day(1), day(2), day(3), day(4)]
+        assert generations.current(session, article_id) == 3  # each run kept the history it replaced
+
+
 def test_an_archive_answering_slowly_delays_no_other(world: World, sqlite_url: str) -> None:
     fast, slow = ArchiveStub(world.pywb.port), ArchiveStub(world.pywb.port)
     slow.release.clear()

@@ -63,6 +63,7 @@ class ArchiveStub:
     def __init__(self, pywb_port: int, *, throttle: int = 0, retry_after: int = 1):
         self.upstream = f"http://127.0.0.1:{pywb_port}"
         self.throttle, self.retry_after = throttle, retry_after
+        self.broken: set[str] = set()  # paths holding one of these answer 504, as an overloaded archive does
         self.release = threading.Event()
         self.release.set()
         self.requests: list[tuple[float, str, int]] = []
@@ -96,6 +97,8 @@ class ArchiveStub:
             self.throttle -= throttled
         if throttled:
             answer = (429, {"Retry-After": str(self.retry_after), "Content-Type": "text/html"}, TOO_MANY)
+        elif any(mark in path for mark in self.broken):
+            answer = (504, {"Content-Type": "text/html"}, b"<html><body>Gateway Time-out</body></html>")
         else:
             self.release.wait(timeout=120)
             answer = self._passed(path)
