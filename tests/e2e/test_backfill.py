@@ -325,12 +325,27 @@ def test_a_429_with_retry_after_from_the_archive_is_obeyed(world: World, sqlite_
         report = run_backfill(tracker, [article_id])
     finally:
         stub.stop()
-    asked = [(at, path, status) for at, path, status in stub.requests if path != "/robots.txt"]
+    asked = stub.asked()
     refused = [i for i, (_at, _path, status) in enumerate(asked) if status == 429]
     assert len(refused) == 2, asked
     for index in refused:
         waited = asked[index + 1][0] - asked[index][0]
         assert waited >= 1 - tolerance(1), f"asked again {waited:.2f}s after a 429 with Retry-After: 1"
+    assert report.harvest.fetched == world.followed.captures and report.versions_added == 6, report.as_json()
+
+
+def test_an_archive_with_a_timemap_only_is_read_through_memento(world: World, sqlite_url: str) -> None:
+    stub = ArchiveStub(world.pywb.port)
+    archive = {key: value for key, value in stub.archive("memento").items() if key != "cdx"}
+    tracker = Tracker(make_config(sqlite_url, archives=[archive]))
+    try:
+        (article_id,) = track(tracker, [world.followed.url])
+        report = run_backfill(tracker, [article_id])
+    finally:
+        stub.stop()
+    paths = [path for _at, path, _status in stub.asked()]
+    assert paths[0].startswith("/coll/timemap/link/") and not any("/cdx" in path for path in paths), paths
+    assert all("id_/" in path for path in paths[1:]), paths  # pywb lists mp_ mementos: read as id_
     assert report.harvest.fetched == world.followed.captures and report.versions_added == 6, report.as_json()
 
 
@@ -372,10 +387,8 @@ def test_an_archive_answering_slowly_delays_no_other(world: World, sqlite_url: s
 
     def watch() -> None:
         with fast.served:
-            finished = fast.served.wait_for(
-                lambda: len([r for r in fast.requests if r[1] != "/robots.txt"]) >= expected, timeout=60
-            )
-        done_first.append(finished and not any(path != "/robots.txt" for _at, path, _s in slow.requests))
+            finished = fast.served.wait_for(lambda: len(fast.asked()) >= expected, timeout=60)
+        done_first.append(finished and not slow.asked())
         slow.release.set()
 
     watcher = threading.Thread(target=watch)

@@ -85,6 +85,11 @@ class ArchiveStub:
             "cdx": f"{self.base}/coll/cdx?url={{url}}&output=json",
         }
 
+    def asked(self) -> list[tuple[float, str, int]]:
+        """The requests answered, robots.txt aside (pywb redirects it to `/robots.txt/`)."""
+        with self.served:
+            return [r for r in self.requests if not r[1].startswith("/robots.txt")]
+
     def stop(self) -> None:
         self.release.set()
         self._server.shutdown()
@@ -93,7 +98,7 @@ class ArchiveStub:
     def _answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
         arrived = time.monotonic()
         with self._lock:
-            throttled = self.throttle > 0 and path != "/robots.txt"
+            throttled = self.throttle > 0 and not path.startswith("/robots.txt")
             self.throttle -= throttled
         if throttled:
             answer = (429, {"Retry-After": str(self.retry_after), "Content-Type": "text/html"}, TOO_MANY)
