@@ -85,7 +85,7 @@ async def harvest(
     now: Callable[[], datetime],
     since: datetime | None = None,
     dry_run: bool = False,
-    done: Callable[[], None] = lambda: None,
+    done: Callable[[Story], None] = lambda _story: None,
 ) -> Harvest:
     """Steps 1 to 3, each archive on its own; `done` is called as each archive
     finishes each story."""
@@ -115,7 +115,7 @@ class _Asker:
     dry_run: bool
 
     async def archive(
-        self, archive: ArchiveConfig, stories: Sequence[Story], done: Callable[[], None]
+        self, archive: ArchiveConfig, stories: Sequence[Story], done: Callable[[Story], None]
     ) -> None:
         """One archive, story after story (its captures fetched side by side, as the
         archive's turns allow)."""
@@ -129,7 +129,7 @@ class _Asker:
                 self.report.to_fetch += len(wanted)
             else:
                 await asyncio.gather(*(self._fetch(story.article_id, m, within) for m in wanted))
-            done()
+            done(story)
 
     def _known(self, article_id: int) -> set[str]:
         """The URLs of the article's captures from archives (asked, and arrived at)."""

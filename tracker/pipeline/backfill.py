@@ -4,7 +4,8 @@ As named steps:
 
 1. harvest (`tracker.pipeline.archives`): every configured archive asked what it holds
    of each article's URLs, and the captures not kept yet fetched in their original form
-   and kept (role `archive`), each archive on its own;
+   and kept (role `archive`), each archive on its own; once every archive is done with
+   an article, steps 2 to 4 follow for it while the archives go on with the next;
 2. read, article by article: each archive capture not yet a version judged as a check
    judges a page (`worker.analyze`: a challenge, an error page, a cut-off capture is
    no version, and is counted by why) and extracted as a check extracts it (the site
@@ -160,15 +161,26 @@ async def backfill(
     advance: Callable[[], None] = lambda: None,
 ) -> Report:
     """Steps 1 to 4 for every article; `advance` is called as each archive finishes each
-    article, and as each article is written."""
+    article, and as each article is written. An article is written as soon as every
+    archive is done with it (what a long run found shows as it goes; the captures are
+    kept as they arrive either way)."""
     report = Report()
     stories = stories_of(sessions, article_ids)
+    waiting = {story.article_id: len(archives) for story in stories}
+
+    def finished(story: Story) -> None:
+        advance()
+        waiting[story.article_id] -= 1
+        if waiting[story.article_id] == 0:
+            settle(config, sessions, story.article_id, report, now=now, since=since, dry_run=dry_run)
+            advance()
+
     report.harvest = await harvest(
-        fetcher, sessions, archives, stories, now=now, since=since, dry_run=dry_run, done=advance
+        fetcher, sessions, archives, stories, now=now, since=since, dry_run=dry_run, done=finished
     )
     for story in stories:
-        settle(config, sessions, story.article_id, report, now=now, since=since, dry_run=dry_run)
-        advance()
+        if waiting[story.article_id] > 0:  # no archive to ask
+            settle(config, sessions, story.article_id, report, now=now, since=since, dry_run=dry_run)
     return report
 
 
