@@ -3,14 +3,17 @@ in a history (`tracker.core.backfill`): pure, no network, no database."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tracker.config import config_from_mapping
 from tracker.core import mementos
 from tracker.core.backfill import Found, Held, insertion, place
 from tracker.core.mementos import MementoFormatError
+from tracker.errors import ConfigError
 
 # the shape of the Wayback Machine's TimeMap (web.archive.org/web/timemap/link/URL)
 WEB = "https://web.archive.org/web"
@@ -155,3 +158,33 @@ def test_neighbours_a_hash_apart_with_no_field_different_are_one_version() -> No
     )
     assert placement.order == (("found", 1), ("held", 10))
     assert dict(placement.skipped) == {2: "the same as the version before"}
+
+
+@pytest.mark.parametrize(
+    ("archives", "error"),
+    [
+        (
+            [{"name": "ia", "timemap": "https://a.example/timemap/link/{url}"}] * 2,
+            "archive names must be unique: ia",
+        ),
+        ([{"name": "x", "timemap": "https://a.example/tm"}], "must hold {url} once"),
+        ([{"name": "x", "timemap": "ftp://a.example/{url}"}], "is not an http(s) URL template"),
+        (
+            [{"name": "x", "timemap": "https://a/{url}", "replay": "https://a/{url}"}],
+            "must hold {timestamp} and {url}",
+        ),
+        ([{"name": "x y", "timemap": "https://a/{url}"}], "archives.0.name: an archive name uses letters"),
+        ([{"name": "x", "timemap": "https://a/{url}", "api_key": "k"}], "archives.0.api_key: unknown key"),
+        ([{"timemap": "https://a/{url}"}], "archives.0.name: Field required"),
+    ],
+)
+def test_an_archives_entry_that_cannot_work_is_named_with_why(archives: list[object], error: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        config_from_mapping({"archives": archives})
+
+
+def test_without_archives_the_internet_archive_is_asked_at_its_published_pace() -> None:
+    (ia,) = config_from_mapping({}).archives
+    assert (ia.name, ia.delay) == ("ia", timedelta(seconds=2.5))
+    assert ia.replay_template() == "https://web.archive.org/web/{timestamp}id_/{url}"
+    assert config_from_mapping({"archives": []}).archives == ()
