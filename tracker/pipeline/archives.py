@@ -92,14 +92,14 @@ async def harvest(
     report = Harvest()
     for archive in archives:
         if archive.delay is not None:
-            for host in _hosts(archive):
+            for host in hosts_of(archive):
                 fetcher.turns.set_floor(host, archive.delay.total_seconds())
     asker = _Asker(fetcher, sessions, report, now, since, dry_run)
     await asyncio.gather(*(asker.archive(archive, stories, done) for archive in archives))
     return report
 
 
-def _hosts(archive: ArchiveConfig) -> frozenset[str]:
+def hosts_of(archive: ArchiveConfig) -> frozenset[str]:
     """Every host the archive answers from: its TimeMap's, its CDX's, its replay's."""
     templates = (archive.timemap, archive.cdx, archive.replay_template())
     return frozenset(host_of(t.replace("{url}", "x")) for t in templates if t is not None)
@@ -119,7 +119,7 @@ class _Asker:
     ) -> None:
         """One archive, story after story (its captures fetched side by side, as the
         archive's turns allow)."""
-        within = _hosts(archive)
+        within = hosts_of(archive)
         for story in stories:
             known = self._known(story.article_id)
             wanted: list[Memento] = []

@@ -50,7 +50,7 @@ from tracker.errors import NotFoundError
 from tracker.extraction.provenance import stamp
 from tracker.extraction.worker import analyze
 from tracker.fetch import Fetcher
-from tracker.pipeline.archives import Harvest, Story, harvest
+from tracker.pipeline.archives import Harvest, Story, harvest, hosts_of
 from tracker.pipeline.captures import page_of
 from tracker.pipeline.observe import Extracted
 from tracker.pipeline.record import compare_stored, extra_of
@@ -109,7 +109,6 @@ class Recovered:
     at: datetime
     content: Content
     seen: Extracted
-    original: str
     extractor: dict[str, Any]
 
 
@@ -275,25 +274,20 @@ def _recover(config: Config, capture: Capture, volatile: frozenset[str]) -> Reco
     if at is None:
         return "no memento time"
     page = page_of(capture, body)
-    original = page.final_url
-    rules = site_rules(config, original)
-    analysis = analyze(page.html(), original, rules)
+    rules = site_rules(config, page.final_url)  # the URL the archive captured
+    analysis = analyze(page.html(), page.final_url, rules)
     if analysis.problem:
         return analysis.problem
     content = without_volatile(analysis.extraction.content(), volatile)
     name = archive_of(config.archives, capture.url)
     seen = Extracted(page, analysis)
-    return Recovered(capture.id, name, capture.url, at, content, seen, original, stamp(rules))
+    return Recovered(capture.id, name, capture.url, at, content, seen, stamp(rules))
 
 
 def archive_of(archives: Sequence[ArchiveConfig], url: str) -> str:
     """The name of the configured archive a memento's URL is from (its host otherwise)."""
     host = host_of(url)
-    for archive in archives:
-        templates = (archive.timemap, archive.cdx, archive.replay_template())
-        if any(t is not None and host_of(t.replace("{url}", "x")) == host for t in templates):
-            return archive.name
-    return host
+    return next((archive.name for archive in archives if host in hosts_of(archive)), host)
 
 
 @dataclass(frozen=True, slots=True)
