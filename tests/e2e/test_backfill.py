@@ -73,6 +73,7 @@ class World:
     newsroom: Newsroom
     archived: dict[str, list[tuple[int, datetime]]]  # story key -> (step, capture time) of its pages
     keys: dict[str, str]  # URL -> story key
+    taken_down: str  # the URL of a story the archive saw redirected to the home page on day 2
 
     def archive(self) -> dict[str, str]:
         base = f"http://127.0.0.1:{self.pywb.port}"
@@ -123,6 +124,18 @@ def follow(site: NewsSite, collection: Collection) -> Followed:
     return followed
 
 
+def sent_home(site: NewsSite, collection: Collection) -> str:
+    """A story captured on day 1, then (the desk took it down for a day) captured as a
+    302 to the home page, which the archive captured too: another story leads it."""
+    story, lead = site.add_story("meta", slug="ferry-strike-a778"), site.add_story("jsonld", slug="lead-a779")
+    url = site.url(story.path)
+    capture(collection, site, story, day(1))
+    story.paragraphs.append("The union said talks would resume on Monday.")  # as tracker first sees it
+    collection.add(url, day(2), b"", status=302, location=site.url("/"))
+    collection.add(site.url("/"), day(2) + timedelta(seconds=1), site.render(lead))
+    return url
+
+
 def newsroom_archive(
     site: NewsSite, collection: Collection
 ) -> tuple[Newsroom, dict[str, list[tuple[int, datetime]]]]:
@@ -163,12 +176,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     site = NewsSite(seed=41).start()
     collection = Collection()
     followed = follow(site, collection)
+    taken_down = sent_home(site, collection)
     newsroom, archived = newsroom_archive(site, collection)
     pywb = Pywb(folder)
     pywb.add(collection.write(folder / "newsroom.warc.gz"))
     pywb.start()
     keys = {site.url(story.path): key for key, story in newsroom.stories.items()}
-    yield World(site, pywb, followed, newsroom, archived, keys)
+    yield World(site, pywb, followed, newsroom, archived, keys, taken_down)
     pywb.stop()
     site.stop()
 
@@ -347,6 +361,33 @@ def test_an_archive_with_a_timemap_only_is_read_through_memento(world: World, sq
     assert paths[0].startswith("/coll/timemap/link/") and not any("/cdx" in path for path in paths), paths
     assert all("id_/" in path for path in paths[1:]), paths  # pywb lists mp_ mementos: read as id_
     assert report.harvest.fetched == world.followed.captures and report.versions_added == 6, report.as_json()
+
+
+@pytest.mark.parametrize("wayback", [False, True], ids=["pywb", "wayback-machine"])
+def test_a_capture_of_a_redirect_to_another_page_is_no_version(
+    world: World, sqlite_url: str, wayback: bool
+) -> None:
+    """pywb answers the archived 302 with the live Location (refused: only the archive's
+    hosts are asked); the Wayback Machine with one in the archive (followed, to a capture
+    of the home page, which is not the story)."""
+    stub = ArchiveStub(world.pywb.port, ia_redirects=wayback)
+    archive = {
+        key: value for key, value in stub.archive("memento").items() if key != "cdx"
+    }  # the TimeMap lists it
+    tracker = Tracker(make_config(sqlite_url, archives=[archive]))
+    try:
+        (article_id,) = track(tracker, [world.taken_down])
+        report = run_backfill(tracker, [article_id]).as_json()
+    finally:
+        stub.stop()
+    with tracker.session() as session:
+        versions = histories.versions_of(session, article_id)
+    assert [v.fetched_at for v in versions[:-1]] == [day(1)], report
+    if wayback:
+        assert report["captures"]["not_versions"] == {"the capture is of another page": 1}, report
+    else:
+        assert report["captures"]["not_pages"] == {"a redirect out of the archive": 1}, report
+    assert world.site.hits.get("/", 0) == 0, "the live site was asked"
 
 
 def test_a_capture_that_failed_is_a_gap_that_the_next_run_fills(world: World, sqlite_url: str) -> None:

@@ -20,26 +20,31 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from tracker.core.mementos import timestamp_of
+
 
 @dataclass
 class Collection:
     """Captures to write as one WARC file: (URL, when, status, HTML)."""
 
-    captures: list[tuple[str, datetime, int, bytes]] = field(default_factory=list)
+    captures: list[tuple[str, datetime, int, bytes, str | None]] = field(default_factory=list)
 
-    def add(self, url: str, at: datetime, html: str | bytes, status: int = 200) -> None:
+    def add(
+        self, url: str, at: datetime, html: str | bytes, status: int = 200, location: str | None = None
+    ) -> None:
         body = html.encode("utf-8") if isinstance(html, str) else html
-        self.captures.append((url, at, status, body))
+        self.captures.append((url, at, status, body, location))
 
     def write(self, path: Path) -> Path:
         """Each capture as a `response` record, as a crawler writes it (gzip members)."""
         with path.open("wb") as stream:
             writer = WARCWriter(stream, gzip=True)
-            for url, at, status, body in self.captures:
+            for url, at, status, body, location in self.captures:
+                fields = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+                if location is not None:
+                    fields.append(("Location", location))
                 head = StatusAndHeaders(
-                    f"{status} {'OK' if status == 200 else 'Moved'}",
-                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
-                    protocol="HTTP/1.1",
+                    f"{status} {'OK' if status == 200 else 'Found'}", fields, protocol="HTTP/1.1"
                 )
                 record = writer.create_warc_record(
                     url,
@@ -60,9 +65,14 @@ class ArchiveStub:
     Wayback Machine does; `release`: while unset, every request waits for it (an
     archive answering slowly). `requests`: (time.monotonic() on arrival, path, status)."""
 
-    def __init__(self, pywb_port: int, *, throttle: int = 0, retry_after: int = 1):
+    def __init__(
+        self, pywb_port: int, *, throttle: int = 0, retry_after: int = 1, ia_redirects: bool = False
+    ):
         self.upstream = f"http://127.0.0.1:{pywb_port}"
         self.throttle, self.retry_after = throttle, retry_after
+        # the Wayback Machine answers a capture of a redirect with a Location in the archive
+        # (`/web/<timestamp>id_/<target>`); pywb gives the Location as archived (the live site)
+        self.ia_redirects = ia_redirects
         self.broken: set[str] = set()  # paths holding one of these answer 504, as an overloaded archive does
         self.release = threading.Event()
         self.release.set()
@@ -118,8 +128,13 @@ class ArchiveStub:
         headers = {
             name: value.replace(self.upstream, self.base)
             for name, value in response.headers.items()
-            if name.lower() in ("content-type", "memento-datetime", "link", "content-location", "location")
+            if name.lower() in ("content-type", "memento-datetime", "link", "content-location")
         }
+        location, stamp = response.headers.get("location"), timestamp_of(path)
+        if location and self.ia_redirects and stamp:
+            headers["location"] = f"{self.base}/coll/{stamp}id_/{location}"
+        elif location:
+            headers["location"] = location.replace(self.upstream, self.base)
         return response.status_code, headers, body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -179,6 +179,9 @@ class _Asker:
     async def _fetch(self, article_id: int, memento: Memento, within: frozenset[str]) -> None:
         """Step 3 for one capture."""
         result = await self._ask(mementos.original_form(memento.url), within, html_only=True)
+        if isinstance(result, FetchFailure) and result.kind == "outside":
+            self.report.not_pages["a redirect out of the archive"] += 1  # what was archived: no page
+            return
         if not isinstance(result, Page):
             self._failed(f"capture: {_why(result)}", None, memento.url)
             return

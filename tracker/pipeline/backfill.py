@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -223,6 +224,7 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int, since
         if article is None:
             raise NotFoundError(f"no tracked article {article_id}")
         volatile = repository.volatile_shapes(session, site_of(article.url))
+        pages = {_page_key(url) for url in (article.url, *repository.aliases_of(session, article_id))}
         versions = histories.versions_of(session, article_id)
         loose = session.scalars(
             select(Capture)
@@ -234,7 +236,7 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int, since
             .order_by(Capture.id)
         )
         for capture in loose:
-            outcome = _recover(config, capture, volatile)
+            outcome = _recover(config, capture, volatile, pages)
             if isinstance(outcome, Recovered):
                 recovered[capture.id] = outcome
             else:
@@ -264,8 +266,19 @@ def _same_as(contents: dict[int, Content], recovered: dict[int, Recovered]) -> S
     return same
 
 
-def _recover(config: Config, capture: Capture, volatile: frozenset[str]) -> Recovered | str:
-    """A capture from an archive read as a check reads a page; or why it is no version."""
+def _page_key(url: str) -> tuple[str, str, str]:
+    """A URL as the same page: its site, path and query (http or https, www. or not, a
+    trailing slash or not)."""
+    parts = urlsplit(url)
+    return site_of(url), parts.path.rstrip("/"), parts.query
+
+
+def _recover(
+    config: Config, capture: Capture, volatile: frozenset[str], pages: set[tuple[str, str, str]]
+) -> Recovered | str:
+    """A capture from an archive read as a check reads a page; or why it is no version:
+    among others, a capture the archive redirected to another page (a story taken down
+    and sent to the home page) is not the article."""
     body = captures.body(capture)
     if body is None:
         return "body dropped"
@@ -274,6 +287,8 @@ def _recover(config: Config, capture: Capture, volatile: frozenset[str]) -> Reco
     if at is None:
         return "no memento time"
     page = page_of(capture, body)
+    if _page_key(page.final_url) not in pages:
+        return "the capture is of another page"
     rules = site_rules(config, page.final_url)  # the URL the archive captured
     analysis = analyze(page.html(), page.final_url, rules)
     if analysis.problem:
