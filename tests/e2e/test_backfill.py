@@ -31,6 +31,7 @@ import yaml
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.archive import ArchiveStub, Collection
 from tests.support.harness import Tracker, make_config
@@ -306,6 +307,15 @@ def test_a_story_tracked_late_gets_its_earlier_versions_with_their_times_and_rev
     )
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.output)["captures"]["kept_before"] == followed.captures
+    warc = tmp_path / "history.warc.gz"
+    out = CliRunner().invoke(
+        main, ["--config", str(config), "export", "--format", "warc", "--output", str(warc)]
+    )
+    assert out.exit_code == 0, out.output
+    with warc.open("rb") as stream:  # each memento kept as fetched, and the versions made from them
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(stream)]
+    assert len([uri for kind, uri in records if kind == "response" and "id_/" in uri]) == followed.captures
+    assert len([uri for kind, uri in records if kind == "metadata" and "id_/" in uri]) == 5, records
     reread = CliRunner().invoke(
         main, ["--config", str(config), "reextract", "--article", str(article_id), "--dry-run", "--json"]
     )

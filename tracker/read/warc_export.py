@@ -31,6 +31,8 @@ from tracker.store.models import Article, Capture, Source, Version
 Chosen = TypeVar("Chosen", bound="Select[*tuple[Any, ...]]")
 BATCH = 100  # articles read at a time, with their captures and versions
 UNREADABLE_SHOWN = 10
+# the roles of the captures a version is made from: a check's fetch, an archive's memento
+MADE_FROM = frozenset({stored.VERSION, stored.ARCHIVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ def _write_article(
             continue
         written = warc.exchange(capture, body)
         done.responses += 1
-        if capture.role == stored.VERSION and number is not None and number not in originals:
+        if capture.role in MADE_FROM and number is not None and number not in originals:
             originals[number] = (capture, written)
     for version in versions:
         _write_version(warc, article, version, kept, originals.get(version.number))
@@ -145,7 +147,7 @@ def _write_version(
         content = version_metadata(article, version, capture, written=True)
         warc.metadata(capture.url, written.date, written.record_id, content)
         return
-    own = next((c for c in kept if c.role == stored.VERSION and c.version_number == version.number), None)
+    own = next((c for c in kept if c.role in MADE_FROM and c.version_number == version.number), None)
     content = version_metadata(article, version, own, written=False)
     warc.metadata(article.url, warc_date(version.fetched_at), None, content)
 
