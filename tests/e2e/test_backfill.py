@@ -342,7 +342,7 @@ def test_the_command_names_what_it_needs(tmp_path: Path, sqlite_url: str) -> Non
 
 
 def test_a_429_with_retry_after_from_the_archive_is_obeyed(world: World, sqlite_url: str) -> None:
-    stub = ArchiveStub(world.pywb.port, throttle=2, retry_after=1)
+    stub = ArchiveStub(world.pywb.port, throttle=2, retry_after=1, wayback=True)  # its CDX rows, its 429
     tracker = Tracker(make_config(sqlite_url, archives=[stub.archive("ia")]))
     try:
         (article_id,) = track(tracker, [world.followed.url])
@@ -380,7 +380,7 @@ def test_a_capture_of_a_redirect_to_another_page_is_no_version(
     """pywb answers the archived 302 with the live Location (refused: only the archive's
     hosts are asked); the Wayback Machine with one in the archive (followed, to a capture
     of the home page, which is not the story)."""
-    stub = ArchiveStub(world.pywb.port, ia_redirects=wayback)
+    stub = ArchiveStub(world.pywb.port, wayback=wayback)
     archive = {
         key: value for key, value in stub.archive("memento").items() if key != "cdx"
     }  # the TimeMap lists it

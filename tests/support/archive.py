@@ -7,6 +7,7 @@ wayback machines: the same paths (`/coll/cdx`, `/coll/timemap/link/URL`,
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,14 +66,14 @@ class ArchiveStub:
     Wayback Machine does; `release`: while unset, every request waits for it (an
     archive answering slowly). `requests`: (time.monotonic() on arrival, path, status)."""
 
-    def __init__(
-        self, pywb_port: int, *, throttle: int = 0, retry_after: int = 1, ia_redirects: bool = False
-    ):
+    def __init__(self, pywb_port: int, *, throttle: int = 0, retry_after: int = 1, wayback: bool = False):
         self.upstream = f"http://127.0.0.1:{pywb_port}"
         self.throttle, self.retry_after = throttle, retry_after
-        # the Wayback Machine answers a capture of a redirect with a Location in the archive
-        # (`/web/<timestamp>id_/<target>`); pywb gives the Location as archived (the live site)
-        self.ia_redirects = ia_redirects
+        # `wayback`: answer as the Wayback Machine does where pywb answers otherwise: CDX
+        # rows as one JSON array under a header row (pywb: a JSON object a line), and a
+        # capture of a redirect with a Location in the archive (`<prefix>/<timestamp>id_/
+        # <target>`; pywb gives the Location as archived, the live site)
+        self.wayback = wayback
         self.broken: set[str] = set()  # paths holding one of these answer 504, as an overloaded archive does
         self.release = threading.Event()
         self.release.set()
@@ -125,13 +126,15 @@ class ArchiveStub:
     def _passed(self, path: str) -> tuple[int, dict[str, str], bytes]:
         response = httpx.get(self.upstream + path, timeout=30)
         body = response.content.replace(self.upstream.encode(), self.base.encode())
+        if self.wayback and "/cdx?" in path and response.status_code == 200:
+            body = wayback_rows(body)
         headers = {
             name: value.replace(self.upstream, self.base)
             for name, value in response.headers.items()
             if name.lower() in ("content-type", "memento-datetime", "link", "content-location")
         }
         location, stamp = response.headers.get("location"), timestamp_of(path)
-        if location and self.ia_redirects and stamp:
+        if location and self.wayback and stamp:
             headers["location"] = f"{self.base}/coll/{stamp}id_/{location}"
         elif location:
             headers["location"] = location.replace(self.upstream, self.base)
@@ -156,6 +159,21 @@ class ArchiveStub:
                 self.wfile.write(body)
 
         return Handler
+
+
+CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
+
+
+def wayback_rows(lines: bytes) -> bytes:
+    """pywb's CDX lines as the Wayback Machine's `output=json`: an array of rows, the
+    first naming the fields (pywb's `url`, `mime`, `status` are its `original`,
+    `mimetype`, `statuscode`)."""
+    rows: list[list[str]] = [list(CDX_FIELDS)]
+    for line in lines.decode().splitlines():
+        record = json.loads(line)
+        record |= {"original": record["url"], "mimetype": record["mime"], "statuscode": record["status"]}
+        rows.append([str(record[name]) for name in CDX_FIELDS])
+    return json.dumps(rows).encode()
 
 
 TOO_MANY = (
