@@ -400,6 +400,23 @@ def test_a_capture_of_a_redirect_to_another_page_is_no_version(
     assert world.site.hits.get("/", 0) == 0, "the live site was asked"
 
 
+def test_captures_after_trackers_latest_version_are_not_fetched(world: World, sqlite_url: str) -> None:
+    tracker = Tracker(make_config(sqlite_url, archives=[world.archive()]))
+    (article_id,) = track(tracker, [world.followed.url])
+    with tracker.session() as session:  # tracker first looked on day 3, an hour after the archive
+        session.execute(update(Version).where(Version.article_id == article_id).values(fetched_at=day(3.04)))
+        session.commit()
+    report = run_backfill(tracker, [article_id])
+    assert (report.harvest.fetched, report.harvest.after_latest) == (5, 4), report.as_json()
+    with tracker.session() as session:
+        assert [v.fetched_at for v in histories.versions_of(session, article_id)] == [
+            day(1),
+            day(2),
+            day(3),
+            day(3.04),
+        ]
+
+
 def test_a_capture_that_failed_is_a_gap_that_the_next_run_fills(world: World, sqlite_url: str) -> None:
     stub = ArchiveStub(world.pywb.port)
     stub.broken = {"20261123080000id_"}  # step 3's capture

@@ -188,3 +188,15 @@ def test_without_archives_the_internet_archive_is_asked_at_its_published_pace() 
     assert (ia.name, ia.delay) == ("ia", timedelta(seconds=2.5))
     assert ia.replay_template() == "https://web.archive.org/web/{timestamp}id_/{url}"
     assert config_from_mapping({"archives": []}).archives == ()
+
+
+def test_versions_an_earlier_backfill_recovered_do_not_bound_what_comes_after() -> None:
+    """Only tracker's own latest version bounds the captures: one after a recovered
+    version (and before tracker's first) is placed."""
+    recovered = [Held(10, 1, at(1), "a", 300, own=False)]  # no version of tracker's own yet
+    placement = place(recovered, [Found(1, at(5), "b", 300)])
+    assert placement.order == (("held", 10), ("found", 1)) and placement.skipped == ()
+    held = [*recovered, Held(20, 2, at(10), "c", 300)]
+    placement = place(held, [Found(1, at(5), "b", 300), Found(2, at(12), "d", 300)])
+    assert placement.order == (("held", 10), ("found", 1), ("held", 20))
+    assert dict(placement.skipped) == {2: "not before the latest version"}

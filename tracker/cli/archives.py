@@ -224,8 +224,8 @@ def _backfill_lines(report: dict[str, Any], dry_run: bool) -> list[str]:
     lines = [
         f"{articles['looked_at']} articles looked at, {articles['changed']} {would} versions",
         f"captures: {found['listed']} listed, {found['fetched']} fetched, "
-        f"{found['kept_before']} kept before, {found['duplicates']} duplicates"
-        + (f", {found['to_fetch']} to fetch" if dry_run else ""),
+        f"{found['kept_before']} kept before, {found['after_latest']} after the latest version, "
+        f"{found['duplicates']} duplicates" + (f", {found['to_fetch']} to fetch" if dry_run else ""),
         f"versions: {report['versions']['added']} added; revisions: {report['revisions']['added']} added, "
         f"{report['revisions']['recomputed']} computed again",
     ]

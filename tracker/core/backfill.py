@@ -4,8 +4,8 @@ An article has versions (`Held`: tracker's own, and those an earlier backfill ad
 an archive holds captures of its URLs, each read as the article (`Found`). In time
 order, as named steps:
 
-1. only captures from before the article's latest version count (what came after it,
-   tracker's own checks see), and from `since` on when given;
+1. only captures from before tracker's latest version of the article count (what
+   came after it, tracker's own checks see), and from `since` on when given;
 2. a capture the same as the version or capture before it is no new version (an
    archive captures a page many times; identical captures collapse); one the same as
    the held version after it is that version seen earlier, and gives way to it (a
@@ -36,13 +36,15 @@ COLLAPSE_MIN_WORDS = 80
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """A version the article has: its id, number, time, content hash and words."""
+    """A version the article has: its id, number, time, content hash and words, and
+    whether tracker fetched it (not: an earlier backfill recovered it)."""
 
     version_id: int
     number: int
     at: datetime
     content_hash: str
     words: int
+    own: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def place(
 ) -> Placement:
     """Steps 1 to 3; `same` tells whether two neighbours are one version (a check's rule:
     the same hash, or no field different)."""
-    latest = max((h.at for h in held), default=None)
+    latest = max((h.at for h in held if h.own), default=None)
     skipped: list[tuple[int, str]] = []
     timeline: list[Held | Found] = list(held)
     for capture in found:

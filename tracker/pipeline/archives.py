@@ -14,8 +14,9 @@ for each article in turn:
 
 1. list: the CDX endpoint when configured (its digests let identical captures
    collapse unfetched), else the TimeMap, for every URL of the article;
-2. sort out: captures kept already (an earlier run), revisits and repeated digests,
-   captures of something else than a page (a redirect, an error status);
+2. sort out: captures kept already (an earlier run), those taken after the article's
+   latest version, revisits and repeated digests, captures of something else than a
+   page (a redirect, an error status);
 3. fetch each remaining capture in its original form (`id_`) and keep it as a
    capture (role `archive`), whatever it holds: whether it is a version of the
    article is judged afterwards (`tracker.pipeline.backfill`).
@@ -62,6 +63,7 @@ class Harvest:
     listed: int = 0  # captures the archives list
     fetched: int = 0  # fetched now and kept
     kept_before: int = 0  # kept by an earlier run
+    after_latest: int = 0  # taken after the article's latest version: not fetched
     duplicates: int = 0  # a revisit or the digest of the capture before: not fetched
     not_pages: Counter[str] = field(default_factory=Counter)  # listed, not a page, by why
     failures: Counter[str] = field(default_factory=Counter)  # listings and fetches that failed
@@ -70,10 +72,13 @@ class Harvest:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """An article as the archives are asked about it: its id and every URL it has."""
+    """An article as the archives are asked about it: its id, every URL it has, and
+    when its latest version was fetched (what an archive took after that, tracker's own
+    checks see: it is not fetched)."""
 
     article_id: int
     urls: tuple[str, ...]
+    until: datetime | None = None
 
 
 async def harvest(
@@ -124,7 +129,7 @@ class _Asker:
             known = self._known(story.article_id)
             wanted: list[Memento] = []
             for url in story.urls:
-                wanted += self._sorted_out(await self._listing(archive, url, within), known)
+                wanted += self._sorted_out(await self._listing(archive, url, within), known, story.until)
             if self.dry_run:
                 self.report.to_fetch += len(wanted)
             else:
@@ -159,13 +164,15 @@ class _Asker:
         self.report.listed += len(found)
         return [m for m in found if self.since is None or m.at >= self.since]
 
-    def _sorted_out(self, listed: list[Memento], known: set[str]) -> list[Memento]:
+    def _sorted_out(self, listed: list[Memento], known: set[str], until: datetime | None) -> list[Memento]:
         """Step 2: the captures to fetch."""
         wanted, last_digest = [], None
         for memento in listed:
             asked = mementos.original_form(memento.url)
             if asked in known or memento.url in known:
                 self.report.kept_before += 1
+            elif until is not None and memento.at >= until:
+                self.report.after_latest += 1
             elif memento.revisit or (memento.digest is not None and memento.digest == last_digest):
                 self.report.duplicates += 1
             elif memento.status is not None and memento.status != 200:

@@ -88,6 +88,7 @@ class Report:
                 "listed": h.listed,
                 "fetched": h.fetched,
                 "kept_before": h.kept_before,
+                "after_latest": h.after_latest,
                 "duplicates": h.duplicates,
                 "to_fetch": h.to_fetch,
                 "not_pages": dict(h.not_pages),
@@ -144,8 +145,20 @@ def stories_of(sessions: sessionmaker[Session], article_ids: Sequence[int]) -> l
             article = session.get(Article, article_id)
             if article is not None:
                 urls = [article.url, *repository.aliases_of(session, article_id)]
-                stories.append(Story(article_id, tuple(dict.fromkeys(urls))))
+                stories.append(
+                    Story(article_id, tuple(dict.fromkeys(urls)), _latest_own(session, article_id))
+                )
     return stories
+
+
+def _latest_own(session: Session, article_id: int) -> datetime | None:
+    """When tracker's own latest version of the article was fetched (None: it has none)."""
+    rows = session.execute(
+        select(Version.fetched_at, Version.extra)
+        .where(Version.article_id == article_id)
+        .order_by(Version.number.desc())
+    )
+    return next((row.fetched_at for row in rows if "archive" not in (row.extra or {})), None)
 
 
 async def backfill(
@@ -241,7 +254,10 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int, since
                 recovered[capture.id] = outcome
             else:
                 unread[outcome] += 1
-        held = tuple(Held(v.id, v.number, v.fetched_at, v.content_hash, _words(v.body)) for v in versions)
+        held = tuple(
+            Held(v.id, v.number, v.fetched_at, v.content_hash, _words(v.body), "archive" not in v.extra)
+            for v in versions
+        )
         contents = {v.id: content_of(v) for v in versions}
     found = [
         Found(r.capture_id, r.at, r.content.content_hash, _words(r.content.body_text))
