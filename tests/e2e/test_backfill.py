@@ -417,6 +417,18 @@ def test_captures_after_trackers_latest_version_are_not_fetched(world: World, sq
         ]
 
 
+def test_since_leaves_older_captures_alone(world: World, sqlite_url: str) -> None:
+    tracker = Tracker(make_config(sqlite_url, archives=[world.archive()]))
+    (article_id,) = track(tracker, [world.followed.url])
+    report = run_backfill(tracker, [article_id], since=day(3))
+    assert report.harvest.fetched == world.followed.captures - 4, (
+        report.as_json()
+    )  # not day 1's two, nor day 2's
+    with tracker.session() as session:
+        recovered = [v.fetched_at for v in histories.versions_of(session, article_id)][:-1]
+    assert recovered == [day(3), day(4), day(5) + timedelta(hours=2), day(6)]
+
+
 def test_a_capture_that_failed_is_a_gap_that_the_next_run_fills(world: World, sqlite_url: str) -> None:
     stub = ArchiveStub(world.pywb.port)
     stub.broken = {"20261123080000id_"}  # step 3's capture
