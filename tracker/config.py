@@ -10,12 +10,20 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from cssselect import GenericTranslator, SelectorError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tracker.errors import ConfigError
 
@@ -73,8 +81,39 @@ class _Section(BaseModel):
 
 
 class DatabaseConfig(_Section):
+    """`raw_html`: how long captures keep their bodies: `keep` (forever), a duration
+    (`90d`: older bodies are dropped; text, versions and revisions stay), or
+    `warc:<dir>` (bodies older than `raw_html_after` are moved into WARC files there).
+    `store_raw_html: false` keeps no captures at all."""
+
     url: str = "sqlite:///tracker.db"
     store_raw_html: bool = True
+    raw_html: str = "keep"
+    raw_html_after: Duration = timedelta(days=30)
+
+    @field_validator("raw_html")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        value = str(value).strip()
+        if value == "keep" or (value.startswith("warc:") and value[5:].strip()):
+            return value
+        try:
+            parse_duration(value)
+        except ValueError:
+            raise ValueError(f"{value!r}: keep, a duration such as 90d, or warc:<directory>") from None
+        return value
+
+    @property
+    def drop_after(self) -> timedelta | None:
+        """The age after which a capture's body leaves the database, or None (kept)."""
+        if self.raw_html == "keep":
+            return None
+        return self.raw_html_after if self.warc_directory else parse_duration(self.raw_html)
+
+    @property
+    def warc_directory(self) -> Path | None:
+        """Where bodies past `raw_html_after` are moved (`warc:<dir>`), or None."""
+        return Path(self.raw_html[5:].strip()).expanduser() if self.raw_html.startswith("warc:") else None
 
 
 class SourceConfig(_Section):
@@ -85,6 +124,7 @@ class SourceConfig(_Section):
     urls: tuple[str, ...] = ()
     poll_interval: Duration = timedelta(minutes=15)
     max_entries: int = Field(default=5_000, ge=1, le=1_000_000)
+    witness: str | None = None  # a `witness.destinations` name: each new version is captured there
 
     @field_validator("feeds", "sitemaps", "urls")
     @classmethod
@@ -294,6 +334,41 @@ def _default_archives() -> tuple[ArchiveConfig, ...]:
     return (ArchiveConfig(name="ia", timemap=IA_TIMEMAP, cdx=IA_CDX, delay=timedelta(seconds=2.5)),)
 
 
+class WitnessDestinationConfig(_Section):
+    """An archive asked to capture each new version of the sources that name it: `spn`,
+    the Internet Archive's Save Page Now (keys from the environment variables named by
+    `access_key_env` and `secret_env`, never written here); `pywb-record`, a pywb
+    collection in record mode (`url`: the collection's address, e.g.
+    http://archive.example:8080/witness)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: Literal["spn", "pywb-record"]
+    url: str = "https://web.archive.org"
+    access_key_env: str | None = None
+    secret_env: str | None = None
+    min_interval: Duration = timedelta(seconds=10)  # between two captures asked of this archive
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url.rstrip("/")
+
+
+class WitnessConfig(_Section):
+    """The daemon's witness job: how often it runs, how long one request may take, how
+    many failed attempts a version gets, and how long a Save Page Now job may stay pending."""
+
+    destinations: tuple[WitnessDestinationConfig, ...] = ()
+    interval: Duration = timedelta(seconds=30)
+    timeout: Duration = timedelta(seconds=60)
+    max_attempts: int = Field(default=6, ge=1)
+    poll_every: Duration = timedelta(seconds=10)
+    max_pending: Duration = timedelta(minutes=30)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -304,6 +379,19 @@ class Config(_Section):
     web: WebConfig = WebConfig()
     notify: NotifyConfig = NotifyConfig()
     archives: tuple[ArchiveConfig, ...] = Field(default_factory=_default_archives)
+    witness: WitnessConfig = WitnessConfig()
+
+    @model_validator(mode="after")
+    def _known_witnesses(self) -> Config:
+        names = [d.name for d in self.witness.destinations]
+        if len(names) != len(set(names)):
+            raise ValueError("witness.destinations: names must be unique")
+        for source in self.sources:
+            if source.witness is not None and source.witness not in names:
+                raise ValueError(
+                    f"sources: {source.name}: witness {source.witness!r} is not in witness.destinations"
+                )
+        return self
 
     @field_validator("sites")
     @classmethod

@@ -1,7 +1,10 @@
 """Running tracker: one cycle (`run_once`), or the daemon (`Daemon`).
 
 The daemon's ticks (APScheduler's AsyncIOScheduler) poll due sources, check due
-articles, say how it is doing (the heartbeat) and send notifications. The
+articles, say how it is doing (the heartbeat), send notifications, tend the
+captures' storage (dictionaries, retention: `tracker.store.retention`) and ask
+archives to witness new versions (`tracker.witness`: a job of its own, so no check
+waits on an archive). The
 schedule itself lives in tracker's tables (`articles.next_check_at`,
 `source_endpoints.next_poll_at`); a tick asks the database what is due, leases
 it and checks it.
@@ -15,7 +18,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,13 +35,14 @@ from tracker.discovery import poll_sources
 from tracker.errors import DatabaseError, WorkersUnavailable
 from tracker.fetch import Fetcher
 from tracker.pipeline import LEASE, CheckResult, Deferred, ExtractionPool, Runtime, check_articles
-from tracker.store import db, leases
+from tracker.store import db, leases, retention
 from tracker.store.db import transaction
 from tracker.store.ledger import ledger_for
-from tracker.store.models import ArticleStatus
+from tracker.store.models import ArticleStatus, Capture
 
 if TYPE_CHECKING:
     from tracker.notify import Notifier
+    from tracker.witness import Witnesser
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ POLL_TICK_SECONDS = 60
 HEARTBEAT_SECONDS = 300  # the daemon says it is alive, and how it is doing, this often
 REQUESTS_PER_CHECK = 1.5  # a first version is confirmed by a second fetch, sometimes a third
 STOP_GRACE_SECONDS = 25
+STORAGE_TICK_SECONDS = 600  # dictionaries trained, retention applied: bounded batches, in a thread
+STORAGE_DELAY = timedelta(seconds=60)  # the first storage tick: after the first checks, not with them
 
 
 @asynccontextmanager
@@ -119,6 +125,10 @@ async def run_once(
             on_batch(sum(r.outcome != Deferred.POSTPONED for r in results))
         if not _progress(results):
             break
+    try:
+        await tend_storage(runtime)
+    except OperationalError as error:  # the cycle's work is stored: the next run tends it
+        log.error("storage job not run (%s)", db.describe_error(error))
     log.info("cycle checked=%d %s", sum(outcomes.values()) - outcomes["postponed"], _pairs(outcomes))
     return outcomes
 
@@ -184,6 +194,43 @@ async def check_due(
             leases.release(session, ids, runtime.owner)
 
 
+def archive_for(config: Config, now: datetime) -> retention.Archive | None:
+    """The WARC step of the `warc:<dir>` retention setting: the captures' bodies written
+    into a new WARC file under the directory (`tracker.read.warc.archive`, on disk before
+    it returns), or None when bodies are not moved. A body that cannot be read is left
+    where it is, and said."""
+    directory = config.database.warc_directory
+    if directory is None:
+        return None
+    from tracker.read.warc import archive
+    from tracker.store import captures
+    from tracker.store.bodies import CorruptBody
+
+    def move(old: Sequence[Capture]) -> Mapping[int, str]:
+        batch = []
+        for capture in old:
+            try:
+                content = captures.body(capture)
+            except CorruptBody as error:
+                log.error("capture %d not moved to WARC: %s", capture.id, error)
+                continue
+            if content is not None:
+                batch.append((capture, content))
+        return archive(directory, batch, now=now)
+
+    return move
+
+
+async def tend_storage(runtime: Runtime, going_on: Callable[[], bool] = lambda: True) -> retention.Pruned:
+    """The storage job once, in a thread (training a dictionary takes tens of
+    milliseconds; retention runs in batches of its own transactions), off the checks."""
+    config, now = runtime.config, runtime.clock()
+    return await asyncio.to_thread(
+        retention.tend, runtime.sessions, config.database, now,
+        archive=archive_for(config, now), going_on=going_on,
+    )  # fmt: skip
+
+
 def release_dead_leases(runtime: Runtime) -> None:
     """Any process that starts gives back the leases of a tracker of this machine that is
     gone (killed mid-cycle): its articles are due again now, not when the leases expire."""
@@ -210,6 +257,7 @@ class Daemon:
         self._identity = db.file_identity(engine)  # the SQLite file this daemon opened
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._notifier: Notifier | None = None
+        self._witnesser: Witnesser | None = None
         self._running: set[asyncio.Future[object]] = set()
         self._polls: set[asyncio.Future[object]] = set()  # cut at once on stop: their batches are committed
         self._since_heartbeat: Counter[str] = Counter()  # check outcomes since the last heartbeat
@@ -236,11 +284,17 @@ class Daemon:
         self._every(POLL_TICK_SECONDS, partial(poll_sources, runtime), "poll", first, cancel_on_stop=True)
         self._every(runtime.config.schedule.tick.total_seconds(), self._check_tick, "check", first)
         self._every(HEARTBEAT_SECONDS, self._heartbeat, "heartbeat", first)
+        self._every(STORAGE_TICK_SECONDS, self._storage_tick, "storage", first + STORAGE_DELAY)
         if runtime.config.notify.webhooks or runtime.config.notify.apprise:
             from tracker.notify import Notifier
 
             self._notifier = Notifier(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
             self._every(runtime.config.notify.interval.total_seconds(), self._notify_tick, "notify", first)
+        if runtime.config.witness.destinations:
+            from tracker.witness import Witnesser
+
+            self._witnesser = Witnesser(runtime.config, runtime.sessions, runtime.clock, owner=runtime.owner)
+            self._every(runtime.config.witness.interval.total_seconds(), self._witness_tick, "witness", first)
         self._scheduler.start()
 
     def _every(
@@ -310,9 +364,16 @@ class Daemon:
         )  # fmt: skip
         self._since_heartbeat.clear()
 
+    async def _storage_tick(self) -> None:
+        await tend_storage(self.runtime, going_on=lambda: not self.stop.is_set())
+
     async def _notify_tick(self) -> None:
         if self._notifier is not None and (sent := await self._notifier.tick()):
             log.info("notify sent=%d", sent)
+
+    async def _witness_tick(self) -> None:
+        if self._witnesser is not None and (landed := await self._witnesser.tick()):
+            log.info("witness captured=%d", landed)
 
     async def _shutdown(self) -> None:
         """No new ticks; polls are cut at once (a poll stops between two batches of its
@@ -330,6 +391,8 @@ class Daemon:
         self._scheduler.shutdown(wait=False)
         if self._notifier is not None:
             await self._notifier.aclose()
+        if self._witnesser is not None:
+            await self._witnesser.aclose()
 
 
 def _pairs(outcomes: Counter[str]) -> str:

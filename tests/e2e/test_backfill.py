@@ -249,7 +249,7 @@ def test_a_story_tracked_late_gets_its_earlier_versions_with_their_times_and_rev
         expected = [states["1"], states["2"], states["3"], states["4"], states["5"], states["5b"]]
         assert [fields(v) for v in versions[:6]] == [state_fields(s) for s in expected]
         assert [v.fetched_at for v in versions] == [day(1), day(2), day(3), day(4), day(5), day(6), day(7)]
-        assert [v.extra["archive"]["memento"] for v in versions[:1]] == [
+        assert [v.extra["archive"]["memento_url"] for v in versions[:1]] == [
             f"{world.archive()['timemap'].split('/timemap')[0]}/20261121080000id_/{followed.url}"
         ]
         assert [revisions[n].changed for n in range(2, 8)] == [

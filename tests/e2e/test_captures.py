@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.support.site import NewsSite
 from tracker.store import captures
-from tracker.store.models import Article, Version
+from tracker.store.models import Article, Capture, CaptureDictionary, Version
 
 
 def test_a_new_version_keeps_its_fetch_and_the_one_that_confirmed_it(
@@ -40,3 +40,34 @@ def test_a_new_version_keeps_its_fetch_and_the_one_that_confirmed_it(
         version = session.scalar(select(Version).where(Version.article_id == article.id, Version.number == 2))
         assert version is not None and version.extractor is not None
         assert set(version.extractor) == {"tracker", "trafilatura", "code", "rules"}
+
+
+def test_a_run_trains_a_host_dictionary_and_later_captures_use_it(
+    site: NewsSite, make_tracker, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    stories = [site.add_story("jsonld") for _ in range(captures.SAMPLES)]
+    tracker = make_tracker(db_url, sources=[{"name": "sim", "feeds": [site.feed("/feed.xml", stories)]}])
+    assert tracker.cycle()["new_version"] == len(stories)  # the cycle's storage step trains after it
+    later = site.add_story("jsonld")
+    site.feed("/feed.xml", [*stories, later])
+    stories[0].paragraphs.append("A correction was appended by the desk.")
+    tracker.cycle()
+    with tracker.session() as session:
+        dictionary = session.scalar(select(CaptureDictionary))
+        assert dictionary is not None and dictionary.samples == captures.SAMPLES
+        new = session.scalar(select(Article).where(Article.url == site.url(later.path)))
+        assert new is not None
+        key = captures.of_version(session, new.id, 1)
+        assert key is not None and key.codec == "zstd-dict" and key.dictionary_id == dictionary.id
+        edited = session.scalar(select(Article).where(Article.url == site.url(stories[0].path)))
+        assert edited is not None
+        first, confirmed = captures.of_article(session, edited.id)[:2]
+        assert (
+            confirmed.role == "confirm" and confirmed.codec == "zstd-delta" and confirmed.base_id == first.id
+        )
+        edit = captures.of_version(session, edited.id, 2)
+        assert edit is not None
+        for capture in session.scalars(select(Capture)):
+            content = captures.body(capture)
+            assert content is not None and hashlib.sha256(content).hexdigest() == capture.digest
+        assert b"A correction was appended by the desk." in (captures.body(edit) or b"")

@@ -23,6 +23,11 @@ def test_every_kind_of_capture_is_exported(site: NewsSite, make_tracker, db_url:
     tracker = make_tracker(db_url, sources=[{"name": "sim", "urls": [site.url(s.path) for s in stories]}])
     assert tracker.cycle() == {"new_version": 5}
     with tracker.session() as session:
+        for capture in session.scalars(select(Capture)):  # each alone: bodies are dropped by hand
+            content = captures.body(capture)  # below, not by retention (which packs deltas again)
+            assert content is not None
+            capture.codec, capture.body = bodies.pack(content)
+            capture.base_id = capture.dictionary_id = None
         kept = list(session.scalars(select(Capture).where(Capture.role == "version").order_by(Capture.id)))
         legacy, moved, dropped, lost = kept[1], kept[2], kept[3], kept[4]
         html = captures.body(legacy)

@@ -1,4 +1,6 @@
-"""A real pywb (Webrecorder's wayback machine) on loopback, for the WARC export's tests.
+"""A real pywb (Webrecorder's wayback machine) on loopback, for the WARC export's tests
+and, in record mode (`Pywb(root, record=True)`), as a witness destination: its
+`/<coll>/record/<url>` endpoint fetches a page live and writes it to the collection.
 
 pywb pins old libraries (werkzeug, redis, fakeredis), so it lives in a virtualenv of
 its own, `.venv-pywb`, made by `make pywb` (`make test` makes it; CI runs `make test`
@@ -9,6 +11,7 @@ skipping them.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -36,15 +39,43 @@ def pywb_folder() -> Path:
     pytest.skip(message + ": pywb replay tests SKIPPED")
 
 
-class Pywb:
-    """A pywb collection in `root` holding WARC files, and its server on a free loopback port."""
+# pywb's recorder (`recorder: live`) takes pages from its `live` collection; `autoindex`
+# indexes the WARC files it writes every second, so its CDX API lists a capture soon after
+RECORDING = """collections:
+  live: $live
+recorder: live
+autoindex: 1
+enable_memento: true
+"""
 
-    def __init__(self, root: Path):
+
+class Pywb:
+    """A pywb collection in `root` holding WARC files, and its server on a free loopback
+    port; with `record`, pywb's recorder writes the pages asked at `record_url` into it."""
+
+    def __init__(self, root: Path, *, record: bool = False):
         self.folder = pywb_folder()
         self.root = root
         self.port = 0
         self._server: subprocess.Popen[str] | None = None
         self._manage("init", COLLECTION)
+        if record:
+            (root / "config.yaml").write_text(RECORDING)
+
+    @property
+    def collection_url(self) -> str:
+        """The collection's address: a `pywb-record` witness destination's `url`."""
+        return f"http://127.0.0.1:{self.port}/{COLLECTION}"
+
+    def captures(self, url: str) -> list[dict[str, str]]:
+        """The collection's CDX rows for `url` (exact match), oldest first."""
+        answer = httpx.get(
+            f"http://127.0.0.1:{self.port}/{COLLECTION}/cdx",
+            params={"url": url, "output": "json"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return [json.loads(line) for line in answer.text.splitlines() if line.strip()]
 
     def add(self, warc: Path) -> None:
         """`wb-manager add`: copy the file into the collection and index it."""

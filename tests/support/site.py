@@ -171,8 +171,24 @@ def _arrival(connection: socket.socket) -> float | None:
     for level, kind, value in ancillary:
         if data and level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(value) >= 16:
             seconds, nanoseconds = struct.unpack("qq", value[:16])
-            return time.monotonic() - (time.time() - (seconds + nanoseconds / 1e9))
+            return _on_monotonic(seconds + nanoseconds / 1e9)
     return None
+
+
+def _on_monotonic(wall: float) -> float:
+    """A `time.time()` moment on `time.monotonic()`'s clock. The two clocks are read
+    between two readings of the wall clock, and again when those are more than a
+    millisecond apart: a thread descheduled between its two readings (tens of ms on a
+    loaded machine) would place the moment early by that long."""
+    best: tuple[float, float] | None = None
+    for _ in range(50):
+        before, now, after = time.time(), time.monotonic(), time.time()
+        if best is None or after - before < best[0]:
+            best = (after - before, now - ((before + after) / 2 - wall))
+        if after - before < 0.001:
+            break
+    assert best is not None
+    return best[1]
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -4,7 +4,7 @@ Every module of `tracker/` is parsed with `ast` (imports at any depth count,
 lazy ones inside functions too) and must import only what its layer may:
 
     entry points   cli, daemon, web/, __main__        everything below (cli and __main__: the others too)
-    services       discovery, notify                  take a pipeline.Runtime; read, check, edges
+    services       discovery, notify, witness         take a pipeline.Runtime; read, check, edges
     check, read    pipeline/, read/                   never each other
     edges          store/, fetch/                     never each other
     extraction     extraction/                        CPU only: core and leaves
@@ -36,7 +36,7 @@ LAYERS = {  # package -> (rank, the packages of its rank it must not import)
     "services": (5, set()),
     "entry": (6, set()),
 }
-SERVICES = {"tracker.discovery", "tracker.notify"}
+SERVICES = {"tracker.discovery", "tracker.notify", "tracker.witness"}
 ENTRY = {"tracker.cli", "tracker.daemon", "tracker.web", "tracker.__main__"}
 STARTERS = ("tracker.cli", "tracker.__main__")  # they start the other entry points
 

@@ -1,11 +1,15 @@
-"""Commands over what tracker keeps of its fetches and what web archives hold:
-reextract, generations, backfill."""
+"""Commands over what tracker keeps of its fetches and what web archives keep:
+reextract, generations, import (WARC files into histories)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.cli.common import (
     App,
@@ -21,6 +25,7 @@ from tracker.cli.common import (
     utc_now,
 )
 from tracker.cli.reading import known_source
+from tracker.config import Config
 from tracker.store import repository
 
 
@@ -144,98 +149,86 @@ def _print_generation(data: dict[str, Any]) -> None:
         )
 
 
-@main.command()
-@click.argument("article", required=False, metavar="[ID|URL]")
-@click.option("--source", help="Every article of this source.")
-@click.option("--since", help="Only captures the archives took since then: 30d, or an ISO date.")
-@click.option("--archive", "archive_name", help="Only this archive (a name from `archives:`).")
-@click.option("--dry-run", is_flag=True, help="List what the archives hold; fetch no capture, write nothing.")
+@main.command(name="import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--source",
+    default="import",
+    show_default=True,
+    help="Source to file the articles the files bring under (made when it does not exist).",
+)
+@click.option(
+    "--track",
+    is_flag=True,
+    help="Check the articles the files hold from now on (by default the daemon leaves "
+    "the articles an import makes paused: `tracker resume ID` takes one on).",
+)
 @json_option
 @pass_app
-def backfill(
-    app: App,
-    article: str | None,
-    source: str | None,
-    since: str | None,
-    archive_name: str | None,
-    dry_run: bool,
-    as_json: bool,
-) -> None:
-    """Recover a story's versions from before tracker first saw it (and between its
-    checks) from web archives: the captures the archives hold of each of its URLs,
-    fetched as archived, judged and extracted as checks judge and extract pages, and
-    stored as versions marked with their archive.
-
-    Archives are the `archives:` list of config.yaml (the Internet Archive by default).
-    The history replaced is kept as an earlier generation (`tracker generations`).
+def import_(app: App, files: tuple[Path, ...], source: str, track: bool, as_json: bool) -> None:
+    """Turn WARC or ARC files (a Browsertrix or Webrecorder crawl, a Heritrix job,
+    tracker's own export; .warc.gz gzipped per record, or .warc) into histories: each
+    article page, in capture order, through the steps of a check at the time it was
+    captured. Pages that are not an article's are skipped and counted by reason;
+    importing a file twice adds nothing.
 
     \b
     Examples:
-      tracker backfill 7
-      tracker backfill --source dw --since 2026-01-01 --archive ia
+      tracker import crawl.warc.gz
+      tracker import --source archive --track part-*.warc.gz
     """
-    from tracker.fetch import Fetcher
-    from tracker.pipeline.backfill import articles_in
-    from tracker.pipeline.backfill import backfill as run
-    from tracker.store.ledger import ledger_for
-
-    if (article is None) == (source is None):
-        raise click.UsageError("name one article (ID or URL) or --source")
-    archives = _archives(app, archive_name)
-    moment = parse_since(since)
-    with app.transaction() as session:
-        known_source(session, source)
-    ids = articles_in(app.sessions, source=source, article_id=_article_id(app, article))
     setup_logging(app)
-
-    async def go() -> Any:
-        async with Fetcher(app.config.fetch, ledger=ledger_for(app.sessions)) as fetcher:
-            with Progress("backfilling", len(ids) * (len(archives) + 1) or None) as progress:
-                return await run(
-                    app.config, app.sessions, fetcher, archives, ids,
-                    now=utc_now, since=moment, dry_run=dry_run, advance=progress.advance,
-                )  # fmt: skip
-
-    report = run_async(go())
+    done = run_async(_import(app.config, app.sessions, list(files), source, track))
+    summary = {
+        "files": len(files),
+        "captures": done.captures,
+        "revisits": done.revisits,
+        "versions": done.versions,
+        "unchanged": done.unchanged,
+        "skipped": sum(done.skipped.values()),
+        "skipped_by_reason": dict(done.skipped.most_common()),
+        "articles": len(done.articles),
+        "aliases": done.aliases,
+    }
     if as_json:
-        echo_json({"dry_run": dry_run, **report.as_json()})
+        echo_json(summary)
         return
-    for line in _backfill_lines(report.as_json(), dry_run):
-        click.echo(line)
+    _print_summary(summary)
 
 
-def _archives(app: App, name: str | None) -> Any:
-    """The archives to ask: all configured, or the one named."""
-    archives = app.config.archives
-    if name is not None:
-        archives = tuple(a for a in archives if a.name == name)
-        if not archives:
-            known = ", ".join(a.name for a in app.config.archives) or "none"
-            raise click.ClickException(f"--archive: no archive named {name!r} (configured: {known})")
-    if not archives:
-        raise click.ClickException("no archive configured: `archives:` in config.yaml is empty")
-    return archives
+async def _import(
+    config: Config, sessions: sessionmaker[Session], files: list[Path], source: str, track: bool
+) -> Any:
+    """The import, its pages extracted in a process per core (two checks ahead each)."""
+    from tracker.daemon import extraction_processes
+    from tracker.pipeline import ExtractionPool
+    from tracker.pipeline.imports import Options, import_warcs
+
+    processes = extraction_processes()
+    pool = ExtractionPool.spawning(processes) if processes > 1 else None
+    try:
+        options = Options(source, track)
+        return await import_warcs(config, sessions, files, options, _stage, pool=pool, ahead=2 * processes)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
-def _backfill_lines(report: dict[str, Any], dry_run: bool) -> list[str]:
-    """The report as text: what the archives held, what became versions, what did not."""
-    articles, found = report["articles"], report["captures"]
-    would = "would gain" if dry_run else "gained"
-    lines = [
-        f"{articles['looked_at']} articles looked at, {articles['changed']} {would} versions",
-        f"captures: {found['listed']} listed, {found['fetched']} fetched, "
-        f"{found['kept_before']} kept before, {found['after_latest']} after the latest version, "
-        f"{found['duplicates']} duplicates" + (f", {found['to_fetch']} to fetch" if dry_run else ""),
-        f"versions: {report['versions']['added']} added; revisions: {report['revisions']['added']} added, "
-        f"{report['revisions']['recomputed']} computed again",
-    ]
-    for title, key in (
-        ("not pages", "not_pages"),
-        ("failed (gaps)", "failed"),
-        ("not versions", "not_versions"),
-    ):
-        for why, count in sorted(found[key].items()):
-            lines.append(f"{title}: {why}: {count}")
-    if report["busy"]:
-        lines.append(f"left as they are (checks kept changing them): articles {report['busy']}")
-    return lines
+@contextmanager
+def _stage(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    with Progress(label, total or None) as progress:
+        yield progress.advance
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    files = "file" if summary["files"] == 1 else "files"
+    click.echo(
+        f"{summary['captures']} captures read from {summary['files']} {files}: "
+        f"{summary['versions']} imported as new versions, {summary['unchanged']} unchanged, "
+        f"{summary['skipped']} skipped; {summary['articles']} articles"
+        + (f", {summary['aliases']} URLs that redirected to them" if summary["aliases"] else "")
+    )
+    for reason, count in summary["skipped_by_reason"].items():
+        click.echo(f"  skipped {count}: {reason}")

@@ -134,10 +134,17 @@ def _print_history(data: dict[str, Any]) -> None:
             changed += f"  [{', '.join(revision['kinds'])}]"
         origin = version.get("archive")
         if origin:
-            changed += f"  (from archive {origin['name']}: {shown(origin['memento'])})"
+            changed += f"  (from archive {origin['name']}: {shown(origin['memento_url'])})"
         click.echo(
             f"v{version['number']}  {version['fetched_at']}  {shown(version['headline'] or '')}{changed}"
         )
+        for witness in version.get("witnesses", []):
+            click.echo(
+                shown(
+                    f"    witnessed by {witness['archive']} at {witness['memento_at']}: "
+                    f"{witness['memento_url']}"
+                )
+            )
     if not data["versions"]:
         click.echo("no version stored yet" + (": see the checks below" if data["checks"] else ""))
     if data["checks"]:

@@ -1,4 +1,5 @@
-"""Commands beside a running tracker: serve (the history over HTTP) and status (its health)."""
+"""Commands beside a running tracker: serve (the history over HTTP), status (its health)
+and prune (the storage job once)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from tracker.cli.common import App, echo_json, json_option, main, pass_app, shown, utc_now
 
 HOSTS_SHOWN = 10
+TABLES_SHOWN = 8
 
 
 @main.command()
@@ -42,17 +44,21 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 def status(app: App, as_json: bool) -> None:
     """Health: articles by state, checks due now, the last hour's outcomes, per host how
     far behind its due checks are, the lines the sites' templates gained or lost in the
-    last week, and per source the share of checks that got the article in the last day
-    (warned when it drops).
+    last week, per source the share of checks that got the article in the last day
+    (warned when it drops), notification destinations, witness destinations' queues
+    (captured, waiting, given up, and the newest error), and the database's size by
+    table and per version.
 
     \b
     Example:
       tracker status
     """
     from tracker.read.health import status as health
+    from tracker.read.storage import database_size
 
     with app.transaction() as session:
         report = health(session, utc_now())
+        report["storage"] = database_size(session)  # not in the web's: it reads the whole file
     if as_json:
         echo_json(report)
         return
@@ -66,6 +72,50 @@ def status(app: App, as_json: bool) -> None:
     _print_template_changes(report["template_changes"])
     _print_sources(report["sources"])
     _print_notifications(report["notifications"])
+    _print_witnesses(report["witnesses"])
+    _print_storage(report["storage"])
+
+
+def _print_storage(storage: dict[str, Any]) -> None:
+    per_version = storage["bytes_per_version"]
+    click.echo(
+        f"database: {_size(storage['bytes'])}, {storage['versions']} versions"
+        + (f", {_size(per_version)} a version" if per_version is not None else "")
+        + f", {storage['captures']} captures, {storage['dictionaries']} dictionaries"
+    )
+    for table, size in list(storage["tables"].items())[:TABLES_SHOWN]:
+        click.echo(f"  {table:<32} {_size(size):>10}")
+
+
+def _size(size: float) -> str:
+    if size < 1024:
+        return f"{int(size)} bytes"
+    for unit in ("KB", "MB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1024:.1f} GB"
+
+
+@main.command()
+@click.option("--batches", type=int, help="Stop after this many batches (of 100 captures each).")
+@pass_app
+def prune(app: App, batches: int | None) -> None:
+    """Tend the captures' storage once, as the daemon does every 10 minutes: train a
+    zstd dictionary for each host with enough captures without one, then apply the
+    retention setting (`database.raw_html`): drop, or move into WARC files, the bodies
+    of captures older than it, a batch of 100 per transaction.
+
+    \b
+    Example:
+      tracker prune
+    """
+    from tracker.daemon import archive_for
+    from tracker.store.retention import tend
+
+    now = utc_now()
+    done = tend(app.sessions, app.config.database, now, archive=archive_for(app.config, now), batches=batches)
+    click.echo(f"pruned: {done.dropped} bodies dropped, {done.moved} moved to WARC, {done.repacked} repacked")
 
 
 def _print_hosts_behind(behind: list[dict[str, Any]]) -> None:
@@ -117,6 +167,21 @@ def _print_notifications(destinations: list[dict[str, Any]]) -> None:
             )
         else:
             click.echo(f"  notify {row['name']}: last delivered {row['last_delivered_at'] or 'never'}")
+
+
+def _print_witnesses(destinations: list[dict[str, Any]]) -> None:
+    """Each witness destination's queue; its newest error while a witness waits on it or was given up."""
+    for row in destinations:
+        waiting = row["pending"] + row["submitted"]
+        line = (
+            f"  witness {row['name']}: {row['captured']} captured "
+            f"(last {row['last_captured_at'] or 'never'}), "
+            f"{waiting} waiting, {row['failed']} given up"
+        )
+        if row["failing"]:
+            line += f"; FAILING ({row['last_error']}), attempt {row['attempts']}, "
+            line += f"next {row['next_attempt_at'] or '-'}"
+        click.echo(line)
 
 
 def _ago(seconds: int) -> str:

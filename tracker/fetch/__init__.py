@@ -33,7 +33,9 @@ hop by hop, limits, reading a response), `addresses` (which URLs may be asked,
 and where they lead), `pinning` (connections to the addresses checked),
 `robots`, `politeness` (each host's turns) and `decoding` (Content-Encoding
 undone within the size limit). This module is the surface: what other layers
-import comes from here.
+import comes from here, but for `warc` (WARC and ARC files read as the pages a
+fetch returns, for `tracker import`), imported from its own module so that a
+check never loads warcio.
 """
 
 from tracker.fetch.addresses import IPAddress, Resolver, embedded_ipv4, is_public

@@ -45,7 +45,9 @@ once and never changed:
    scheduled by the policy, the lease given back, the check written.
 
 `record` (and `template`, for what a host's template is) are the only modules
-here that change rows; `plan` and `observe` only read. Each article is stored
+here that change rows; `plan` and `observe` only read. `imports` (`tracker
+import`) hands each check a WARC holds to `record`, having filed a new URL's
+article, and keeps the captures it read. Each article is stored
 in its own transaction, with its row locked first, so a failure loses nothing
 else, never leaves a partial version, and two workers that checked one story
 store it one after the other. Unexpected errors become a recorded check.

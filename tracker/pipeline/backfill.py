@@ -383,7 +383,7 @@ def _version(recovered: Recovered) -> Version:
     extraction = recovered.seen.analysis.extraction
     origin = {
         "name": recovered.archive,
-        "memento": recovered.memento,
+        "memento_url": recovered.memento,
         "memento_at": recovered.at.isoformat(),
     }
     return histories.version_row(

@@ -55,7 +55,7 @@ from tracker.pipeline.results import CheckResult
 from tracker.pipeline.runtime import site_rules
 from tracker.pipeline.template import first_body, learn_first_versions, learn_from_revision
 from tracker.store import captures as stored_captures
-from tracker.store import headlines, histories, repository
+from tracker.store import headlines, histories, repository, witnesses
 from tracker.store.models import GOOD_OUTCOMES, Article, ArticleStatus, Check, Outcome
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,15 @@ def record(
     now: datetime,
     owner: str,
     sighted: bool = False,
+    keep_captures: bool = True,
+    live: bool = True,
 ) -> CheckResult:
     """Steps 3 to 6 for one check: identify, judge, apply, finish. `sighted`: what its
-    first fetch shows of the template is stored already (`tracker.pipeline.template`)."""
+    first fetch shows of the template is stored already (`tracker.pipeline.template`).
+    `keep_captures` False: the caller keeps the fetches (`tracker import` keeps each
+    capture it read, as `import`); `now` is the check's time (an import's: the capture's).
+    `live` False: the page is not the site's now (an import's capture): no archive is
+    asked to witness a version made from it."""
     duration_ms = observation.ms()
     identity = identify(session, _locked(session, observation.plan.article_id), observation.first, now)
     article = identity.article
@@ -91,7 +97,9 @@ def record(
     assessment = headline_tests.assess(session, article.id, served, now)
     known = replace(standing(session, article, observation.first), variants=assessment.variants)
     verdict = judge(observation, known)
-    result = apply(session, config, identity, verdict, observation, now)
+    result = apply(
+        session, config, identity, verdict, observation, now, keep_captures=keep_captures, live=live
+    )
     fresh = result.version_number if result.outcome == Outcome.NEW_VERSION else None
     headline_tests.settle(session, article.id, assessment, fresh, now)
     if not (assessment.revealed or assessment.test):  # the whole page's test is not a social one
@@ -193,8 +201,11 @@ def apply(
     verdict: Verdict,
     observation: Observation,
     now: datetime,
+    *,
+    keep_captures: bool = True,
+    live: bool = True,
 ) -> CheckResult:
-    """Step 5: make the rows say what `judge` found."""
+    """Step 5: make the rows say what `judge` found (`record` says what `live` means)."""
     article = identity.article
     match verdict:
         case Failed(failure, withdrawn):
@@ -221,7 +232,10 @@ def apply(
         case NewVersion(story, changes):
             _the_story(session, identity, story, now)
             _learn_look(article, observation, story)
-            return _new_version(session, config, identity, story, changes, observation, now)
+            keep = keep_captures and config.database.store_raw_html
+            return _new_version(
+                session, config, identity, story, changes, observation, now, keep=keep, witness=live
+            )
 
 
 def _the_story(session: Session, identity: Identity, story: Story, now: datetime) -> None:
@@ -265,6 +279,9 @@ def _new_version(
     changes: Changes | None,
     observation: Observation,
     now: datetime,
+    *,
+    keep: bool,
+    witness: bool,
 ) -> CheckResult:
     article, page, latest = identity.article, story.seen.page, story.latest
     if latest is not None:  # a new version may declare new keys (a canonical URL, an id)
@@ -281,8 +298,10 @@ def _new_version(
             story.seen.analysis.extraction.updated_offset,
         ),
     )
-    if config.database.store_raw_html:
+    if keep:
         _keep_captures(session, article.id, version.number, observation, story)
+    if witness:
+        _ask_witness(session, config, article, version.id, page.final_url, now)
     changed: tuple[str, ...] = ()
     if latest is not None and changes is not None:
         histories.add_revision(session, article.id, latest.number, version.number, changes, now)
@@ -290,6 +309,17 @@ def _new_version(
     article.etag, article.last_modified = page.etag, page.last_modified
     article.last_changed_at = now
     return CheckResult(article.id, article.url, Outcome.NEW_VERSION, version.number, changed)
+
+
+def _ask_witness(
+    session: Session, config: Config, article: Article, version_id: int, url: str, now: datetime
+) -> None:
+    """A source with a witness: its archive will be asked to capture the page by the
+    daemon's witness job (`tracker.witness`), never by this check: one queued row here."""
+    name = article.source.name if article.source is not None else None
+    source = next((s for s in config.sources if s.name == name), None)
+    if source is not None and source.witness is not None:
+        witnesses.enqueue(session, version_id, source.witness, url, now)
 
 
 def _keep_captures(

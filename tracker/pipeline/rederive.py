@@ -3,7 +3,7 @@ the history derived again where the fields change (`tracker reextract`).
 
 For each article, as named steps:
 
-1. read: each version's capture (role `version`, its first) is decoded as a check
+1. read: each version's capture (role `version` or `import`, its first) is decoded as a check
    decodes a page and extracted as a check extracts it (`worker.analyze` under the
    site rules in force now, the host's volatile text dropped). A version already
    extracted by today's extractor (its stamp is today's), or whose capture cannot be
@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 FIELDS = ("headline", "byline", "body", "published_at", "updated_at")
 EXAMPLES = 10  # field changes a report shows
 ATTEMPTS = 3  # reads of an article that checks keep changing meanwhile
-READ_AGAIN = frozenset({captures.VERSION, captures.ARCHIVE})  # the roles of captures versions are made from
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +248,7 @@ def _version_captures(session: Session, article_id: int) -> dict[int, Capture]:
     recovered: the archive's memento), by version number."""
     kept: dict[int, Capture] = {}
     for capture in captures.of_article(session, article_id):
-        if capture.role in READ_AGAIN and capture.version_number is not None:
+        if capture.role in captures.MADE_FROM and capture.version_number is not None:
             kept.setdefault(capture.version_number, capture)
     return kept
 

@@ -3,7 +3,9 @@ behind its due checks are (politeness bounds how fast a host is worked through),
 source the share of checks that got the article, with a warning when it drops
 (a redesign that breaks extraction shows up here first); and the lines the sites'
 templates gained or lost in the last week (a redesign tracker recognised); and each
-notification destination's last delivery, or why it is failing."""
+notification destination's last delivery, or why it is failing; and each witness
+destination's queue (`tracker.witness`): witnesses waiting, captured and given up, with
+the newest error of one not captured."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
 from tracker.read.sources import failing_endpoints, sources_overview
+from tracker.store import witnesses
 from tracker.store.leases import watched
 from tracker.store.models import (
     GOOD_OUTCOMES,
@@ -67,7 +70,28 @@ def status(session: Session, now: datetime) -> dict[str, Any]:
         "sources": _sources(session, now),
         "failing_endpoints": failing_endpoints(session),
         "notifications": _notifications(session),
+        "witnesses": _witnesses(session),
     }
+
+
+def _witnesses(session: Session) -> list[dict[str, Any]]:
+    """Each witness destination that has a queue: how many witnesses wait (`pending`,
+    `submitted`), landed (`captured`) or were given up (`failed`), the last capture, and
+    while one is waiting or given up with an error, that error (`failing`)."""
+    found = []
+    for row in witnesses.by_destination(session):
+        found.append(
+            {
+                "name": row["name"],
+                **{state: row.get(state, 0) for state in ("pending", "submitted", "captured", "failed")},
+                "last_captured_at": iso(row["last_captured_at"]),
+                "failing": row["last_error"] is not None,
+                "last_error": row["last_error"],
+                "attempts": row.get("attempts", 0),
+                "next_attempt_at": iso(row.get("next_attempt_at")),
+            }
+        )
+    return found
 
 
 def _notifications(session: Session) -> list[dict[str, Any]]:

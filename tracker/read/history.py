@@ -19,14 +19,16 @@ from tracker.read import shapes
 from tracker.read.revisions import REVISION_SUMMARY
 from tracker.read.shapes import (
     ArticleSummary,
+    VersionJSON,
     archive_origin,
     event_json,
     iso,
     revision_json,
     revision_summary,
     version_json,
+    witness_json,
 )
-from tracker.store import headlines, histories, repository
+from tracker.store import headlines, histories, repository, witnesses
 from tracker.store.models import Article, Revision, Source, Version
 
 if TYPE_CHECKING:
@@ -65,9 +67,27 @@ def history(session: Session, article: Article) -> dict[str, Any]:
         "aliases": repository.aliases_of(session, article.id),
         "headline_tests": headline_tests(session, article.id),
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
-        "versions": [version_json(v, with_body=False) for v in histories.versions_of(session, article.id)],
+        "versions": _witnessed(
+            session,
+            article.id,
+            [version_json(v, with_body=False) for v in histories.versions_of(session, article.id)],
+        ),
         "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
     }
+
+
+def _witnessed(session: Session, article_id: int, versions: list[VersionJSON]) -> list[VersionJSON]:
+    """Each version with its `witnesses`: the archives' copies of its page (empty when
+    none was asked or none landed yet)."""
+    found = witnesses.of_article(session, article_id)
+    for version in versions:
+        version["witnesses"] = [witness_json(w) for w in found.get(version["number"], [])]
+    return versions
+
+
+def version_witnesses(session: Session, version_id: int) -> list[shapes.WitnessJSON]:
+    """The archives' copies of one version's page (`tracker.witness`), oldest first."""
+    return [witness_json(w) for w in witnesses.of_versions(session, [version_id]).get(version_id, [])]
 
 
 def diff_between(
@@ -103,7 +123,7 @@ def export_article(session: Session, article: Article) -> dict[str, Any]:
         "source": article.source.name if article.source else None,
         "status": article.status,
         "first_seen_at": iso(article.first_seen_at),
-        "versions": [version_json(v) | {"body": v.body} for v in versions],
+        "versions": _witnessed(session, article.id, [version_json(v) | {"body": v.body} for v in versions]),
         "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
         "events": [event_json(e) for e in repository.events_of(session, article.id)],
         "headline_tests": headline_tests(session, article.id),
@@ -140,6 +160,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
     ).all()
     events = repository.events_of(session, article.id)
     by_number = {r.to_number: r for r in revisions}
+    witnessed = witnesses.of_article(session, article.id)
     entries: list[dict[str, Any]] = []
     for v in versions:
         r = by_number.get(v.number)
@@ -150,6 +171,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
             "headline": v.headline,
             "byline": v.byline,
             "archive": archive_origin(v.extra),
+            "witnesses": [witness_json(w) for w in witnessed.get(v.number, [])],
         }
         if r is not None:
             entry["revision"] = revision_summary(r)

@@ -113,6 +113,15 @@ class HeadlineTestJSON(TypedDict):
     winner: str | None
 
 
+class WitnessJSON(TypedDict):
+    """An archive's copy of the page a version was read from (`tracker.witness`): the
+    witness destination's name, the memento's address and its time."""
+
+    archive: str
+    memento_url: str | None
+    memento_at: str | None
+
+
 class VersionJSON(TypedDict):
     number: int
     fetched_at: str | None
@@ -126,6 +135,7 @@ class VersionJSON(TypedDict):
     published_day: str | None
     archive: ArchiveOrigin | None
     body: NotRequired[str]
+    witnesses: NotRequired[list[WitnessJSON]]
 
 
 class ArchiveOrigin(TypedDict):
@@ -134,7 +144,7 @@ class ArchiveOrigin(TypedDict):
     versions tracker fetched itself."""
 
     name: str
-    memento: str
+    memento_url: str
     memento_at: str
 
 
@@ -213,7 +223,15 @@ def archive_origin(extra: dict[str, Any] | None) -> ArchiveOrigin | None:
     origin = (extra or {}).get("archive")
     if not isinstance(origin, dict):
         return None
-    return {"name": origin["name"], "memento": origin["memento"], "memento_at": origin["memento_at"]}
+    return {
+        "name": origin["name"],
+        "memento_url": origin["memento_url"],
+        "memento_at": origin["memento_at"],
+    }
+
+
+def witness_json(row: Any) -> WitnessJSON:
+    return {"archive": row.destination, "memento_url": row.memento_url, "memento_at": iso(row.memento_at)}
 
 
 def offset_text(minutes: int | None) -> str | None:

@@ -31,8 +31,6 @@ from tracker.store.models import Article, Capture, Source, Version
 Chosen = TypeVar("Chosen", bound="Select[*tuple[Any, ...]]")
 BATCH = 100  # articles read at a time, with their captures and versions
 UNREADABLE_SHOWN = 10
-# the roles of the captures a version is made from: a check's fetch, an archive's memento
-MADE_FROM = frozenset({stored.VERSION, stored.ARCHIVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +109,7 @@ def _write_article(
     for capture in sorted(kept, key=_order):
         number = capture.version_number
         original = originals.get(number) if number is not None else None
-        if capture.role == stored.CONFIRM and original is not None and _identical(capture, original[0]):
+        if capture.role != stored.VERSION and original is not None and _identical(capture, original[0]):
             warc.revisit(capture, original[1])
             done.revisits += 1
             continue
@@ -126,7 +124,7 @@ def _write_article(
             continue
         written = warc.exchange(capture, body)
         done.responses += 1
-        if capture.role in MADE_FROM and number is not None and number not in originals:
+        if capture.role in stored.MADE_FROM and number is not None and number not in originals:
             originals[number] = (capture, written)
     for version in versions:
         _write_version(warc, article, version, kept, originals.get(version.number))
@@ -147,7 +145,7 @@ def _write_version(
         content = version_metadata(article, version, capture, written=True)
         warc.metadata(capture.url, written.date, written.record_id, content)
         return
-    own = next((c for c in kept if c.role in MADE_FROM and c.version_number == version.number), None)
+    own = next((c for c in kept if c.role in stored.MADE_FROM and c.version_number == version.number), None)
     content = version_metadata(article, version, own, written=False)
     warc.metadata(article.url, warc_date(version.fetched_at), None, content)
 
@@ -201,7 +199,7 @@ def _identical(capture: Capture, original: Capture) -> bool:
 def _order(capture: Capture) -> tuple[bool, int, bool, datetime, int]:
     """Each version's own capture, then those that confirmed it; captures of no version last."""
     number = capture.version_number
-    return (number is None, number or 0, capture.role != stored.VERSION, capture.at, capture.id)
+    return (number is None, number or 0, capture.role not in stored.MADE_FROM, capture.at, capture.id)
 
 
 def _articles_of(query: Chosen, scope: Scope) -> Chosen:

@@ -17,7 +17,7 @@ from tracker.core.joins import JoinPlan, plan_join
 from tracker.core.normalize import Content, StoredContent
 from tracker.core.rederive import Rederivation
 from tracker.errors import NotFoundError
-from tracker.store import headlines
+from tracker.store import headlines, witnesses
 from tracker.store.models import (
     Article,
     ArticleKey,
@@ -237,7 +237,9 @@ def _delete_revisions(
 
 
 def _renumber(session: Session, keep: Article, versions: dict[int, Version], plan: JoinPlan) -> None:
-    """Drop the repeated versions and number the kept ones as `keep`'s, 1 to n."""
+    """Drop the repeated versions (their witnesses go to the version they repeat) and
+    number the kept ones as `keep`'s, 1 to n."""
+    witnesses.move(session, dict(plan.repeated))
     for dropped, _into in plan.repeated:
         session.delete(versions[dropped])
     for version_id in plan.kept:  # out of the way of (article, number) while renumbering
@@ -306,13 +308,15 @@ def rederive(
     n, the revisions the plan keeps come back as they were and the others are computed
     again by `compare`, under the id and detection time they had. The checks and
     captures of each version follow its number (a collapsed one's: the version it
-    collapsed into). The article's row must be locked; the history kept first
+    collapsed into), and so do their witnesses. The article's row must be locked; the history kept first
     (`tracker.store.generations.supersede`)."""
     numbers = plan.numbers()
     moved = {v.number: numbers[v.id] for v in versions.values() if v.id in numbers}
     moved |= {versions[gone].number: numbers[into] for gone, into in plan.collapsed}
     kept_revisions = _delete_revisions(session, revisions, plan)
-    for version_id in (*(gone for gone, _ in plan.collapsed), *plan.changed):
+    replaced = {**dict(plan.collapsed), **{v: v for v in plan.changed}}
+    lifted = witnesses.lift(session, replaced)
+    for version_id in replaced:
         session.delete(versions[version_id])
     live = {v: versions[v] for v in plan.kept if v not in plan.changed}
     for version in live.values():  # out of the way of (article, number) while renumbering
@@ -326,6 +330,7 @@ def rederive(
         live[version_id].article_id, live[version_id].number = article_id, numbers[version_id]
         session.add(live[version_id])
     session.flush()
+    witnesses.land(session, lifted, {old: live[into].id for old, into in replaced.items()})
     for step in plan.steps:
         older, newer = live[step.older], live[step.newer]
         kept = kept_revisions.get(step.revision_id) if step.revision_id is not None else None

@@ -1,8 +1,9 @@
 """Claims and leases: the one way work is shared by several daemons on one database.
 
 A claim leases rows to an owner (`host:pid`) until a time: due articles
-(`claim_due`), source endpoints due for a poll (`claim_endpoints`) and
-notification destinations (`claim_destination`). On PostgreSQL a claim skips the
+(`claim_due`), source endpoints due for a poll (`claim_endpoints`),
+notification destinations (`claim_destination`) and witnesses due at an archive
+(`claim_witnesses`). On PostgreSQL a claim skips the
 rows another worker is claiming (`SELECT ... FOR UPDATE SKIP LOCKED`), so one row
 goes to one worker and nobody waits; SQLite takes one writer at a time. A lease
 ends when its owner releases it, when it expires, or when `release_dead_leases`
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import SourceConfig
 from tracker.store.models import Article, ArticleStatus, Source, SourceEndpoint, Webhook
+from tracker.store.witness_rows import Witness, WitnessState
 
 DEFAULT_POLL_INTERVAL = timedelta(minutes=15)
 
@@ -115,7 +117,7 @@ def _within_budgets(candidates: Sequence[Any], per_host: Callable[[str], int], l
     return chosen
 
 
-def _free(table: type[Article] | type[Webhook], now: datetime) -> ColumnElement[bool]:
+def _free(table: type[Article] | type[Webhook] | type[Witness], now: datetime) -> ColumnElement[bool]:
     """No lease on the row, or only an expired one."""
     return or_(table.lease_until.is_(None), table.lease_until < now)
 
@@ -180,12 +182,49 @@ def release_destination(session: Session, state_id: int, owner: str) -> None:
     )
 
 
+def claim_witnesses(
+    session: Session, destination: str, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Lease up to `limit` of a witness destination's witnesses that are due (to be asked,
+    or a Save Page Now job to be asked about), oldest first; rows another worker holds
+    are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+    ids = list(
+        session.scalars(
+            select(Witness.id)
+            .where(
+                Witness.destination == destination,
+                Witness.state.in_((WitnessState.PENDING, WitnessState.SUBMITTED)),
+                Witness.next_attempt_at <= now,
+                _free(Witness, now),
+            )
+            .order_by(Witness.next_attempt_at, Witness.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(Witness).where(Witness.id.in_(ids)).values(lease_owner=owner, lease_until=now + lease)
+        )
+    return ids
+
+
+def release_witnesses(session: Session, witness_ids: Iterable[int], owner: str) -> None:
+    """End `owner`'s leases of these witnesses."""
+    session.execute(
+        update(Witness)
+        .where(Witness.id.in_(list(witness_ids)), Witness.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
 def release_dead_leases(session: Session, host: str, alive: Callable[[int], bool]) -> int:
     """Release leases held by workers of `host` whose process is gone (a daemon killed
-    mid-cycle): articles' and notification destinations'; leases of other machines
+    mid-cycle): articles', notification destinations' and witnesses'; leases of other machines
     expire on their own. Returns how many."""
     released = 0
-    for table in (Article, Webhook):
+    tables: tuple[type[Article] | type[Webhook] | type[Witness], ...] = (Article, Webhook, Witness)
+    for table in tables:
         owners = session.scalars(
             select(table.lease_owner).where(table.lease_owner.like(f"{host}:%")).distinct()
         )

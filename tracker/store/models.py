@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -255,10 +256,9 @@ class Capture(Base):
     """A fetch kept as an archive keeps it (a WARC request and response): the request
     as sent, the response's status line and headers as received, the IP address it came
     from, and its body. `role`: `version`, the fetch a version was made from;
-    `confirm`, a fetch that agreed with it moments later; `import`, a capture read from
-    a WARC file; `archive`, a memento fetched from a web archive (`tracker backfill`: its
-    URL is the memento's, in its original form). Legacy rows (`codec` `zlib-html`, from
-    before 0012) hold the page's HTML as UTF-8, not the bytes received, and no exchange.
+    `confirm`, a fetch that agreed with it moments later; `import`, read from a WARC
+    file; `archive`, a memento `tracker backfill` fetched (its URL the memento's). Legacy
+    rows (`codec` `zlib-html`, before 0012) hold the HTML as UTF-8, and no exchange.
 
     The body is stored compressed (`tracker.store.bodies`: `codec` says how, with the
     host's `dictionary_id` or the `base_id` capture it is a delta against); `body` is
@@ -269,6 +269,9 @@ class Capture(Base):
     __table_args__ = (
         Index("ix_captures_article_id_at", "article_id", "at"),
         Index("ix_captures_at", "at"),
+        Index("ix_captures_base_id", "base_id"),  # the storage job's (0014): a key's deltas,
+        Index("ix_captures_codec", "codec"),  # keys waiting for a dictionary, bodies kept by age
+        Index("ix_captures_kept_at", "at", sqlite_where=text("body IS NOT NULL")),  # PostgreSQL's: 0014
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

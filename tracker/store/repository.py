@@ -197,6 +197,15 @@ def record_check(session: Session, check: Check) -> None:
     session.add(check)
 
 
+def checked_at(session: Session, article_id: int, at: datetime) -> bool:
+    """Whether the article has a check that started at `at` (an import's capture seen
+    before: `tracker import` of a file imported already)."""
+    found = session.scalar(
+        select(Check.id).where(Check.article_id == article_id, Check.started_at == at).limit(1)
+    )
+    return found is not None
+
+
 def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
     """The articles of these ids that still exist, in one query."""
     return {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}

@@ -76,7 +76,13 @@ def api_version(
     db: Db, article_id: Annotated[int, ArticleIdPath], number: Annotated[int, NumberPath]
 ) -> dict[str, Any]:
     data = version_data(db, article_id, number)
-    return {"article_id": article_id, "url": data["article"].url, **version_json(data["version"])}
+    witnessed = history.version_witnesses(db, data["version"].id)
+    return {
+        "article_id": article_id,
+        "url": data["article"].url,
+        **version_json(data["version"]),
+        "witnesses": witnessed,
+    }
 
 
 @router.get("/articles/{article_id}/versions/{number}", response_class=HTMLResponse, include_in_schema=False)
