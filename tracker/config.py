@@ -275,6 +275,65 @@ class NotifyConfig(_Section):
     timeout: Duration = timedelta(seconds=10)
 
 
+IA_TIMEMAP = "https://web.archive.org/web/timemap/link/{url}"
+IA_CDX = "https://web.archive.org/cdx/search/cdx?url={url}&output=json"
+
+
+class ArchiveConfig(_Section):
+    """A web archive `tracker backfill` reads a story's earlier captures from: its
+    Memento TimeMap (link format) and, beside it, a CDX endpoint (JSON rows), each a URL
+    template with `{url}` where the story's URL goes. Other programs write this list:
+    its shape (`name`, `timemap`, `cdx`) is kept; `replay` and `delay` are optional."""
+
+    name: str = Field(min_length=1)
+    timemap: str
+    cdx: str | None = None
+    replay: str | None = None  # `{timestamp}` and `{url}`: where a memento is read, `id_`
+    delay: Duration | None = None  # least time between two requests to the archive
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise ValueError("an archive name uses letters, digits, '-', '_' and '.' only")
+        return name
+
+    @field_validator("timemap", "cdx")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        parts = urlsplit(template.replace("{url}", "x"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{template!r} is not an http(s) URL template")
+        if template.count("{url}") != 1:
+            raise ValueError(f"{template!r} must hold {{url}} once, where the story's URL goes")
+        return template
+
+    @field_validator("replay")
+    @classmethod
+    def _replay(cls, template: str | None) -> str | None:
+        if template is not None and not ("{url}" in template and "{timestamp}" in template):
+            raise ValueError(f"{template!r} must hold {{timestamp}} and {{url}}")
+        return template
+
+    def replay_template(self) -> str | None:
+        """Where a memento is read in its original form (`id_`): `replay`, else the
+        TimeMap's address with `timemap/link/` made `{timestamp}id_/` (the Wayback
+        Machine, pywb, Arquivo.pt and the UK Web Archive all lay their URLs out so)."""
+        if self.replay is not None:
+            return self.replay
+        if "/timemap/link/{url}" in self.timemap:
+            return self.timemap.replace("/timemap/link/{url}", "/{timestamp}id_/{url}")
+        return None
+
+
+def _default_archives() -> tuple[ArchiveConfig, ...]:
+    """The Internet Archive, when config.yaml names no archive: its CDX and TimeMap share a
+    limit of 24 requests a minute (one every 2.5 s)."""
+    return (ArchiveConfig(name="ia", timemap=IA_TIMEMAP, cdx=IA_CDX, delay=timedelta(seconds=2.5)),)
+
+
 class WitnessDestinationConfig(_Section):
     """An archive asked to capture each new version of the sources that name it: `spn`,
     the Internet Archive's Save Page Now (keys from the environment variables named by
@@ -319,6 +378,7 @@ class Config(_Section):
     logging: LoggingConfig = LoggingConfig()
     web: WebConfig = WebConfig()
     notify: NotifyConfig = NotifyConfig()
+    archives: tuple[ArchiveConfig, ...] = Field(default_factory=_default_archives)
     witness: WitnessConfig = WitnessConfig()
 
     @model_validator(mode="after")
@@ -349,6 +409,15 @@ class Config(_Section):
                 return self.sites[host]
             host = host.partition(".")[2] if "." in host else ""
         return None
+
+    @field_validator("archives")
+    @classmethod
+    def _unique_archives(cls, archives: tuple[ArchiveConfig, ...]) -> tuple[ArchiveConfig, ...]:
+        names = [archive.name for archive in archives]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"archive names must be unique: {', '.join(duplicates)}")
+        return archives
 
     @field_validator("sources")
     @classmethod

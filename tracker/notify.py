@@ -171,6 +171,7 @@ class Notifier:
                     where = RevisionFilter(
                         **destination.filter.model_dump(),
                         after_id=deliveries.position(session, state_id),
+                        archived=False,  # an edit of the past, recovered from an archive, is no news
                         limit=BATCH,
                     )
                     items = report_items_after(session, where)

@@ -14,6 +14,7 @@ KINDS = (
     "moved",
     "silent",
     "headline-test",
+    "archive",
 )
 STAT_NAMES = (
     "chars_added",

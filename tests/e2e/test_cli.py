@@ -40,6 +40,7 @@ VERSION_KEYS = {
     "published_offset",  # issue 22: added beside the instants, every key before unchanged
     "updated_offset",
     "published_day",
+    "archive",  # issue 26: where a version recovered by `backfill` came from; null on tracker's own
 }
 REVISION_KEYS = {"from", "to", "detected_at", "changed", "kinds", "stats", "diff"}
 

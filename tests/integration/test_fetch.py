@@ -78,6 +78,28 @@ def test_redirect_loops_and_chains_stop(site: NewsSite) -> None:
     assert isinstance(chain, FetchFailure) and chain.kind == "too_many_redirects"
 
 
+def test_a_fetch_within_hosts_refuses_a_redirect_out_of_them(site: NewsSite) -> None:
+    """A web archive's capture of a redirect leads to the live site: not followed."""
+    elsewhere = NewsSite().start()
+    try:
+        site.route(
+            "/web/20261121080000id_/story",
+            lambda _r: Response(302, headers={"Location": elsewhere.url("/x")}),
+        )
+        config = FetchConfig.model_validate({"allow_private_addresses": True, "per_host_delay": "0s"})
+        within = frozenset({site.base.removeprefix("http://")})
+
+        async def go() -> FetchResult:
+            async with Fetcher(config) as fetcher:
+                return await fetcher.fetch(site.url("/web/20261121080000id_/story"), within=within)
+
+        result = asyncio.run(go())
+        assert isinstance(result, FetchFailure) and result.kind == "outside", result
+        assert elsewhere.hits == {}, "a host outside was asked"
+    finally:
+        elsewhere.stop()
+
+
 @pytest.mark.parametrize(
     "location",
     [

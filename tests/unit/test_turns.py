@@ -262,3 +262,16 @@ def test_a_new_turns_of_the_same_process_waits_a_delay_after_the_last_one_sent()
         ("other.example", 2),  # another host does not wait
         ("cycles.example", 2),  # nor does a Turns that shares nothing
     ]
+
+
+def test_an_archives_floor_outlasts_a_shorter_crawl_delay() -> None:
+    """`archives[].delay` (a floor) holds when the host's robots.txt asks less."""
+
+    async def go() -> Log:
+        turns, log = fresh(4, 1, 1.0), []
+        turns.set_floor("web.archive.org", 2.5)
+        turns.set_delay("web.archive.org", 1.5)  # a robots.txt Crawl-delay read meanwhile
+        await asyncio.gather(*(ask(turns, "web.archive.org", log) for _ in range(3)))
+        return log
+
+    assert [at for _host, at in run(go())] == [0.0, 2.5, 5.0]

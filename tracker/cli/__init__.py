@@ -6,6 +6,7 @@ article, unreachable database) prints one line and exits 1, never a traceback.
 
 from tracker.cli import (  # noqa: F401  (they add their commands to `main`)
     archives,
+    backfilling,
     exporting,
     managing,
     reading,

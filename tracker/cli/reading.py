@@ -132,6 +132,9 @@ def _print_history(data: dict[str, Any]) -> None:
         changed = f"  changed: {', '.join(revision['changed'])}" if revision else "  first version"
         if revision and revision["kinds"]:
             changed += f"  [{', '.join(revision['kinds'])}]"
+        origin = version.get("archive")
+        if origin:
+            changed += f"  (from archive {origin['name']}: {shown(origin['memento_url'])})"
         click.echo(
             f"v{version['number']}  {version['fetched_at']}  {shown(version['headline'] or '')}{changed}"
         )

@@ -96,7 +96,7 @@ def plan_rederivation(readings: Sequence[Reading], revisions: Iterable[RevisionL
             collapsed.append((reading.version_id, kept[-1].version_id))
         else:
             kept.append(reading)
-    steps = _steps(ordered, kept, known)
+    steps = steps_between(ordered, kept, known)
     used = {step.revision_id for step in steps}
     return Rederivation(
         kept=tuple(r.version_id for r in kept),
@@ -108,7 +108,7 @@ def plan_rederivation(readings: Sequence[Reading], revisions: Iterable[RevisionL
     )
 
 
-def _steps(
+def steps_between(
     ordered: Sequence[Reading], kept: Sequence[Reading], revisions: Sequence[RevisionLike]
 ) -> tuple[Step, ...]:
     """Each pair of kept neighbours: the revision between them kept when both read as

@@ -49,6 +49,7 @@ class _Ask:
     not_after: float | None = None
     redirects: tuple[str, ...] = ()
     robots_txt: bool = False  # reads a robots.txt: its hops are not checked against one
+    within: frozenset[str] | None = None  # the only hosts its hops may reach (an archive's)
 
     @property
     def current(self) -> str:
@@ -156,9 +157,12 @@ class Fetcher:
         html_only: bool = True,
         urgent: bool = False,
         not_after: float | None = None,
+        within: frozenset[str] | None = None,
     ) -> FetchResult:
         """GET `url`, following redirects; conditional when `etag`/`last_modified` are given.
         An `urgent` fetch (a confirmation) goes before the others waiting for their host.
+        `within`: the only hosts (`host_of`) the fetch may reach, redirects included (a
+        web archive's: a memento that redirects elsewhere is refused, kind `outside`).
         Raises `Postponed` when a request of the chain cannot get its turn before
         `not_after` (`time.monotonic()`); waiting for a turn is never a timeout."""
         ask = _Ask(
@@ -168,6 +172,7 @@ class Fetcher:
             html_only=html_only,
             urgent=urgent,
             not_after=not_after,
+            within=within,
         )
         chain = _Chain(self._chain_budget())
         result = await self._send(ask, chain)
@@ -190,8 +195,10 @@ class Fetcher:
                 return ask.failure("too_many_redirects", f"more than {self.settings.max_redirects} redirects")
 
     async def _allowed(self, ask: _Ask) -> Destination | Refusal:
-        """Where this hop goes, or why it is not asked at all: an address rule, then
-        robots.txt."""
+        """Where this hop goes, or why it is not asked at all: the hosts it must stay
+        within, an address rule, then robots.txt."""
+        if ask.within is not None and host_of(ask.current) not in ask.within:
+            return Refusal("outside", f"{host_of(ask.current)} is not among the hosts allowed")
         where = await self._destination(ask.current)
         if isinstance(where, Refusal) or ask.robots_txt:
             return where

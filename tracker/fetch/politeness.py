@@ -103,6 +103,7 @@ class _Waiter:
 @dataclass(eq=False, slots=True)
 class _Host:
     delay: float
+    floor: float = 0.0  # the least delay the operator set for this host (an archive's `delay`)
     in_flight: int = 0
     next_start: float = 0.0
     last_start: float = float("-inf")
@@ -144,10 +145,17 @@ class Turns:
         self._stopping = False
 
     def set_delay(self, host: str, seconds: float) -> None:
-        """The host's own delay (a robots.txt Crawl-delay), when longer than the default."""
+        """The host's own delay (a robots.txt Crawl-delay), when longer than the default
+        and the host's floor."""
         state = self._host(host)
-        state.delay = max(self.delay, seconds)
+        state.delay = max(self.delay, seconds, state.floor)
         state.next_start = max(state.next_start, state.last_start + state.delay)
+
+    def set_floor(self, host: str, seconds: float) -> None:
+        """The least delay for `host` whatever its robots.txt says (an archive's published
+        rate limit, in `archives[].delay`)."""
+        self._host(host).floor = seconds
+        self.set_delay(host, seconds)
 
     def delay_of(self, host: str) -> float:
         return self._host(host).delay

@@ -71,7 +71,7 @@ class NotModified:
 class FetchFailure:
     """Why a fetch produced no page. `kind` is one of: invalid_url, blocked_address,
     timeout, connect, network, truncated, too_large, redirect_loop, too_many_redirects,
-    http_status, not_html, robots."""
+    http_status, not_html, robots, outside."""
 
     url: str
     kind: str

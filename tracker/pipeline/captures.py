@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from tracker.core import mementos
 from tracker.fetch import Page
 from tracker.store import bodies, captures
 from tracker.store.models import Capture
@@ -39,18 +40,29 @@ def keep(
     return captures.keep(session, capture, page.content)
 
 
+def page_url(capture: Capture) -> str:
+    """The URL of the page a capture holds: its own, or for a memento fetched from a web
+    archive (role `archive`, its URL the memento's), the URL the archive captured."""
+    if capture.role == captures.ARCHIVE:
+        return mementos.original_of(capture.url) or capture.url
+    return capture.url
+
+
 def page_of(capture: Capture, content: bytes) -> Page:
     """The page a capture holds (`content`: its body as received), as a check would have
     it: decoded by `Page.html` with the charset of the response's Content-Type (a legacy
-    capture's body is UTF-8 HTML, with no headers)."""
+    capture's body is UTF-8 HTML, with no headers). A memento's page is at the URL the
+    archive captured (`page_url`)."""
     fields = {name.lower(): value for name, value in capture.response_headers or []}
     content_type = fields.get("content-type") or (
         "text/html; charset=utf-8" if capture.codec == bodies.LEGACY else ""
     )
     redirects = tuple(capture.redirects or ())
+    if capture.role == captures.ARCHIVE:  # the page is the one the archive captured
+        redirects = ()
     return Page(
-        url=redirects[0] if redirects else capture.url,
-        final_url=capture.url,
+        url=redirects[0] if redirects else page_url(capture),
+        final_url=page_url(capture),
         status=capture.status,
         content=content,
         content_type=content_type,

@@ -44,7 +44,7 @@ from tracker.core.urls import site_of
 from tracker.errors import NotFoundError
 from tracker.extraction.provenance import stamp
 from tracker.extraction.worker import analyze
-from tracker.pipeline.captures import page_of
+from tracker.pipeline.captures import page_of, page_url
 from tracker.pipeline.observe import Extracted
 from tracker.pipeline.record import compare_stored, extra_of
 from tracker.pipeline.runtime import site_rules
@@ -244,7 +244,8 @@ def read(config: Config, sessions: sessionmaker[Session], article_id: int) -> tu
 
 
 def _version_captures(session: Session, article_id: int) -> dict[int, Capture]:
-    """The capture each version was made from (its first), by version number."""
+    """The capture each version was made from (its first; a version `tracker backfill`
+    recovered: the archive's memento), by version number."""
     kept: dict[int, Capture] = {}
     for capture in captures.of_article(session, article_id):
         if capture.role in captures.MADE_FROM and capture.version_number is not None:
@@ -259,7 +260,7 @@ def _derive(
     `current` (today's extractor made it), `no capture`, `body dropped`, `not an article`."""
     if capture is None:
         return "no capture"
-    rules = site_rules(config, capture.url)
+    rules = site_rules(config, page_url(capture))
     if version.extractor is not None and version.extractor == stamp(rules):
         return "current"
     content = captures.body(capture)

@@ -20,6 +20,7 @@ from tracker.read.revisions import REVISION_SUMMARY
 from tracker.read.shapes import (
     ArticleSummary,
     VersionJSON,
+    archive_origin,
     event_json,
     iso,
     revision_json,
@@ -150,7 +151,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
     """An article's history for a page: versions (no bodies), revisions (no diffs),
     events and aliases, and every entry on one time line, oldest first."""
     versions = session.execute(
-        select(Version.number, Version.fetched_at, Version.headline, Version.byline)
+        select(Version.number, Version.fetched_at, Version.headline, Version.byline, Version.extra)
         .where(Version.article_id == article.id)
         .order_by(Version.number)
     ).all()
@@ -169,6 +170,7 @@ def timeline(session: Session, article: Article) -> dict[str, Any]:
             "number": v.number,
             "headline": v.headline,
             "byline": v.byline,
+            "archive": archive_origin(v.extra),
             "witnesses": [witness_json(w) for w in witnessed.get(v.number, [])],
         }
         if r is not None:

@@ -18,6 +18,7 @@ from tracker.read.shapes import revision_summary
 from tracker.store.models import Article, Revision, Source, Version
 
 HEADLINE_TEST = "headline-test"  # a kind: revisions of a headline test, trivial ones included
+ARCHIVE = "archive"  # a kind: revisions `tracker backfill` made from web archives' captures
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class RevisionFilter:
     limit: int | None = None
     before: tuple[datetime, int] | None = None  # a cursor: older than this (detected_at, id)
     after_id: int | None = None  # revisions stored after this one (notifications)
+    archived: bool = True  # False: without the revisions `tracker backfill` made (kind `archive`)
 
 
 def _filtered(query: Any, where: RevisionFilter) -> Any:
@@ -62,6 +64,8 @@ def _filtered(query: Any, where: RevisionFilter) -> Any:
         query = query.where(Revision.article_id == where.article_id)
     if where.after_id is not None:
         query = query.where(Revision.id > where.after_id)
+    if not where.archived:
+        query = query.where(cast(Revision.kinds, String).not_like(f'%"{ARCHIVE}"%'))
     if where.before is not None:
         query = query.where(tuple_(Revision.detected_at, Revision.id) < tuple_(*where.before))
     return query.limit(where.limit) if where.limit else query

@@ -133,8 +133,19 @@ class VersionJSON(TypedDict):
     published_offset: str | None
     updated_offset: str | None
     published_day: str | None
+    archive: ArchiveOrigin | None
     body: NotRequired[str]
     witnesses: NotRequired[list[WitnessJSON]]
+
+
+class ArchiveOrigin(TypedDict):
+    """Where a version recovered from a web archive came from (`tracker backfill`): the
+    archive's name, the memento's URL and when the archive captured it. Null on the
+    versions tracker fetched itself."""
+
+    name: str
+    memento_url: str
+    memento_at: str
 
 
 class EventJSON(TypedDict):
@@ -200,10 +211,23 @@ def version_json(version: Any, *, with_body: bool = True) -> VersionJSON:
         "published_offset": offset_text(version.published_offset),
         "updated_offset": offset_text(version.updated_offset),
         "published_day": local_day(version.published_at, version.published_offset),
+        "archive": archive_origin(getattr(version, "extra", None)),
     }
     if with_body:
         data["body"] = version.body
     return data
+
+
+def archive_origin(extra: dict[str, Any] | None) -> ArchiveOrigin | None:
+    """A version's origin when it came from a web archive (its `extra["archive"]`)."""
+    origin = (extra or {}).get("archive")
+    if not isinstance(origin, dict):
+        return None
+    return {
+        "name": origin["name"],
+        "memento_url": origin["memento_url"],
+        "memento_at": origin["memento_at"],
+    }
 
 
 def witness_json(row: Any) -> WitnessJSON:

@@ -2,7 +2,9 @@
 
 A check keeps the fetch a new version was made from (`version`) and the fetch that
 confirmed it (`confirm`); `tracker import` adds captures read from WARC files
-(`import`). Bodies go through `tracker.store.bodies`, and `keep` chooses the codec:
+(`import`), and `tracker backfill` the mementos it fetched from web archives
+(`archive`: the exchange with the archive, its URL the memento's). Bodies go through
+`tracker.store.bodies`, and `keep` chooses the codec:
 
 - an article's first capture is a *key*: compressed alone, with its host's newest
   dictionary when it has one (`zstd-dict`), else plain `zstd`;
@@ -35,9 +37,11 @@ from tracker.store.models import Article, Capture, CaptureDictionary
 VERSION = "version"
 CONFIRM = "confirm"
 IMPORT = "import"
-MADE_FROM = (VERSION, IMPORT)
+ARCHIVE = "archive"
+MADE_FROM = (VERSION, IMPORT, ARCHIVE)
 """The roles of the capture a version was made from (an article's first of the version's
-number): a fetch of tracker's, or a capture imported from a WARC file."""
+number): a fetch of tracker's, a capture imported from a WARC file, or a memento fetched
+from a web archive (`tracker backfill`)."""
 KEY_SHARE = 0.5  # a delta under half its key's stored size is taken without comparing
 SAMPLES = 8  # a host's keys kept without a dictionary before one is trained on them
 DICTIONARY_SIZE = 112 * 1024

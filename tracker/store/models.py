@@ -256,9 +256,9 @@ class Capture(Base):
     """A fetch kept as an archive keeps it (a WARC request and response): the request
     as sent, the response's status line and headers as received, the IP address it came
     from, and its body. `role`: `version`, the fetch a version was made from;
-    `confirm`, a fetch that agreed with it moments later; `import`, a capture read from
-    a WARC file. Legacy rows (`codec` `zlib-html`, from before 0012) hold the page's HTML
-    as UTF-8, not the bytes received, and no exchange.
+    `confirm`, a fetch that agreed with it moments later; `import`, read from a WARC
+    file; `archive`, a memento `tracker backfill` fetched (its URL the memento's). Legacy
+    rows (`codec` `zlib-html`, before 0012) hold the HTML as UTF-8, and no exchange.
 
     The body is stored compressed (`tracker.store.bodies`: `codec` says how, with the
     host's `dictionary_id` or the `base_id` capture it is a delta against); `body` is
