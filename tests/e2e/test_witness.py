@@ -57,14 +57,20 @@ def captured(tracker: Any) -> list[Witness]:
 
 
 def indexed(pywb: Pywb, url: str, captures: int) -> list[dict[str, str]]:
-    """pywb's CDX rows of `url`, once it indexed `captures` of them (its WARC files are
-    indexed each second)."""
+    """pywb's CDX rows of `url`, once `captures` of them are in its WARC files (indexed
+    again at each look: the recorder may still be writing the last record)."""
 
     def enough() -> list[dict[str, str]]:
+        if not pywb.reindex():
+            return []
         rows = pywb.captures(url)
         return rows if len(rows) >= captures else []
 
-    return wait_until(enough, f"{captures} captures of {url} in pywb's index")
+    try:
+        return wait_until(enough, f"{captures} captures of {url} in pywb's index")
+    except BaseException:
+        print("pywb said:\n" + "".join(pywb.said[-200:]))
+        raise
 
 
 def replayed(pywb: Pywb, memento_url: str) -> str:
@@ -87,7 +93,8 @@ def test_each_new_version_is_captured_by_pywb_and_carries_its_memento(
     urls = [site.url(story.path) for story in stories]
     assert tracker.cycle() == {"new_version": 2}
     # the check stored the versions and queued their witnesses; the archive has nothing yet
-    assert captured(tracker) == [] and all(pywb.captures(url) == [] for url in urls)
+    assert pywb.reindex() and captured(tracker) == []
+    assert all(pywb.captures(url) == [] for url in urls)
     assert witness(tracker) == 2
     first = {w.url: w for w in captured(tracker)}
     for story, url in zip(stories, urls, strict=True):

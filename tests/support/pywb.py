@@ -39,12 +39,14 @@ def pywb_folder() -> Path:
     pytest.skip(message + ": pywb replay tests SKIPPED")
 
 
-# pywb's recorder (`recorder: live`) takes pages from its `live` collection; `autoindex`
-# indexes the WARC files it writes every second, so its CDX API lists a capture soon after
+# pywb's recorder (`recorder: live`) takes pages from its `live` collection. No
+# `autoindex`: its indexer reads the recorder's WARC file while a record is still being
+# written, and a pass that fails on the cut-off record ends the indexer for good (a CI run
+# waited 60 s for a capture pywb had written). The tests index when they look
+# (`Pywb.reindex`), from complete files.
 RECORDING = """collections:
   live: $live
 recorder: live
-autoindex: 1
 enable_memento: true
 """
 
@@ -58,6 +60,7 @@ class Pywb:
         self.root = root
         self.port = 0
         self._server: subprocess.Popen[str] | None = None
+        self.said: list[str] = []  # what the server printed
         self._manage("init", COLLECTION)
         if record:
             (root / "config.yaml").write_text(RECORDING)
@@ -77,6 +80,18 @@ class Pywb:
         assert answer.status_code == 200, answer.text
         return [json.loads(line) for line in answer.text.splitlines() if line.strip()]
 
+    def reindex(self) -> bool:
+        """`wb-manager reindex`: the collection's index made again from its WARC files;
+        False when a file could not be read whole (the recorder still writing a record)."""
+        done = subprocess.run(
+            [str(self.folder / "wb-manager"), "reindex", COLLECTION],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return done.returncode == 0
+
     def add(self, warc: Path) -> None:
         """`wb-manager add`: copy the file into the collection and index it."""
         self._manage("add", COLLECTION, str(warc))
@@ -93,7 +108,7 @@ class Pywb:
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        said: list[str] = []
+        said = self.said = []
         threading.Thread(target=_pump, args=(self._server, said), daemon=True).start()
         wait_until(lambda: self._answers(said), "pywb's server to answer")
         return self
