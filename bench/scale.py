@@ -287,8 +287,14 @@ def build(url: str, stories: int) -> float:
     try:
         load = _copy if postgres else _insert
         cursor = raw.cursor()
-        if postgres:
-            cursor.execute("DROP INDEX ix_versions_search")
+        search_indexes = []
+        if postgres:  # built again after the load (faster than kept during it)
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_versions_search%'"
+            )
+            search_indexes = cursor.fetchall()
+            for name, _ in search_indexes:
+                cursor.execute(f"DROP INDEX {name}")
         for table, rows in history.source_rows().items():
             load(raw, table, rows)
         for first in range(1, stories + 1, CHUNK):
@@ -300,7 +306,7 @@ def build(url: str, stories: int) -> float:
                 flush=True,
             )
         if postgres:
-            _finish_postgres(raw)
+            _finish_postgres(raw, [definition for _, definition in search_indexes])
         else:
             cursor.execute("ANALYZE")
         raw.commit()
@@ -330,7 +336,7 @@ def _insert(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def _finish_postgres(raw: Any) -> None:
+def _finish_postgres(raw: Any, search_indexes: list[str]) -> None:
     cursor = raw.cursor()
     for table in COLUMNS:
         cursor.execute(
@@ -339,10 +345,8 @@ def _finish_postgres(raw: Any) -> None:
     raw.commit()
     started = time.perf_counter()
     cursor.execute("SET maintenance_work_mem = '1GB'")
-    cursor.execute(
-        "CREATE INDEX ix_versions_search ON versions USING gin "
-        "(to_tsvector('simple', coalesce(headline, '') || ' ' || body))"
-    )
+    for definition in search_indexes:
+        cursor.execute(definition)
     raw.commit()
     print(f"  search index built in {time.perf_counter() - started:.0f} s", flush=True)
     raw.driver_connection.autocommit = True

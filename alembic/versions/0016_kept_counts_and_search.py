@@ -1,6 +1,10 @@
-"""Revisions counted per source and per day as they are written (`revision_counts`), so
-that the sources page, its chart and `/api/sources` read a few hundred kept counts
-instead of scanning the history; backfilled from the revisions there are.
+"""Answers independent of the history's size: revisions counted per source and per day
+as they are written (`revision_counts`), so that the sources page, its chart and
+`/api/sources` read a few hundred kept counts instead of scanning the history
+(backfilled from the revisions there are); and on PostgreSQL, each version's search
+document kept in its row (`search_document`, a generated column, indexed by GIN in
+place of the expression index of 0005), so that a search checks a version without
+parsing its body again (the table is rewritten once: minutes for 100,000 stories).
 
 The counts are kept by triggers, on SQLite and PostgreSQL alike, so that every path
 that writes revisions keeps them (a new revision, a history derived again or joined,
@@ -129,6 +133,9 @@ def _days(day: str) -> dict[str, str]:
     return {"new_day": day.format(row="new"), "old_day": day.format(row="old"), "r_day": day.format(row="r")}
 
 
+PG_DOCUMENT = "to_tsvector('simple', coalesce(headline, '') || ' ' || body)"
+
+
 def upgrade() -> None:
     op.create_table(
         "revision_counts",
@@ -153,6 +160,11 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} {PG_TRIGGERS[name]} EXECUTE FUNCTION {name}()")
         day = PG_DAY.format(row="r")
         trivial = "sum(r.trivial::int)"
+        document = f"tsvector GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED"
+        op.execute(f"ALTER TABLE versions ADD COLUMN search_document {document}")
+        op.execute("DROP INDEX ix_versions_search")
+        op.execute("CREATE INDEX ix_versions_search_document ON versions USING gin (search_document)")
+        op.execute("ANALYZE versions")
     op.execute(
         "INSERT INTO revision_counts (source_id, day, revisions, trivial) "
         f"SELECT coalesce(a.source_id, 0), {day}, count(*), {trivial} "
@@ -167,4 +179,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {name} ON {table}" if postgres else f"DROP TRIGGER {name}")
         if postgres:
             op.execute(f"DROP FUNCTION {name}()")
+    if postgres:
+        op.execute("DROP INDEX ix_versions_search_document")
+        op.execute("ALTER TABLE versions DROP COLUMN search_document")
+        op.execute(f"CREATE INDEX ix_versions_search ON versions USING gin ({PG_DOCUMENT})")
     op.drop_table("revision_counts")
