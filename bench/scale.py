@@ -603,6 +603,12 @@ def main() -> int:
         wipe(url)
         print(f"building {args.stories} stories in {db.redact(url)}", flush=True)
         print(f"built in {build(url, args.stories):.0f} s", flush=True)
+    else:
+        engine = db.create_engine(url)
+        before, started = db.current_revision(engine), time.perf_counter()
+        if db.upgrade(engine) != before:
+            print(f"migrated from {before} in {time.perf_counter() - started:.0f} s", flush=True)
+        engine.dispose()
     config_path = OUT / "scale.yaml"
     config_path.write_text(f"database: {{url: '{url}'}}\nlogging: {{level: warning}}\n")
     sizes(url)

@@ -1,7 +1,10 @@
 """Answers independent of the history's size: revisions counted per source and per day
 as they are written (`revision_counts`), so that the sources page, its chart and
 `/api/sources` read a few hundred kept counts instead of scanning the history
-(backfilled from the revisions there are); and on PostgreSQL, each version's search
+(backfilled from the revisions there are); checks counted per source and per hour as
+they are made (`check_counts`: how many, how many got the article), what the share of
+good checks of `status` and the sources page reads (kept when checks are deleted: they
+were made); and on PostgreSQL, each version's search
 document kept in its row (`search_document`, a generated column, indexed by GIN in
 place of the expression index of 0005), so that a search checks a version without
 parsing its body again (the table is rewritten once: minutes for 100,000 stories).
@@ -129,6 +132,47 @@ SQLITE_TRIGGERS = {
 }
 
 
+GOOD = "('new_version', 'unchanged', 'not_modified')"  # tracker.store.models.GOOD_OUTCOMES
+PG_HOUR = "(date_trunc('hour', {row}.started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+SQLITE_HOUR = "strftime('%Y-%m-%d %H:00:00.000000', {row}.started_at)"
+CHECK_COUNT = """
+    INSERT INTO check_counts (source_id, hour, good, total)
+    SELECT coalesce(a.source_id, 0), {hour}, CASE WHEN {row}.outcome IN {good} THEN 1 ELSE 0 END, 1
+    FROM articles a WHERE a.id = {row}.article_id
+    ON CONFLICT (source_id, hour) DO UPDATE SET
+      good = check_counts.good + excluded.good, total = check_counts.total + 1;
+"""
+
+
+def _check_counts(postgres: bool) -> None:
+    """Checks counted per source and hour as they are inserted (never taken away)."""
+    op.create_table(
+        "check_counts",
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("good", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("source_id", "hour", name="pk_check_counts"),
+    )
+    row = "NEW" if postgres else "new"
+    hour = (PG_HOUR if postgres else SQLITE_HOUR).format(row=row)
+    body = CHECK_COUNT.format(hour=hour, row=row, good=GOOD)
+    if postgres:
+        function = f"RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+        op.execute(f"CREATE FUNCTION check_counts_add() {function}")
+        each = "FOR EACH ROW EXECUTE FUNCTION check_counts_add()"
+        op.execute(f"CREATE TRIGGER check_counts_add AFTER INSERT ON checks {each}")
+    else:
+        op.execute(f"CREATE TRIGGER check_counts_add AFTER INSERT ON checks BEGIN {body} END")
+    hour = (PG_HOUR if postgres else SQLITE_HOUR).format(row="c")
+    op.execute(
+        "INSERT INTO check_counts (source_id, hour, good, total) "
+        f"SELECT coalesce(a.source_id, 0), {hour}, sum(CASE WHEN c.outcome IN {GOOD} THEN 1 ELSE 0 END), "
+        "count(*) "
+        "FROM checks c JOIN articles a ON a.id = c.article_id GROUP BY 1, 2"
+    )
+
+
 def _days(day: str) -> dict[str, str]:
     return {"new_day": day.format(row="new"), "old_day": day.format(row="old"), "r_day": day.format(row="r")}
 
@@ -165,6 +209,7 @@ def upgrade() -> None:
         op.execute("DROP INDEX ix_versions_search")
         op.execute("CREATE INDEX ix_versions_search_document ON versions USING gin (search_document)")
         op.execute("ANALYZE versions")
+    _check_counts(op.get_bind().dialect.name != "sqlite")
     op.execute(
         "INSERT INTO revision_counts (source_id, day, revisions, trivial) "
         f"SELECT coalesce(a.source_id, 0), {day}, count(*), {trivial} "
@@ -184,3 +229,7 @@ def downgrade() -> None:
         op.execute("ALTER TABLE versions DROP COLUMN search_document")
         op.execute(f"CREATE INDEX ix_versions_search ON versions USING gin ({PG_DOCUMENT})")
     op.drop_table("revision_counts")
+    op.execute("DROP TRIGGER check_counts_add ON checks" if postgres else "DROP TRIGGER check_counts_add")
+    if postgres:
+        op.execute("DROP FUNCTION check_counts_add()")
+    op.drop_table("check_counts")

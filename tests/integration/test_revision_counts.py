@@ -1,7 +1,9 @@
 """The revisions counted per source and per day (`revision_counts`, kept by the triggers
 of migration 0016) equal a recount of the revisions after every path that writes or
 deletes them: a new revision, a template change, a join, a re-derivation, a purge, an
-article deleted, a source dropped; and the migration's backfill counts what was there."""
+article deleted, a source dropped; and the migration's backfill counts what was there.
+Checks are counted per source and hour as they are made (`check_counts`), and stay
+counted when they are deleted."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tests.support.harness import Tracker, make_config
@@ -18,10 +20,11 @@ from tracker.core.diff import compare
 from tracker.core.normalize import make_content
 from tracker.pipeline.rederive import Scope, articles_in, reextract
 from tracker.read.charts import revisions_per_day
+from tracker.read.health import status
 from tracker.read.sources import sources_overview
 from tracker.store import bodies, db, histories, watching
-from tracker.store.counts import RevisionCount
-from tracker.store.models import Article, Capture, Revision, Source, Version
+from tracker.store.counts import CheckCount, RevisionCount
+from tracker.store.models import Article, Capture, Check, Revision, Source, Version
 
 AT = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)  # a day's end: revisions fall on two days
 
@@ -221,8 +224,20 @@ def test_the_migration_counts_the_revisions_there_are(db_url: str) -> None:
                 for i in (1, 2, 3) for n in (2, 3)
             ],
         )  # fmt: skip
+        session.execute(
+            Check.__table__.insert(),
+            [
+                {"article_id": i, "started_at": AT + timedelta(minutes=40 * n), "duration_ms": 5,
+                 "outcome": "error" if n == 2 else "unchanged"}
+                for i in (1, 2, 3) for n in (0, 1, 2)
+            ],
+        )  # fmt: skip
     db.upgrade(engine)
     with sessions() as session:
+        checks = {
+            (row.source_id, row.hour.hour, row.good, row.total) for row in session.scalars(select(CheckCount))
+        }
+        assert checks == {(1, 22, 2, 2), (1, 23, 2, 4), (0, 22, 1, 1), (0, 23, 1, 2)}
         assert (
             _kept(session)
             == _recount(session)
@@ -232,3 +247,37 @@ def test_the_migration_counts_the_revisions_there_are(db_url: str) -> None:
             }
         )
     engine.dispose()
+
+
+def test_checks_are_counted_per_source_and_hour_as_made_and_kept_when_deleted(db_url: str) -> None:
+    tracker = Tracker(make_config(db_url))
+    try:
+        with tracker.sessions.begin() as session:
+            one, _two = _sources(session)
+            story = _story(session, "https://news.example/a", one, 0).id
+            loose = _story(session, "https://news.example/b", None, 0).id
+            outcomes = ["unchanged", "error", "new_version", "not_modified", "soft_error", "gone"]
+            for minutes, outcome in enumerate(outcomes):
+                at = AT + timedelta(minutes=20 * minutes)  # 22:30 to 00:10: three hours
+                session.add(Check(article_id=story, started_at=at, duration_ms=5, outcome=outcome))
+            session.add(Check(article_id=loose, started_at=AT, duration_ms=5, outcome="unchanged"))
+        with tracker.sessions.begin() as session:
+            kept = {
+                (row.source_id, row.hour, row.good, row.total) for row in session.scalars(select(CheckCount))
+            }
+            assert kept == {
+                (one.id, datetime(2026, 12, 1, 22, tzinfo=UTC), 1, 2),
+                (one.id, datetime(2026, 12, 1, 23, tzinfo=UTC), 2, 3),
+                (one.id, datetime(2026, 12, 2, 0, tzinfo=UTC), 0, 1),
+                (0, datetime(2026, 12, 1, 22, tzinfo=UTC), 1, 1),
+            }
+            watching.purge(session, [story])  # its checks go; that they were made stays
+        with tracker.session() as session:
+            assert session.scalar(select(func.sum(CheckCount.total))) == 7
+            sources = {row["source"]: row for row in status(session, AT + timedelta(hours=3))["sources"]}
+            assert (sources["one"]["good_last_day"], sources["one"]["checks_last_day"]) == (3, 6)
+            assert (sources["-"]["good_last_day"], sources["-"]["checks_last_day"]) == (1, 1)
+            later = {row["source"]: row for row in status(session, AT + timedelta(days=2))["sources"]}
+            assert later["one"]["checks_last_day"] == 0 and later["one"]["good_share_week_before"] == 0.5
+    finally:
+        tracker.close()

@@ -1,13 +1,18 @@
-"""Revisions counted per source and per day, beside `tracker.store.models` (which is
-full): the `revision_counts` table, kept by the triggers of migration 0016 as revisions
-are written and deleted, whatever path writes them (a check, a history derived again or
-joined, a template change, an article purged, a source dropped), so that the sources
-page, its chart and `/api/sources` read a few hundred counts, not the history.
+"""Counts kept as the history is written, beside `tracker.store.models` (which is full),
+so that the sources page, its chart, `/api/sources` and `status` read a few hundred
+counts, not the history. Both are kept by the triggers of migration 0016, whatever path
+writes the rows:
+- `revision_counts`, revisions per source and per day: as revisions are written and
+  deleted (a check, a history derived again or joined, a template change, an article
+  purged, a source dropped: an article's revisions follow it to its new source);
+- `check_counts`, checks per source and per hour, and how many got the article: as
+  checks are made; never taken away (a check deleted, by retention or a purge, was
+  made all the same), and counted under the source the article had then.
 `tracker.store` imports it, so that every reader of the models' metadata sees it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -15,6 +20,38 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from tracker.store.models import Base, Source
 
 NO_SOURCE = 0  # `source_id` of the revisions of articles without a source
+
+
+class CheckCount(Base):
+    """Checks of one source's articles started in one hour (UTC), and how many got the
+    article (`tracker.store.models.GOOD_OUTCOMES`)."""
+
+    __tablename__ = "check_counts"
+
+    source_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    good: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+
+
+HOUR = timedelta(hours=1)
+
+
+def checks_by_source(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+    """Good checks and all checks by source name (`-`: none) in the hours from the one
+    `start` falls in to the one before the hour `end` falls in."""
+    rows = session.execute(
+        select(func.coalesce(Source.name, "-"), func.sum(CheckCount.good), func.sum(CheckCount.total))
+        .select_from(CheckCount)
+        .outerjoin(Source, Source.id == CheckCount.source_id)
+        .where(CheckCount.hour >= hour_of(start), CheckCount.hour < hour_of(end))
+        .group_by(Source.name)
+    ).all()
+    return {name: (int(good or 0), int(total or 0)) for name, good, total in rows}
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 class RevisionCount(Base):
