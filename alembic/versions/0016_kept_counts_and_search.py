@@ -210,6 +210,12 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_versions_search_document ON versions USING gin (search_document)")
         op.execute("ANALYZE versions")
     _check_counts(op.get_bind().dialect.name != "sqlite")
+    # `status`: paused stories counted, and the week's template changes, without a scan
+    op.create_index(
+        "ix_articles_paused_at", "articles", ["paused_at"],
+        postgresql_where=sa.text("paused_at IS NOT NULL"), sqlite_where=sa.text("paused_at IS NOT NULL"),
+    )  # fmt: skip
+    op.create_index("ix_events_kind_at", "events", ["kind", "at"])
     op.execute(
         "INSERT INTO revision_counts (source_id, day, revisions, trivial) "
         f"SELECT coalesce(a.source_id, 0), {day}, count(*), {trivial} "
@@ -218,6 +224,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_kind_at", table_name="events")
+    op.drop_index("ix_articles_paused_at", table_name="articles")
     postgres = op.get_bind().dialect.name != "sqlite"
     for name, where in PG_TRIGGERS.items():
         table = where.split(" ON ")[1].split()[0]

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, func, select
+from sqlalchemy import Date, Index, Integer, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tracker.store.models import Base, Source
+from tracker.store.models import Article, Base, Event, Source
+
+# what `status` counts besides, without a scan (0016): paused stories, the week's template changes
+Index("ix_articles_paused_at", Article.paused_at, postgresql_where=text("paused_at IS NOT NULL"))
+Index("ix_events_kind_at", Event.kind, Event.at)
 
 NO_SOURCE = 0  # `source_id` of the revisions of articles without a source
 

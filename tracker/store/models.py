@@ -486,8 +486,7 @@ class Delivery(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# Kept by the migrations, not by these models: the full-text index of versions (an FTS5
-# table and its shadow tables on SQLite; a generated column and its GIN index on PostgreSQL).
+# Kept by the migrations: the search index (SQLite: FTS5; PostgreSQL: a generated column, GIN).
 _FTS5 = (
     "versions_fts",
     "versions_fts_data",
