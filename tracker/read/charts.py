@@ -13,38 +13,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.store.models import GOOD_OUTCOMES, Article, Revision, Source
+from tracker.store import counts as kept_counts
+from tracker.store.models import GOOD_OUTCOMES
 
 DAYS = 30
 
 
 def revisions_per_day(session: Session, now: datetime, days: int = DAYS) -> dict[str | None, list[int]]:
     """Per source (None: articles without one), its revisions (not trivial) on each of the
-    last `days` days (UTC), the oldest first; today is the last."""
+    last `days` days (UTC), the oldest first; today is the last. Read from the counts kept
+    as revisions are written (`tracker.store.counts`): a few hundred rows, whatever the
+    history's size."""
     first = (now.astimezone(UTC) - timedelta(days=days - 1)).date()
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    column = Revision.detected_at
-    day = (
-        func.date(column)
-        if session.get_bind().dialect.name == "sqlite"
-        else func.date(func.timezone("UTC", column))
-    )
-    rows = session.execute(
-        select(Source.name, day, func.count())
-        .select_from(Revision)
-        .join(Article, Article.id == Revision.article_id)
-        .outerjoin(Source, Source.id == Article.source_id)
-        .where(column >= start, Revision.trivial.is_(False))
-        .group_by(Source.name, day)
-    ).all()
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0] * days)
-    for name, when, count in rows:
-        index = (_as_date(when) - first).days
-        if 0 <= index < days:
-            counts[name][index] += count
+    for name, day, revisions, trivial in kept_counts.by_source_and_day(session, first):
+        index = (_as_date(day) - first).days
+        if 0 <= index < days and revisions > trivial:
+            counts[name][index] += revisions - trivial
     return dict(counts)
 
 

@@ -12,22 +12,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
 from tracker.read.sources import failing_endpoints, sources_overview
-from tracker.store import witnesses
+from tracker.store import counts, witnesses
 from tracker.store.leases import watched
 from tracker.store.models import (
-    GOOD_OUTCOMES,
     Article,
     ArticleStatus,
     Check,
     Delivery,
     Event,
     Outcome,
-    Source,
     Webhook,
 )
 
@@ -164,8 +162,11 @@ def _sources(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def _shares_of_sources(session: Session, now: datetime) -> list[dict[str, Any]]:
-    day = _shares(session, now - timedelta(days=1), now)
-    week = _shares(session, now - timedelta(days=8), now - timedelta(days=1))
+    """By the hour, from the kept counts (`tracker.store.counts`): the last day is this
+    hour and the 23 before it, the week before the 168 hours before those."""
+    end = now + counts.HOUR
+    day = counts.checks_by_source(session, end - timedelta(days=1), end)
+    week = counts.checks_by_source(session, end - timedelta(days=8), end - timedelta(days=1))
     return [_share_row(name, day.get(name, (0, 0)), week.get(name, (0, 0))) for name in set(day) | set(week)]
 
 
@@ -181,19 +182,6 @@ def _share_row(name: str, day: tuple[int, int], week: tuple[int, int]) -> dict[s
         "good_share_week_before": before,
         "warning": _warning(share, before, total),
     }
-
-
-def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
-    good = func.sum(Check.outcome.in_(GOOD_OUTCOMES).cast(Integer()))
-    query = (
-        select(func.coalesce(Source.name, "-"), good, func.count())
-        .select_from(Check)
-        .join(Article, Article.id == Check.article_id)
-        .outerjoin(Source, Source.id == Article.source_id)
-        .where(Check.started_at >= start, Check.started_at < end)
-        .group_by(Source.name)
-    )
-    return {name: (int(good or 0), int(total)) for name, good, total in session.execute(query)}
 
 
 def _warning(share: float | None, before: float | None, total: int) -> str | None:

@@ -5,16 +5,18 @@ week; the failing ones first. A dead feed must not look like a quiet news day.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.read.shapes import iso
-from tracker.store.models import Article, Revision, Source, SourceEndpoint
+from tracker.store import counts as kept_counts
+from tracker.store.models import Article, Source, SourceEndpoint
 
 WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
 
 
 def polls(count: int) -> str:
@@ -48,17 +50,10 @@ def endpoint_json(endpoint: SourceEndpoint) -> dict[str, Any]:
 
 def sources_overview(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Every source with its endpoints (failing first), stories and last week's
-    revisions; sources with a failing endpoint first, then by name."""
+    revisions (the last 7 days, UTC, today included: from the kept counts of
+    `tracker.store.counts`); sources with a failing endpoint first, then by name."""
     stories = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
-    revisions = dict(
-        session.execute(
-            select(Article.source_id, func.count())
-            .select_from(Revision)
-            .join(Article, Article.id == Revision.article_id)
-            .where(Revision.detected_at >= now - WEEK)
-            .group_by(Article.source_id)
-        ).all()
-    )
+    revisions = kept_counts.by_source_since(session, (now.astimezone(UTC) - WEEK).date() + DAY)
     rows = []
     for source in session.scalars(select(Source).options(selectinload(Source.endpoints))):
         endpoints = sorted(source.endpoints, key=lambda e: (e.failing_since is None, e.url))

@@ -10,5 +10,6 @@ transaction. Imports `tracker.core` and the leaves, never the check side, the
 read side or the entry points.
 """
 
+from tracker.store import counts as _counts  # noqa: F401  (its table joins the metadata)
 from tracker.store import generations as _generations  # noqa: F401  (its tables join the metadata)
 from tracker.store import witness_rows as _witness_rows  # noqa: F401  (its table joins the metadata)

@@ -486,15 +486,14 @@ class Delivery(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# Kept by the migrations, not by these models: the full-text index of versions
-# (an FTS5 table and its shadow tables on SQLite, a GIN index on PostgreSQL).
+# Kept by the migrations: the search index (SQLite: FTS5; PostgreSQL: a generated column, GIN).
+_FTS5 = (
+    "versions_fts",
+    "versions_fts_data",
+    "versions_fts_idx",
+    "versions_fts_docsize",
+    "versions_fts_config",
+)
 SEARCH_INDEX_OBJECTS = frozenset(
-    {
-        "versions_fts",
-        "versions_fts_data",
-        "versions_fts_idx",
-        "versions_fts_docsize",
-        "versions_fts_config",
-        "ix_versions_search",
-    }
+    (*_FTS5, "ix_versions_search", "search_document", "ix_versions_search_document")
 )

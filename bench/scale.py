@@ -1,0 +1,631 @@
+"""A history of NewsEdits' shape at scale, and how long every answer takes over it.
+
+Builds (once; `--rebuild` to build again) with tracker's own migrations a history of
+`--stories` stories over 22 hosts and 30 sources and 90 days: 3.6 versions a story
+(bodies of a few KB of English drawn from the word frequencies of the corpus's
+articles, each version one edit away from the one before), the revisions between them
+(their `changed`/`kinds`/`stats`/`body_diff` the shapes of real ones that
+`tracker.core.diff.compare` computed), about 20 checks, its URL, and an event for the
+stories gone or retired. PostgreSQL is loaded with COPY (the search index dropped and
+built again after); SQLite with executemany in big transactions (its FTS5 triggers keep
+the index). Then times, in this process, every page and JSON answer of the web UI (the
+FastAPI app through Starlette's TestClient: no HTTP or uvicorn in the figures), the
+revisions-per-day chart uncached, the claim of 200 due stories, and as whole commands
+(start-up included) the CLI's reading commands: medians of `--rounds` after a warm-up,
+and the slowest. Every query over 50 ms is shown with its plan (`EXPLAIN (ANALYZE,
+BUFFERS)` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite), and the database's size by table.
+
+    .venv/bin/python bench/scale.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_reads
+    .venv/bin/python bench/scale.py --database bench/out/scale.db --stories 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from tracker.core.diff import compare
+from tracker.core.normalize import make_content
+from tracker.store import db
+
+OUT = Path(__file__).resolve().parent / "out"
+CORPUS = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "readability" / "test" / "test-pages"
+)
+HOSTS = 22
+DAYS = 90
+CHUNK = 5000
+SLOW_MS = 50.0
+# hours after first sight of each check (about the default schedule's first ten days)
+CHECK_HOURS = (0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 144, 192, 240)
+VERSION_COUNTS = (1, 2, 3, 4, 5, 6, 7)
+VERSION_WEIGHTS = (15, 15, 20, 20, 12, 10, 8)  # 3.6 versions a story
+RETIRE_AFTER = timedelta(days=30)
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def vocabulary() -> tuple[list[str], list[float]]:
+    """English words and their frequencies, from the corpus's articles (a stand-in list
+    following Zipf's law when the corpus is not beside the worktree)."""
+    counts: Counter[str] = Counter()
+    for page in sorted(CORPUS.glob("*/expected.html"))[:90]:
+        text = re.sub(r"<[^>]+>", " ", html.unescape(page.read_text(errors="replace")))
+        counts.update(word.lower() for word in re.findall(r"[A-Za-z]{2,}", text))
+    if len(counts) < 2000:
+        counts = Counter({f"word{rank}": int(1e6 / rank) for rank in range(1, 20_000)})
+    words = [word for word, _ in counts.most_common()]
+    return words, [float(counts[word]) for word in words]
+
+
+class Writer:
+    """Sentences drawn from the vocabulary's frequencies, and bodies made of them: a pool
+    of sentences shared by every body (a word found once in the pool is in a few dozen
+    stories: a rare word), and paragraphs of three to five of them."""
+
+    def __init__(self, rng: random.Random, sentences: int = 60_000):
+        words, weights = vocabulary()
+        self.words = words
+        self.rng = rng
+        cumulative = list(_accumulate(weights))
+        pool = []
+        for _ in range(sentences):
+            drawn = rng.choices(words, cum_weights=cumulative, k=rng.randint(8, 26))
+            pool.append(drawn[0].capitalize() + " " + " ".join(drawn[1:]) + ".")
+        self.pool = pool
+
+    def paragraph(self) -> str:
+        return " ".join(self.rng.choices(self.pool, k=self.rng.randint(3, 5)))
+
+    def headline(self) -> str:
+        return self.rng.choice(self.pool)[:90].rstrip(".")
+
+    def body(self) -> list[str]:
+        return [self.paragraph() for _ in range(self.rng.randint(6, 10))]
+
+    def edit(self, paragraphs: list[str]) -> list[str]:
+        """The next version: a sentence rewritten, a paragraph added or dropped."""
+        edited = list(paragraphs)
+        roll = self.rng.random()
+        if roll < 0.6:
+            where = self.rng.randrange(len(edited))
+            sentences = edited[where].split(". ")
+            sentences[self.rng.randrange(len(sentences))] = self.rng.choice(self.pool).rstrip(".")
+            edited[where] = ". ".join(sentences)
+        elif roll < 0.9 or len(edited) < 4:
+            edited.insert(self.rng.randrange(len(edited) + 1), self.paragraph())
+        else:
+            del edited[self.rng.randrange(len(edited))]
+        return edited
+
+
+def _accumulate(values: list[float]) -> Iterator[float]:
+    total = 0.0
+    for value in values:
+        total += value
+        yield total
+
+
+def revision_shapes(writer: Writer, now: datetime) -> list[dict[str, Any]]:
+    """The JSON of real revisions (`compare` on edits as `Writer.edit` makes them): the
+    bench reuses their shapes rather than comparing 260,000 pairs."""
+    shapes = []
+    for index in range(40):
+        body = writer.body()
+        headline = writer.headline()
+        new_headline = writer.headline() if index % 5 == 0 else headline
+        old = make_content(
+            headline=headline, byline="A Writer", paragraphs=body, published_at=now, updated_at=None
+        )
+        new = make_content(
+            headline=new_headline,
+            byline="A Writer",
+            paragraphs=writer.edit(body),
+            published_at=now,
+            updated_at=None,
+        )
+        changes = compare(old, new)
+        shapes.append(
+            {
+                "changed": json.dumps(list(changes.changed)),
+                "field_changes": json.dumps(list(changes.field_changes), default=str),
+                "body_diff": json.dumps(list(changes.body_diff)),
+                "stats": json.dumps(changes.stats),
+                "trivial": changes.trivial,
+                "kinds": json.dumps(list(changes.kinds)),
+                "significance": changes.significance,
+            }
+        )
+    return shapes
+
+
+# --- the history ---------------------------------------------------------------------------
+
+COLUMNS = {
+    "sources": ("id", "name", "created_at", "configured"),
+    "source_endpoints": ("id", "source_id", "kind", "url", "failures", "last_polled_at", "next_poll_at"),
+    "articles": (
+        "id", "url", "host", "source_id", "first_seen_at", "status", "next_check_at",
+        "last_checked_at", "last_changed_at", "consecutive_failures", "quick_checks",
+    ),
+    "article_urls": ("id", "url", "article_id", "kind", "first_seen_at"),
+    "versions": (
+        "id", "article_id", "number", "fetched_at", "headline", "byline", "body", "published_at",
+        "extra", "content_hash",
+    ),
+    "revisions": (
+        "id", "article_id", "from_number", "to_number", "detected_at", "changed", "field_changes",
+        "body_diff", "stats", "trivial", "kinds", "significance",
+    ),
+    "checks": (
+        "id", "article_id", "started_at", "duration_ms", "outcome", "http_status", "error_kind",
+        "bytes", "final_url", "version_number",
+    ),
+    "events": ("id", "article_id", "at", "kind", "detail"),
+}  # fmt: skip
+
+
+class History:
+    """Rows of every table, a chunk of stories at a time; ids given here."""
+
+    def __init__(self, stories: int, now: datetime, seed: int = 27):
+        self.stories, self.now = stories, now
+        self.start = now - timedelta(days=DAYS)
+        self.rng = random.Random(seed)
+        self.writer = Writer(self.rng)
+        self.shapes = revision_shapes(self.writer, now)
+        self.ids: Counter[str] = Counter()
+        self.sources = [(h, f"outlet{h:02d}") for h in range(HOSTS)] + [
+            (h, f"outlet{h:02d}-sitemap") for h in range(8)
+        ]
+
+    def next_id(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table]
+
+    def source_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        sources, endpoints = [], []
+        for index, (host, name) in enumerate(self.sources, start=1):
+            sources.append((index, name, self.start, True))
+            kind = "sitemap" if name.endswith("sitemap") else "feed"
+            url = f"https://www.outlet{host:02d}.example/{kind}.xml"
+            endpoints.append((index, index, kind, url, 0, self.now, self.now + timedelta(minutes=10)))
+        return {"sources": sources, "source_endpoints": endpoints}
+
+    def chunk(self, first: int, last: int) -> dict[str, list[tuple[Any, ...]]]:
+        rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in COLUMNS if "source" not in table}
+        for story in range(first, last + 1):
+            self._story(story, rows)
+        return rows
+
+    def _story(self, story: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        rng = self.rng
+        source = 1 + story % len(self.sources)
+        host = self.sources[source - 1][0]
+        url = f"https://www.outlet{host:02d}.example/{2026}/story-{story}"
+        seen = self.start + timedelta(seconds=DAYS * 86400 * (story - 0.5) / self.stories)
+        count = rng.choices(VERSION_COUNTS, VERSION_WEIGHTS)[0]
+        checks = [seen + timedelta(hours=h, seconds=rng.randrange(600)) for h in CHECK_HOURS]
+        checks = [at for at in checks if at < self.now] or [seen]
+        at_versions = sorted(rng.sample(range(1, len(checks)), min(count - 1, len(checks) - 1)))
+        fetched = [checks[0], *(checks[i] for i in at_versions)]
+        headline, paragraphs = self.writer.headline(), self.writer.body()
+        for number, at in enumerate(fetched, start=1):
+            if number > 1:
+                paragraphs = self.writer.edit(paragraphs)
+                shape = self.shapes[(story + number) % len(self.shapes)]
+                if '"headline"' in shape["changed"]:
+                    headline = self.writer.headline()
+                rows["revisions"].append(
+                    (self.next_id("revisions"), story, number - 1, number, at, shape["changed"],
+                     shape["field_changes"], shape["body_diff"], shape["stats"], shape["trivial"],
+                     shape["kinds"], shape["significance"])
+                )  # fmt: skip
+            rows["versions"].append(
+                (self.next_id("versions"), story, number, at, headline, "A Writer", "\n\n".join(paragraphs),
+                 seen, "{}", f"{story:032x}{number:032x}")
+            )  # fmt: skip
+        gone = story % 31 == 0
+        number = 0
+        for index, at in enumerate(checks):
+            if at in fetched:
+                number += 1
+                outcome, status, kind = "new_version", 200, None
+            elif gone and index == len(checks) - 1:
+                outcome, status, kind = "gone", 404, "http_status"
+            elif rng.random() < 0.03:
+                outcome, status, kind = "error", None, "timeout"
+            else:
+                outcome, status, kind = ("not_modified", 304, None) if index % 3 else ("unchanged", 200, None)
+            rows["checks"].append(
+                (self.next_id("checks"), story, at, 150 + rng.randrange(900), outcome, status, kind,
+                 60_000 + rng.randrange(90_000) if status == 200 else None, url,
+                 number if outcome == "new_version" else None)
+            )  # fmt: skip
+        old = self.now - seen > RETIRE_AFTER
+        status = "gone" if gone else "retired" if old else "active"
+        due = None if old or gone else checks[-1] + timedelta(hours=12 + rng.randrange(48))
+        if not old and story % 250 == 0:
+            due = self.now - timedelta(minutes=rng.randrange(120))  # a few hundred overdue
+        rows["articles"].append(
+            (story, url, f"www.outlet{host:02d}.example", source, seen, status, due, checks[-1], fetched[-1],
+             0, 0)
+        )  # fmt: skip
+        rows["article_urls"].append((story, url, story, "discovered", seen))
+        if gone or old:
+            at = checks[-1] if gone else seen + RETIRE_AFTER
+            rows["events"].append((self.next_id("events"), story, at, status, "{}"))
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def build(url: str, stories: int) -> float:
+    """Create the schema with the migrations and load the history; returns seconds."""
+    started = time.perf_counter()
+    engine = db.create_engine(url)
+    db.upgrade(engine)
+    history = History(stories, datetime.now(UTC).replace(microsecond=0))
+    postgres = engine.dialect.name == "postgresql"
+    raw = engine.raw_connection()
+    try:
+        load = _copy if postgres else _insert
+        cursor = raw.cursor()
+        search_indexes = []
+        if postgres:  # built again after the load (faster than kept during it)
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_versions_search%'"
+            )
+            search_indexes = cursor.fetchall()
+            for name, _ in search_indexes:
+                cursor.execute(f"DROP INDEX {name}")
+        for table, rows in history.source_rows().items():
+            load(raw, table, rows)
+        for first in range(1, stories + 1, CHUNK):
+            for table, rows in history.chunk(first, min(first + CHUNK - 1, stories)).items():
+                load(raw, table, rows)
+            raw.commit()
+            print(
+                f"  {min(first + CHUNK - 1, stories)} stories, {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+        if postgres:
+            _finish_postgres(raw, [definition for _, definition in search_indexes])
+        else:
+            cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+def _copy(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    columns = ", ".join(COLUMNS[table])
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    marks = ", ".join("?" for _ in COLUMNS[table])
+    raw.cursor().executemany(
+        f"INSERT INTO {table} ({', '.join(COLUMNS[table])}) VALUES ({marks})",
+        [tuple(plain(value) for value in row) for row in rows],
+    )
+
+
+def _finish_postgres(raw: Any, search_indexes: list[str]) -> None:
+    cursor = raw.cursor()
+    for table in COLUMNS:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    raw.commit()
+    started = time.perf_counter()
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    for definition in search_indexes:
+        cursor.execute(definition)
+    raw.commit()
+    print(f"  search index built in {time.perf_counter() - started:.0f} s", flush=True)
+    raw.driver_connection.autocommit = True
+    raw.driver_connection.execute("VACUUM ANALYZE")
+    raw.driver_connection.autocommit = False
+
+
+def built_stories(url: str) -> int:
+    engine = db.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("articles"):
+                return 0
+            return int(connection.execute(sa.text("SELECT count(*) FROM articles")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def wipe(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = db.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+# --- timing ------------------------------------------------------------------------------
+
+
+class Queries:
+    """Every statement's time (an SQLAlchemy cursor event), the slow ones kept with
+    their parameters to be explained."""
+
+    def __init__(self, engine: sa.Engine):
+        self.slow: dict[str, tuple[float, str, Any, str]] = {}
+        self.label = ""
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        elapsed = (time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())) * 1000
+        explaining = statement.lstrip().upper().startswith("EXPLAIN")
+        if elapsed > max(SLOW_MS, self.slow.get(statement, (0.0,))[0]) and not explaining:
+            self.slow[statement] = (elapsed, statement, parameters, self.label)
+
+
+def measure(function: Any, rounds: int) -> tuple[float, float]:
+    """Median and slowest of `rounds` calls, after one call to warm up."""
+    function()
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+def pick_words(engine: sa.Engine, writer_words: list[str]) -> dict[str, str]:
+    """A rare word (in a few dozen stories), a middling one and a common one."""
+    return {
+        "rare": writer_words[min(len(writer_words) - 1, 6000)],
+        "middling": writer_words[400],
+        "common": "the",
+    }
+
+
+def web_paths(engine: sa.Engine, stories: int, words: dict[str, str]) -> dict[str, str]:
+    with engine.connect() as connection:
+        long_id = connection.execute(
+            sa.text("SELECT article_id FROM versions WHERE number = 7 ORDER BY article_id DESC LIMIT 1")
+        ).scalar()
+        recent = connection.execute(
+            sa.text("SELECT article_id FROM revisions ORDER BY id DESC LIMIT 1")
+        ).scalar()
+    paths = {
+        "recent changes page": "/",
+        "recent changes JSON": "/api/changes",
+        "changes ?field=headline&since=7d": "/api/changes?field=headline&since=7d",
+        "changes of a source": "/api/changes?source=outlet05",
+        "article page (7 versions)": f"/articles/{long_id}",
+        "article JSON (7 versions)": f"/api/articles/{long_id}",
+        "article JSON (recent)": f"/api/articles/{recent}",
+        "revision diff page": f"/articles/{long_id}/revisions/4",
+        "revision diff side by side": f"/articles/{long_id}/revisions/4?view=side",
+        "a version (page)": f"/articles/{long_id}/versions/3",
+        "a version (JSON)": f"/api/articles/{long_id}/versions/3",
+        "compare 1 and 7 (JSON)": f"/api/articles/{long_id}/compare?from=1&to=7",
+        "watch list page": "/articles",
+        "watch list JSON": "/api/articles",
+        "watch list, half-way": f"/api/articles?cursor={stories // 2}",
+        "watch list, failing": "/api/articles?failing=true",
+        "watch list, by last checked": "/api/articles?sort=last_checked",
+        "watch list of a source": "/api/articles?source=outlet05",
+        "sources page": "/sources",
+        "sources JSON": "/api/sources",
+        "Atom feed of changes": "/feeds/changes.atom",
+        "Atom feed of a source": "/feeds/sources/outlet05.atom",
+    }
+    for kind, word in words.items():
+        paths[f"search page, {kind} word ({word})"] = f"/search?q={word}"
+        paths[f"search JSON, {kind} word"] = f"/api/search?q={word}"
+    paths["search JSON, two words"] = f"/api/search?q={words['middling']}+{words['common']}"
+    return paths
+
+
+def time_web(
+    url: str, config_path: Path, stories: int, words: dict[str, str], rounds: int
+) -> tuple[list[Any], Queries]:
+    from starlette.testclient import TestClient
+
+    from tracker.config import load_config
+    from tracker.web import create_app
+
+    engine = db.create_engine(url)
+    queries = Queries(engine)
+    app = create_app(load_config(config_path), db.session_factory(engine))
+    results = []
+    with TestClient(app) as client:
+        for label, path in web_paths(engine, stories, words).items():
+            queries.label = label
+
+            def get(path: str = path) -> None:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code, response.text[:300])
+
+            results.append((label, *measure(get, rounds)))
+            print(f"  {label:48} {results[-1][1]:9.1f} {results[-1][2]:9.1f}", flush=True)
+    results.extend(time_store(engine, queries, rounds))
+    return results, queries
+
+
+def time_store(engine: sa.Engine, queries: Queries, rounds: int) -> list[Any]:
+    from tracker.read.charts import revisions_per_day
+    from tracker.store.leases import claim_due
+
+    sessions = db.session_factory(engine)
+    now = datetime.now(UTC)
+
+    def chart() -> None:
+        with sessions() as session:
+            revisions_per_day(session, now)
+
+    def claim() -> None:
+        with sessions() as session, session.begin():
+            claimed = claim_due(session, now=now, owner="bench", lease=timedelta(minutes=5), limit=200)
+            assert claimed, "nothing due"
+            session.rollback()
+
+    results = []
+    for label, function in (("revisions per day (chart), uncached", chart), ("claim 200 due stories", claim)):
+        queries.label = label
+        results.append((label, *measure(function, rounds)))
+        print(f"  {label:48} {results[-1][1]:9.1f} {results[-1][2]:9.1f}", flush=True)
+    return results
+
+
+def time_cli(config_path: Path, article_id: int, rounds: int) -> list[Any]:
+    tracker = [sys.executable, "-m", "tracker", "--config", str(config_path)]
+    export = OUT / "scale-export.jsonl"
+    commands = {
+        "tracker --help (start-up)": ["--help"],
+        "tracker status": ["status"],
+        "tracker status --json": ["status", "--json"],
+        "tracker sources": ["sources"],
+        "tracker history ID": ["history", str(article_id)],
+        "tracker changes --since 1d": ["changes", "--since", "1d"],
+        "tracker articles --failing": ["articles", "--failing"],
+        "tracker export --since 1d": ["export", "--since", "1d", "--output", str(export)],
+    }
+    results = []
+    for label, command in commands.items():
+
+        def run(command: list[str] = command) -> None:
+            subprocess.run([*tracker, *command], check=True, capture_output=True)
+
+        results.append((label, *measure(run, rounds if "export" not in label else max(1, rounds // 2))))
+        print(f"  {label:48} {results[-1][1]:9.1f} {results[-1][2]:9.1f}", flush=True)
+    return results
+
+
+def explain(url: str, queries: Queries) -> None:
+    engine = db.create_engine(url)
+    postgres = engine.dialect.name == "postgresql"
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+    raw = engine.raw_connection()
+    try:
+        for elapsed, statement, parameters, label in sorted(queries.slow.values(), key=lambda s: -s[0]):
+            print(
+                f"\n--- {elapsed:.0f} ms, in {label}:\n{statement.strip()}\n  params: {str(parameters)[:300]}"
+            )
+            cursor = raw.cursor()
+            cursor.execute(prefix + statement, parameters)
+            for row in cursor.fetchall():
+                print("   ", " ".join(str(value) for value in row))
+            raw.rollback()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def sizes(url: str) -> None:
+    engine = db.create_engine(url)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(
+                sa.text(
+                    "SELECT relname, pg_table_size(c.oid), pg_indexes_size(c.oid), "
+                    "(SELECT reltuples::bigint FROM pg_class WHERE oid = c.oid) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind = 'r' "
+                    "ORDER BY pg_total_relation_size(c.oid) DESC"
+                )
+            ).all()
+            total = connection.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+        else:
+            rows = connection.execute(
+                sa.text("SELECT name, sum(pgsize), 0, 0 FROM dbstat GROUP BY name ORDER BY 2 DESC")
+            ).all()
+            total = sum(int(row[1]) for row in rows)
+    engine.dispose()
+    print(f"\n{'table':32} {'table MB':>10} {'indexes MB':>11} {'rows':>12}")
+    for name, table, indexes, count in rows:
+        if int(table) + int(indexes) > 1e6:
+            print(f"{name:32} {int(table) / 1e6:10.0f} {int(indexes) / 1e6:11.0f} {int(count):12d}")
+    print(f"{'database':32} {int(total or 0) / 1e6:10.0f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", default=str(OUT / "scale.db"), help="a SQLAlchemy URL or a SQLite path")
+    parser.add_argument("--stories", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--no-cli", action="store_true", help="skip the CLI's commands")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
+    if args.rebuild or built_stories(url) != args.stories:
+        wipe(url)
+        print(f"building {args.stories} stories in {db.redact(url)}", flush=True)
+        print(f"built in {build(url, args.stories):.0f} s", flush=True)
+    else:
+        engine = db.create_engine(url)
+        before, started = db.current_revision(engine), time.perf_counter()
+        if db.upgrade(engine) != before:
+            print(f"migrated from {before} in {time.perf_counter() - started:.0f} s", flush=True)
+        engine.dispose()
+    config_path = OUT / "scale.yaml"
+    config_path.write_text(f"database: {{url: '{url}'}}\nlogging: {{level: warning}}\n")
+    sizes(url)
+    if args.build_only:
+        return 0
+    words, _ = vocabulary()
+    chosen = pick_words(db.create_engine(url), words)
+    print(f"\n{'':50} {'median ms':>9} {'slowest':>9}")
+    results, queries = time_web(url, config_path, args.stories, chosen, args.rounds)
+    if not args.no_cli:
+        results.extend(time_cli(config_path, args.stories // 2, args.rounds))
+    explain(url, queries)
+    print(f"\n| operation ({args.stories} stories) | median ms | slowest of {args.rounds} |\n|---|---|---|")
+    for label, median, slowest in results:
+        print(f"| {label} | {median:.0f} | {slowest:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
