@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
 from tracker.read.sources import failing_endpoints, sources_overview
-from tracker.store import witnesses
+from tracker.store import check_days, witnesses
+from tracker.store.check_days import CheckDay
 from tracker.store.leases import watched
 from tracker.store.models import (
     GOOD_OUTCOMES,
@@ -184,6 +185,8 @@ def _share_row(name: str, day: tuple[int, int], week: tuple[int, int]) -> dict[s
 
 
 def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+    """Per source, good checks and all checks in [start, end): the checks kept one by one,
+    and the daily counts of the folded ones (whole UTC days within the span)."""
     good = func.sum(Check.outcome.in_(GOOD_OUTCOMES).cast(Integer()))
     query = (
         select(func.coalesce(Source.name, "-"), good, func.count())
@@ -193,7 +196,21 @@ def _shares(session: Session, start: datetime, end: datetime) -> dict[str, tuple
         .where(Check.started_at >= start, Check.started_at < end)
         .group_by(Source.name)
     )
-    return {name: (int(good or 0), int(total)) for name, good, total in session.execute(query)}
+    found = {name: (int(good or 0), int(total)) for name, good, total in session.execute(query)}
+    first, last = check_days.day_span(start, end)
+    folded_good = func.sum(CheckDay.outcome.in_(GOOD_OUTCOMES).cast(Integer()) * CheckDay.checks)
+    folded = (
+        select(func.coalesce(Source.name, "-"), folded_good, func.sum(CheckDay.checks))
+        .select_from(CheckDay)
+        .join(Article, Article.id == CheckDay.article_id)
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(CheckDay.day >= first, CheckDay.day < last)
+        .group_by(Source.name)
+    )
+    for name, good_days, total_days in session.execute(folded):
+        before_good, before_total = found.get(name, (0, 0))
+        found[name] = (before_good + int(good_days or 0), before_total + int(total_days or 0))
+    return found
 
 
 def _warning(share: float | None, before: float | None, total: int) -> str | None:
