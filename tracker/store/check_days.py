@@ -46,9 +46,16 @@ def cut(now: datetime, kept: timedelta) -> datetime:
     return datetime.combine((now - kept).astimezone(UTC).date(), time(), tzinfo=UTC)
 
 
-def fold(session: Session, before: datetime, *, batch: int = BATCH) -> int:
+Key = tuple[datetime, int]  # a check's (started_at, id): where a fold's run has come to
+
+
+def fold(
+    session: Session, before: datetime, *, batch: int = BATCH, after: Key | None = None
+) -> tuple[int, Key | None]:
     """One batch: up to `batch` checks started before `before` (each story's latest
-    excepted) added to their days' counts and deleted. Returns how many were folded."""
+    excepted), oldest first from `after`, added to their days' counts and deleted.
+    Returns how many were folded and where the batch ended (the next batch's `after`:
+    a run passes the stories' latest checks once, not once a batch)."""
     later = aliased(Check)
     has_later = exists().where(
         later.article_id == Check.article_id,
@@ -57,15 +64,21 @@ def fold(session: Session, before: datetime, *, batch: int = BATCH) -> int:
             and_(later.started_at == Check.started_at, later.id > Check.id),
         ),
     )
+    query = select(
+        Check.id, Check.article_id, Check.started_at, Check.outcome, Check.bytes, Check.duration_ms
+    )
+    if after is not None:
+        query = query.where(
+            or_(Check.started_at > after[0], and_(Check.started_at == after[0], Check.id > after[1]))
+        )
     rows = session.execute(
-        select(Check.id, Check.article_id, Check.started_at, Check.outcome, Check.bytes, Check.duration_ms)
-        .where(Check.started_at < before, has_later)
-        .order_by(Check.id)
+        query.where(Check.started_at < before, has_later)
+        .order_by(Check.started_at, Check.id)
         .limit(batch)
         .with_for_update(of=Check, skip_locked=True)  # another daemon's batch: not ours
     ).all()
     if not rows:
-        return 0
+        return 0, after
     counts: Counter[tuple[int, date, str]] = Counter()
     sizes: Counter[tuple[int, date, str]] = Counter()
     times: Counter[tuple[int, date, str]] = Counter()
@@ -89,7 +102,7 @@ def fold(session: Session, before: datetime, *, batch: int = BATCH) -> int:
         ],
     )
     session.execute(delete(Check).where(Check.id.in_([row.id for row in rows])))
-    return len(rows)
+    return len(rows), (rows[-1].started_at, rows[-1].id)
 
 
 def _add(session: Session, rows: list[dict[str, Any]]) -> None:

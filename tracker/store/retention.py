@@ -157,10 +157,10 @@ def fold_checks(
     if config.checks_kept == "forever":
         return Pruned()
     kept = parse_duration(config.checks_kept)
-    before, folded, count = check_days.cut(now, kept), 0, 0
+    before, folded, count, where = check_days.cut(now, kept), 0, 0, None
     while going_on() and (batches is None or count < batches):
         with transaction(sessions) as session:
-            step = check_days.fold(session, before)
+            step, where = check_days.fold(session, before, after=where)
         folded, count = folded + step, count + 1
         if not step:
             break
