@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 
 from tests.support.harness import Tracker
+from tracker.cli import main
 from tracker.config import DatabaseConfig
 from tracker.read import health
 from tracker.read.watch import checks_of, rows_of
@@ -156,3 +160,23 @@ def test_two_folds_at_once_neither_lose_nor_double_a_check(
     assert _by_day(tracker) == counts
     with tracker.session() as session:
         assert session.scalar(select(func.count()).where(Check.started_at < cut)) == 0
+
+
+def test_the_check_log_lists_the_kept_checks_and_counts_the_folded_by_day(
+    sqlite_url: str, make_tracker: Callable[..., Tracker], tmp_path: Path
+) -> None:
+    tracker = make_tracker(sqlite_url)
+    ids = _history(tracker, stories=2, days=40)
+    with tracker.session() as session:
+        total = checks_of(session, ids[0])[1]
+    retention.tend(tracker.sessions, DatabaseConfig(url=sqlite_url), NOW)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"database": {"url": sqlite_url}}))
+    result = CliRunner().invoke(main, ["--config", str(config), "checks", str(ids[0])])
+    assert result.exit_code == 0, result.output
+    counted = [line for line in result.output.splitlines() if line.endswith("(counted by day)")]
+    assert counted and counted[0].startswith(
+        (NOW - timedelta(days=31)).date().isoformat()
+    )  # the newest folded day
+    assert sum(int(line.split(" x")[1].split()[0]) for line in counted) + result.output.count(" ms") == total
+    assert f"{total} checks; next check" in result.output

@@ -222,3 +222,12 @@ def checks_of(session: Session, article_id: int, *, limit: int | None = None) ->
     total = session.scalar(select(func.count()).where(Check.article_id == article_id)) or 0
     total += check_days.folded_total(session, article_id)
     return [check_json(c) for c in session.scalars(query)], total
+
+
+def check_days_of(session: Session, article_id: int) -> list[dict[str, Any]]:
+    """An article's checks older than `database.checks_kept`, counted by UTC day and
+    outcome (the most recent day first): what the check log says of them."""
+    return [
+        {"day": d.day.isoformat(), "outcome": d.outcome, "checks": d.checks}
+        for d in check_days.days_of(session, article_id)
+    ]
