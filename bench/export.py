@@ -135,7 +135,10 @@ def fold(url: str, kept: str) -> None:
                     connection.execute(sa.text(f"SELECT pg_total_relation_size('{table}')")).scalar()
                     if postgres
                     else connection.execute(
-                        sa.text("SELECT sum(pgsize) FROM dbstat WHERE name = :t OR tbl_name = :t"),
+                        sa.text(
+                            "SELECT sum(pgsize) FROM dbstat WHERE name IN "
+                            "(SELECT name FROM sqlite_master WHERE tbl_name = :t)"
+                        ),
                         {"t": table},
                     ).scalar()
                 )
