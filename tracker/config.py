@@ -81,15 +81,15 @@ class _Section(BaseModel):
 
 
 class DatabaseConfig(_Section):
-    """`raw_html`: how long captures keep their bodies: `keep` (forever), a duration
-    (`90d`: older bodies are dropped; text, versions and revisions stay), or
-    `warc:<dir>` (bodies older than `raw_html_after` are moved into WARC files there).
-    `store_raw_html: false` keeps no captures at all."""
+    """`raw_html`: how long captures keep their bodies: `keep` (forever), a duration (`90d`: older
+    bodies are dropped; text, versions and revisions stay), or `warc:<dir>` (bodies older than
+    `raw_html_after` are moved into WARC files there). `store_raw_html: false` keeps no captures at all."""
 
     url: str = "sqlite:///tracker.db"
     store_raw_html: bool = True
     raw_html: str = "keep"
     raw_html_after: Duration = timedelta(days=30)
+    checks_kept: str = "30d"  # or `forever`: older checks are folded into daily counts (store.check_days)
 
     @field_validator("raw_html")
     @classmethod
@@ -101,6 +101,13 @@ class DatabaseConfig(_Section):
             parse_duration(value)
         except ValueError:
             raise ValueError(f"{value!r}: keep, a duration such as 90d, or warc:<directory>") from None
+        return value
+
+    @field_validator("checks_kept")
+    @classmethod
+    def _checks_kept(cls, value: str) -> str:  # `tracker status` compares the last 8 days of checks
+        if (value := str(value).strip()) != "forever" and parse_duration(value) < timedelta(days=8):
+            raise ValueError(f"{value!r}: forever, or a duration of at least 8d")
         return value
 
     @property

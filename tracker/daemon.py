@@ -2,7 +2,8 @@
 
 The daemon's ticks (APScheduler's AsyncIOScheduler) poll due sources, check due
 articles, say how it is doing (the heartbeat), send notifications, tend the
-captures' storage (dictionaries, retention: `tracker.store.retention`) and ask
+captures' storage and the checks' (dictionaries, old checks folded into daily counts,
+retention: `tracker.store.retention`) and ask
 archives to witness new versions (`tracker.witness`: a job of its own, so no check
 waits on an archive). The
 schedule itself lives in tracker's tables (`articles.next_check_at`,

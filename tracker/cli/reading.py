@@ -197,18 +197,23 @@ def checks(app: App, article: str, limit: int | None, as_json: bool) -> None:
     Example:
       tracker checks 7 --limit 20
     """
-    from tracker.read.watch import checks_of
+    from tracker.read.watch import check_days_of, checks_of
 
     with app.transaction() as session:
         row = repository.resolve_article(session, article)
         rows, total = checks_of(session, row.id, limit=limit)
+        days = check_days_of(session, row.id) if limit is None else []
         next_check = row.next_check_at
     if as_json:
         echo_json(rows)
         return
     for check in rows:
         click.echo(check_line(check))
-    shown_count = f"{len(rows)} of {total} checks shown (--limit)" if len(rows) < total else f"{total} checks"
+    for day in days:  # older than database.checks_kept: counted, not listed
+        click.echo(f"{day['day']}  {day['outcome']:<14} x{day['checks']} (counted by day)")
+    folded = sum(day["checks"] for day in days)
+    shown = len(rows) + folded
+    shown_count = f"{len(rows)} of {total} checks shown (--limit)" if shown < total else f"{total} checks"
     click.echo(f"{shown_count}; next check: {next_check.isoformat() if next_check else 'none'}", err=True)
 
 

@@ -101,8 +101,9 @@ def _size(size: float) -> str:
 @click.option("--batches", type=int, help="Stop after this many batches (of 100 captures each).")
 @pass_app
 def prune(app: App, batches: int | None) -> None:
-    """Tend the captures' storage once, as the daemon does every 10 minutes: train a
-    zstd dictionary for each host with enough captures without one, then apply the
+    """Tend the storage once, as the daemon does every 10 minutes: train a zstd
+    dictionary for each host with enough captures without one, fold the checks older
+    than `database.checks_kept` into daily counts (1,000 per transaction), then apply the
     retention setting (`database.raw_html`): drop, or move into WARC files, the bodies
     of captures older than it, a batch of 100 per transaction.
 
@@ -115,7 +116,10 @@ def prune(app: App, batches: int | None) -> None:
 
     now = utc_now()
     done = tend(app.sessions, app.config.database, now, archive=archive_for(app.config, now), batches=batches)
-    click.echo(f"pruned: {done.dropped} bodies dropped, {done.moved} moved to WARC, {done.repacked} repacked")
+    click.echo(
+        f"pruned: {done.dropped} bodies dropped, {done.moved} moved to WARC, {done.repacked} repacked, "
+        f"{done.folded} checks folded into daily counts"
+    )
 
 
 def _print_hosts_behind(behind: list[dict[str, Any]]) -> None:

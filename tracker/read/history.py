@@ -131,12 +131,11 @@ def export_article(session: Session, article: Article) -> dict[str, Any]:
 
 
 def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every article (changed since `since`, when given), in id order."""
-    query = select(Article).order_by(Article.id)
-    if since is not None:
-        query = query.where(Article.last_changed_at >= since)
-    for article in session.scalars(query.execution_options(yield_per=200)):
-        yield export_article(session, article)
+    """Every article (changed since `since`, when given), in id order: `export_article`'s
+    lines, streamed a page of articles at a time (`tracker.read.export_pages`)."""
+    from tracker.read import export_pages
+
+    return export_pages.export(session, since=since)
 
 
 def count_exported(session: Session, *, since: datetime | None = None) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.read.shapes import iso
+from tracker.store import check_days
 from tracker.store.models import Article, Check, HeadlineTest, Revision, Source, Version
 
 # the orders a watch list can take: the column, and whether the latest comes first
@@ -211,11 +212,22 @@ def _last_checks(session: Session, ids: list[int]) -> list[Check]:
 
 
 def checks_of(session: Session, article_id: int, *, limit: int | None = None) -> tuple[list[CheckJSON], int]:
-    """An article's checks, the most recent first (at most `limit`), and how many it has."""
+    """An article's checks, the most recent first (at most `limit`), and how many it has:
+    those kept one by one and those folded into daily counts (`database.checks_kept`)."""
     query = (
         select(Check).where(Check.article_id == article_id).order_by(Check.started_at.desc(), Check.id.desc())
     )
     if limit is not None:
         query = query.limit(limit)
     total = session.scalar(select(func.count()).where(Check.article_id == article_id)) or 0
+    total += check_days.folded_total(session, article_id)
     return [check_json(c) for c in session.scalars(query)], total
+
+
+def check_days_of(session: Session, article_id: int) -> list[dict[str, Any]]:
+    """An article's checks older than `database.checks_kept`, counted by UTC day and
+    outcome (the most recent day first): what the check log says of them."""
+    return [
+        {"day": d.day.isoformat(), "outcome": d.outcome, "checks": d.checks}
+        for d in check_days.days_of(session, article_id)
+    ]

@@ -1,5 +1,6 @@
-"""The storage job: dictionaries trained for the hosts that wait for one, and the
-retention setting applied (`database.raw_html`), a bounded batch per transaction.
+"""The storage job: dictionaries trained for the hosts that wait for one, checks older
+than `database.checks_kept` folded into daily counts (`tracker.store.check_days`), and
+the retention setting applied (`database.raw_html`), a bounded batch per transaction.
 
 `keep` keeps every body. A duration drops the bodies of captures older than it (the
 capture's exchange, digest and size stay, and so do the versions' text and the
@@ -22,8 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.config import DatabaseConfig
-from tracker.store import bodies, captures
+from tracker.config import DatabaseConfig, parse_duration
+from tracker.store import bodies, captures, check_days
 from tracker.store.db import transaction
 from tracker.store.models import Capture
 
@@ -40,9 +41,15 @@ class Pruned:
     dropped: int = 0  # bodies gone from the database (dropped or moved)
     moved: int = 0  # of which moved into WARC files
     repacked: int = 0  # deltas packed against a new key first
+    folded: int = 0  # checks folded into daily counts (`tracker.store.check_days`)
 
     def __add__(self, other: Pruned) -> Pruned:
-        return Pruned(self.dropped + other.dropped, self.moved + other.moved, self.repacked + other.repacked)
+        return Pruned(
+            self.dropped + other.dropped,
+            self.moved + other.moved,
+            self.repacked + other.repacked,
+            self.folded + other.folded,
+        )
 
 
 def prune(
@@ -121,10 +128,11 @@ def tend(
         trained = captures.train_dictionaries(session, now)
     if trained:
         log.info("trained capture dictionaries for %s", ", ".join(trained))
+    folded = fold_checks(sessions, config, now, batches=batches, going_on=going_on)
     after = config.drop_after
     if after is None or (config.warc_directory is not None and archive is None):
-        return Pruned()
-    done, count = Pruned(), 0
+        return folded
+    done, count = folded, 0
     while going_on() and (batches is None or count < batches):
         with transaction(sessions) as session:
             step = prune(session, now, after, archive=archive)
@@ -134,3 +142,28 @@ def tend(
     if done.dropped:
         log.info("retention dropped=%d moved=%d repacked=%d", done.dropped, done.moved, done.repacked)
     return done
+
+
+def fold_checks(
+    sessions: sessionmaker[Session],
+    config: DatabaseConfig,
+    now: datetime,
+    *,
+    batches: int | None = None,
+    going_on: Callable[[], bool] = lambda: True,
+) -> Pruned:
+    """Checks older than `database.checks_kept` folded into daily counts, a batch per
+    transaction, until none is left, `batches` were done, or `going_on` says stop."""
+    if config.checks_kept == "forever":
+        return Pruned()
+    kept = parse_duration(config.checks_kept)
+    before, folded, count, where = check_days.cut(now, kept), 0, 0, None
+    while going_on() and (batches is None or count < batches):
+        with transaction(sessions) as session:
+            step, where = check_days.fold(session, before, after=where)
+        folded, count = folded + step, count + 1
+        if not step:
+            break
+    if folded:
+        log.info("checks folded into daily counts: %d", folded)
+    return Pruned(folded=folded)
