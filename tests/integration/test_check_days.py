@@ -19,9 +19,9 @@ from sqlalchemy import func, select, text
 from tests.support.harness import Tracker
 from tracker.cli import main
 from tracker.config import DatabaseConfig
-from tracker.read import health
 from tracker.read.watch import checks_of, rows_of
 from tracker.store import check_days, repository, retention
+from tracker.store import counts as kept_counts
 from tracker.store.check_days import CheckDay
 from tracker.store.models import Article, Check, Source
 
@@ -82,7 +82,9 @@ def _what_a_person_reads(tracker: Tracker, ids: list[int]) -> dict[str, object]:
             "last_checks": [row["last_check"] for row in rows_of(session, ids)],
             "previous": [repository.previous_outcome(session, i) for i in ids],
             "shares": {
-                days: health._shares(session, (NOW - timedelta(days=days)).replace(hour=0, minute=0), NOW)
+                days: kept_counts.checks_by_source(
+                    session, (NOW - timedelta(days=days)).replace(hour=0, minute=0), NOW
+                )
                 for days in (1, 8, 35, 45, 60)
             },
         }
