@@ -47,6 +47,12 @@ def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[
         yield from _page(session, page, sources)
 
 
+def line_of(session: Session, article: Article) -> dict[str, Any]:
+    """One article's line: a page of one."""
+    sources = {article.source.id: article.source.name} if article.source is not None else {}
+    return next(_page(session, [article], sources))
+
+
 def _page(session: Session, articles: Sequence[Any], sources: dict[int, str]) -> Iterator[dict[str, Any]]:
     """The lines of one page of articles, from one query a table."""
     ids = [a.id for a in articles]
@@ -103,7 +109,7 @@ def _line(
     tests: list[shapes.HeadlineTestJSON],
     witnessed: dict[tuple[int, int], list[Any]],
 ) -> dict[str, Any]:
-    """One article's line, as `history.export_article` writes it."""
+    """One article's line."""
     canonical = next(
         (v.extra.get("canonical_url") for v in reversed(versions) if (v.extra or {}).get("canonical_url")),
         None,

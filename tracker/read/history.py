@@ -109,30 +109,16 @@ def diff_between(
 
 
 def export_article(session: Session, article: Article) -> dict[str, Any]:
-    """One line of the JSON Lines export (see docs/reference/export.md)."""
-    aliases = [url for url in repository.aliases_of(session, article.id) if url != article.url]
-    versions = histories.versions_of(session, article.id)
-    canonical = next(
-        (v.extra.get("canonical_url") for v in reversed(versions) if v.extra.get("canonical_url")), None
-    )
-    return {
-        "id": article.id,
-        "url": article.url,
-        "canonical_url": canonical or article.url,
-        "aliases": aliases,
-        "source": article.source.name if article.source else None,
-        "status": article.status,
-        "first_seen_at": iso(article.first_seen_at),
-        "versions": _witnessed(session, article.id, [version_json(v) | {"body": v.body} for v in versions]),
-        "revisions": [revision_json(r) for r in histories.revisions_of(session, article.id)],
-        "events": [event_json(e) for e in repository.events_of(session, article.id)],
-        "headline_tests": headline_tests(session, article.id),
-    }
+    """One line of the JSON Lines export (see docs/reference/export.md): the streamed
+    export's page of one article."""
+    from tracker.read import export_pages
+
+    return export_pages.line_of(session, article)
 
 
 def export(session: Session, *, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every article (changed since `since`, when given), in id order: `export_article`'s
-    lines, streamed a page of articles at a time (`tracker.read.export_pages`)."""
+    """Every article (changed since `since`, when given), in id order, streamed a page of
+    articles at a time (`tracker.read.export_pages`)."""
     from tracker.read import export_pages
 
     return export_pages.export(session, since=since)
