@@ -4,9 +4,9 @@ One server-side cursor walks the articles in id order (`--since` by the index on
 `last_changed_at`); each page of `PAGE` articles is completed with one query per table
 (aliases, versions, revisions, events, headline tests and sightings, witnesses) over
 the page's ids, never a query per story, and is written before the next is read: the
-memory an export holds is one page's, whatever the history's size. The lines are the
-ones `tracker.read.history.export_article` writes for one article (the contract,
-docs/reference/export.md).
+memory an export holds is one page's, whatever the history's size. One article's line
+alone is a page of one (`line_of`). The lines are the contract of
+docs/reference/export.md.
 """
 
 from __future__ import annotations
