@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tests.support.harness import Tracker, make_config
 from tracker.core.normalize import make_content
 from tracker.read.search import search
 from tracker.store import histories
-from tracker.store.models import Article
+from tracker.store.models import Article, Version
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -54,5 +55,39 @@ def test_search_finds_old_and_new_matches_whatever_the_windows(db_url: str) -> N
                     search(session, "harbour", limit=1, offset=1, windows=windows)[0]["article_id"] == older
                 )
                 assert search(session, "season", limit=5, windows=windows)[-1]["headline"] == "Story filler25"
+    finally:
+        tracker.close()
+
+
+def test_a_match_is_in_one_version_and_shown_from_it(db_url: str) -> None:
+    """Words a story had in different versions, never together, do not match it; a word its
+    later versions lost still finds it, shown from the last version that had it; and what a
+    deleted version alone had is no longer found (PostgreSQL: the story's document is made
+    again from the versions left, migration 0018)."""
+    tracker = Tracker(make_config(db_url))
+    try:
+        with tracker.sessions.begin() as session:
+            moved = _article(
+                session,
+                "moved",
+                ["The quarry reopened on Monday.", "The orchard was sold on Tuesday.", "Nothing else."],
+            )
+            _article(session, "both", ["The quarry and the orchard flooded."])
+        with tracker.session() as session:
+            assert [row["headline"] for row in search(session, "quarry orchard")] == ["Story both"]
+            [quarry] = [row for row in search(session, "quarry") if row["article_id"] == moved]
+            assert quarry["version"] == 1 and "\x02quarry\x03" in quarry["snippet"].lower()
+            [orchard] = [row for row in search(session, "orchard") if row["article_id"] == moved]
+            assert orchard["version"] == 2
+        with tracker.sessions.begin() as session:
+            session.execute(delete(Version).where(Version.article_id == moved, Version.number == 2))
+        with tracker.session() as session:
+            assert [row["headline"] for row in search(session, "orchard")] == ["Story both"]
+            assert {row["article_id"] for row in search(session, "quarry")} >= {moved}
+        with tracker.sessions.begin() as session:
+            session.execute(delete(Version).where(Version.article_id == moved))
+            session.execute(delete(Article).where(Article.id == moved))
+        with tracker.session() as session:
+            assert [row["headline"] for row in search(session, "quarry")] == ["Story both"]
     finally:
         tracker.close()

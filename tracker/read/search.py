@@ -1,13 +1,22 @@
 """Full-text search over headlines and bodies: SQLite FTS5 on the embedded database,
 PostgreSQL full-text search (a GIN index, `websearch_to_tsquery`) on PostgreSQL.
 
-The index covers every stored version (on PostgreSQL, the `search_document` column
-each version's row keeps, migration 0016); a result is an article, newest first (by
-its newest matching version, shown with a snippet): on a news archive, where a
-common word matches most of it, ranking every match by relevance costs seconds.
-Matches are looked for in the newest versions first, then further back (`WINDOWS`),
-and only the rows shown get a snippet: a common word is answered from the newest few
-hundred versions, a rare one through the index from the whole history.
+A result is an article, newest first, shown with its newest matching version and a
+snippet of it: on a news archive, where a common word matches most of it, ranking
+every match by relevance costs seconds. Matches are looked for in the newest stories
+first, then further back (`WINDOWS`), and only the rows shown get a snippet: a common
+word is answered from the newest few hundred, a rare one through the index from the
+whole history.
+
+- SQLite indexes every version (FTS5, migration 0005): an article comes in the order of
+  its newest matching version.
+- PostgreSQL indexes every story (`article_search`, migration 0018: the words of all its
+  versions and its newest version's id): an article comes in the order of its newest
+  version, and which version matched is found among that story's few versions for the
+  rows shown (for a query of several words, for every row: a story whose words are all
+  there but never in one version does not match). The two orders differ only for a
+  story whose last versions lost the words.
+
 Snippets mark matches with control characters, which `snippet_html` turns into
 `<mark>` after escaping the text around them.
 """
@@ -15,6 +24,7 @@ Snippets mark matches with control characters, which `snippet_html` turns into
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -43,12 +53,23 @@ _SQLITE_HITS = text(
 )
 _POSTGRES_HITS = text(
     """
-    SELECT v.id, v.article_id FROM versions v
-    WHERE v.search_document @@ websearch_to_tsquery('simple', :query) AND v.id > :floor AND v.id <= :ceiling
-    ORDER BY v.id DESC
+    SELECT s.newest AS id, s.article_id FROM article_search s
+    WHERE s.document @@ websearch_to_tsquery('simple', :query) AND s.newest > :floor AND s.newest <= :ceiling
+    ORDER BY s.newest DESC
     LIMIT :limit
     """
 )
+# each story's newest version that has every word (PostgreSQL: its document says the
+# story has them, not which version)
+_POSTGRES_MATCHING = text(
+    """
+    SELECT DISTINCT ON (v.article_id) v.article_id, v.id FROM versions v
+    WHERE v.article_id IN :articles
+      AND to_tsvector('simple', coalesce(v.headline, '') || ' ' || v.body)
+          @@ websearch_to_tsquery('simple', :query)
+    ORDER BY v.article_id, v.id DESC
+    """
+).bindparams(bindparam("articles", expanding=True))
 # then the rows shown, and only theirs, with a snippet
 _SQLITE_SHOWN = text(
     """
@@ -78,22 +99,27 @@ _POSTGRES_SHOWN = text(
 def search(
     session: Session, query: str, *, limit: int = 50, offset: int = 0, windows: tuple[int, ...] = WINDOWS
 ) -> list[dict[str, Any]]:
-    """Articles whose headline or body (any version) matches every word of `query`, one
+    """Articles whose headline or body (in one version) has every word of `query`, one
     row per article with its newest matching version, newest first; `windows`: how many
-    of the newest versions to look in first, then (the last window) before them all."""
+    of the newest versions (SQLite) or stories by their newest version (PostgreSQL) to
+    look in first, then (the last window) before them all."""
     words = _WORD.findall(_CONTROL.sub(" ", query))
     if not words:
         return []
-    if session.get_bind().dialect.name == "sqlite":
-        hits, shown, terms = (
-            _SQLITE_HITS,
-            _SQLITE_SHOWN,
-            " ".join('"' + w.replace('"', '""') + '"' for w in words),
-        )
-    else:
-        hits, shown, terms = _POSTGRES_HITS, _POSTGRES_SHOWN, " ".join(words)
     wanted = offset + limit
-    newest = _newest_matches(session, hits, terms, wanted, windows)[offset:wanted]
+    if session.get_bind().dialect.name == "sqlite":
+        shown, terms = _SQLITE_SHOWN, " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        pairs = _newest_matches(session, _SQLITE_HITS, terms, wanted, windows)[offset:wanted]
+    else:
+        shown, terms = _POSTGRES_SHOWN, " ".join(words)
+        several = len(words) > 1  # a story may have them all, never in one version
+        pairs = _newest_matches(
+            session, _POSTGRES_HITS, terms, wanted, windows, _matching_versions if several else None
+        )[offset:wanted]
+        if pairs and not several:
+            matched = _matching_versions(session, terms, [article for article, _ in pairs])
+            pairs = [(article, matched[article]) for article, _ in pairs if article in matched]
+    newest = [version for _, version in pairs]
     if not newest:
         return []
     rows = {row["id"]: row for row in session.execute(shown, {"query": terms, "ids": newest}).mappings()}
@@ -111,12 +137,21 @@ def search(
     ]
 
 
+Confirm = Callable[[Session, str, list[int]], dict[int, int]]
+
+
 def _newest_matches(
-    session: Session, hits: Any, terms: str, wanted: int, windows: tuple[int, ...]
-) -> list[int]:
-    """The id of each matching article's newest matching version, newest first, up to
-    `wanted` articles: window after window of versions going back (`windows`), each
-    read in pages of ids going down."""
+    session: Session,
+    hits: Any,
+    terms: str,
+    wanted: int,
+    windows: tuple[int, ...],
+    confirm: Confirm | None = None,
+) -> list[tuple[int, int]]:
+    """Each matching article with the id of a version of it (the newest matching one on
+    SQLite, its newest on PostgreSQL), newest first, up to `wanted` articles: window
+    after window going back (`windows`), each read in pages of ids going down;
+    `confirm`, if given, keeps the articles that match and says by which version."""
     top = session.scalar(select(func.max(Version.id))) or 0
     found: dict[int, int] = {}
     ceiling, page = top, wanted * 8
@@ -125,12 +160,39 @@ def _newest_matches(
         while ceiling > floor:
             window = {"query": terms, "floor": floor, "ceiling": ceiling, "limit": page}
             rows = session.execute(hits, window).all()
-            for row in rows:
-                found.setdefault(row.article_id, row.id)
+            for article, version in _confirmed(session, terms, rows, found, wanted, confirm):
+                found.setdefault(article, version)
                 if len(found) >= wanted:
-                    return list(found.values())
+                    return list(found.items())
             ceiling = rows[-1].id if len(rows) == page else floor
-    return list(found.values())
+    return list(found.items())
+
+
+def _confirmed(
+    session: Session,
+    terms: str,
+    rows: Sequence[Any],
+    found: dict[int, int],
+    wanted: int,
+    confirm: Confirm | None,
+) -> Iterator[tuple[int, int]]:
+    """A page of hits as (article, version), in order; through `confirm` a few at a
+    time, as many as are still wanted, so that a page's every story is not read."""
+    if confirm is None:
+        yield from ((row.article_id, row.id) for row in rows)
+        return
+    fresh = [row.article_id for row in rows if row.article_id not in found]
+    step = max(wanted - len(found), 8)
+    for start in range(0, len(fresh), step):
+        chunk = fresh[start : start + step]
+        matched = confirm(session, terms, chunk)
+        yield from ((article, matched[article]) for article in chunk if article in matched)
+
+
+def _matching_versions(session: Session, terms: str, articles: list[int]) -> dict[int, int]:
+    """PostgreSQL: each of these stories' newest version with every word of `terms`."""
+    rows = session.execute(_POSTGRES_MATCHING, {"query": terms, "articles": articles})
+    return {int(article): int(version) for article, version in rows}
 
 
 def snippet_html(snippet: str) -> Markup:

@@ -486,7 +486,7 @@ class Delivery(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# Kept by the migrations: the search index (SQLite: FTS5; PostgreSQL: a generated column, GIN).
+# Kept by the migrations: the search index (SQLite: FTS5; PostgreSQL: `article_search`, GIN).
 _FTS5 = (
     "versions_fts",
     "versions_fts_data",
@@ -495,5 +495,5 @@ _FTS5 = (
     "versions_fts_config",
 )
 SEARCH_INDEX_OBJECTS = frozenset(
-    (*_FTS5, "ix_versions_search", "search_document", "ix_versions_search_document")
+    (*_FTS5, "article_search", "ix_article_search_document", "ix_article_search_newest")
 )
