@@ -6,9 +6,14 @@ Builds (once; `--rebuild` to build again) with tracker's own migrations a histor
 articles, each version one edit away from the one before), the revisions between them
 (their `changed`/`kinds`/`stats`/`body_diff` the shapes of real ones that
 `tracker.core.diff.compare` computed), about 20 checks, its URL, and an event for the
-stories gone or retired. PostgreSQL is loaded with COPY (the search index dropped and
-built again after); SQLite with executemany in big transactions (its FTS5 triggers keep
-the index). Then times, in this process, every page and JSON answer of the web UI (the
+stories gone or retired. The checks are as the shipped `database.checks_kept` (30 days)
+leaves them: one by one in the window, folded into daily counts per story and outcome
+before it (`check_days`; each story's latest check kept), as the storage job folds them.
+PostgreSQL is loaded with COPY; each story's search document (the words of all its
+versions: `article_search`, migration 0018) is made here, from the text's words, not by
+the trigger (a sample is checked against `to_tsvector` after the load), and its GIN
+index built after the load. SQLite is loaded with executemany in big transactions (its
+FTS5 triggers keep the index). Then times, in this process, every page and JSON answer of the web UI (the
 FastAPI app through Starlette's TestClient: no HTTP or uvicorn in the figures), the
 revisions-per-day chart uncached, the claim of 200 due stories, and as whole commands
 (start-up included) the CLI's reading commands: medians of `--rounds` after a warm-up,
@@ -32,16 +37,17 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from tracker.config import DatabaseConfig, parse_duration
 from tracker.core.diff import compare
 from tracker.core.normalize import make_content
-from tracker.store import db
+from tracker.store import check_days, db
 
 OUT = Path(__file__).resolve().parent / "out"
 CORPUS = (
@@ -56,6 +62,7 @@ CHECK_HOURS = (0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 
 VERSION_COUNTS = (1, 2, 3, 4, 5, 6, 7)
 VERSION_WEIGHTS = (15, 15, 20, 20, 12, 10, 8)  # 3.6 versions a story
 RETIRE_AFTER = timedelta(days=30)
+WORDS = re.compile(r"[a-z0-9]+")  # the words to_tsvector('simple', ...) makes of this text
 
 
 # --- text --------------------------------------------------------------------------------
@@ -178,6 +185,8 @@ COLUMNS = {
         "bytes", "final_url", "version_number",
     ),
     "events": ("id", "article_id", "at", "kind", "detail"),
+    "check_days": ("article_id", "day", "outcome", "checks", "bytes", "duration_ms"),
+    "article_search": ("article_id", "newest", "document"),  # PostgreSQL only
 }  # fmt: skip
 
 
@@ -187,6 +196,7 @@ class History:
     def __init__(self, stories: int, now: datetime, seed: int = 27):
         self.stories, self.now = stories, now
         self.start = now - timedelta(days=DAYS)
+        self.cut = check_days.cut(now, parse_duration(DatabaseConfig().checks_kept))
         self.rng = random.Random(seed)
         self.writer = Writer(self.rng)
         self.shapes = revision_shapes(self.writer, now)
@@ -226,9 +236,11 @@ class History:
         at_versions = sorted(rng.sample(range(1, len(checks)), min(count - 1, len(checks) - 1)))
         fetched = [checks[0], *(checks[i] for i in at_versions)]
         headline, paragraphs = self.writer.headline(), self.writer.body()
+        words = set(WORDS.findall(" ".join(paragraphs).lower()))
         for number, at in enumerate(fetched, start=1):
             if number > 1:
-                paragraphs = self.writer.edit(paragraphs)
+                before, paragraphs = set(paragraphs), self.writer.edit(paragraphs)
+                words.update(WORDS.findall(" ".join(set(paragraphs) - before).lower()))
                 shape = self.shapes[(story + number) % len(self.shapes)]
                 if '"headline"' in shape["changed"]:
                     headline = self.writer.headline()
@@ -237,12 +249,15 @@ class History:
                      shape["field_changes"], shape["body_diff"], shape["stats"], shape["trivial"],
                      shape["kinds"], shape["significance"])
                 )  # fmt: skip
+            words.update(WORDS.findall(headline.lower()))
             rows["versions"].append(
                 (self.next_id("versions"), story, number, at, headline, "A Writer", "\n\n".join(paragraphs),
                  seen, "{}", f"{story:032x}{number:032x}")
             )  # fmt: skip
+        rows["article_search"].append((story, self.ids["versions"], " ".join(sorted(words))))
         gone = story % 31 == 0
         number = 0
+        folded: dict[tuple[date, str], list[int]] = {}
         for index, at in enumerate(checks):
             if at in fetched:
                 number += 1
@@ -253,11 +268,20 @@ class History:
                 outcome, status, kind = "error", None, "timeout"
             else:
                 outcome, status, kind = ("not_modified", 304, None) if index % 3 else ("unchanged", 200, None)
+            duration, size = (
+                150 + rng.randrange(900),
+                60_000 + rng.randrange(90_000) if status == 200 else None,
+            )
+            if at < self.cut and index < len(checks) - 1:  # folded, as the storage job would
+                day = folded.setdefault((at.astimezone(UTC).date(), outcome), [0, 0, 0])
+                day[0], day[1], day[2] = day[0] + 1, day[1] + (size or 0), day[2] + duration
+                continue
             rows["checks"].append(
-                (self.next_id("checks"), story, at, 150 + rng.randrange(900), outcome, status, kind,
-                 60_000 + rng.randrange(90_000) if status == 200 else None, url,
+                (self.next_id("checks"), story, at, duration, outcome, status, kind, size, url,
                  number if outcome == "new_version" else None)
             )  # fmt: skip
+        for (day_of, outcome), (count, size, duration) in sorted(folded.items()):
+            rows["check_days"].append((story, day_of, outcome, count, size, duration))
         old = self.now - seen > RETIRE_AFTER
         status = "gone" if gone else "retired" if old else "active"
         due = None if old or gone else checks[-1] + timedelta(hours=12 + rng.randrange(48))
@@ -287,26 +311,22 @@ def build(url: str, stories: int) -> float:
     try:
         load = _copy if postgres else _insert
         cursor = raw.cursor()
-        search_indexes = []
-        if postgres:  # built again after the load (faster than kept during it)
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_versions_search%'"
-            )
-            search_indexes = cursor.fetchall()
-            for name, _ in search_indexes:
-                cursor.execute(f"DROP INDEX {name}")
+        if postgres:  # the documents made here, their index built again after the load
+            cursor.execute("ALTER TABLE versions DISABLE TRIGGER article_search_add")
+            cursor.execute("DROP INDEX ix_article_search_document")
         for table, rows in history.source_rows().items():
             load(raw, table, rows)
         for first in range(1, stories + 1, CHUNK):
             for table, rows in history.chunk(first, min(first + CHUNK - 1, stories)).items():
-                load(raw, table, rows)
+                if postgres or table != "article_search":
+                    load(raw, table, rows)
             raw.commit()
             print(
                 f"  {min(first + CHUNK - 1, stories)} stories, {time.perf_counter() - started:.0f} s",
                 flush=True,
             )
         if postgres:
-            _finish_postgres(raw, [definition for _, definition in search_indexes])
+            _finish_postgres(raw, stories)
         else:
             cursor.execute("ANALYZE")
         raw.commit()
@@ -336,17 +356,28 @@ def _insert(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def _finish_postgres(raw: Any, search_indexes: list[str]) -> None:
+def _finish_postgres(raw: Any, stories: int) -> None:
     cursor = raw.cursor()
-    for table in COLUMNS:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-        )
+    for table, columns in COLUMNS.items():
+        if "id" in columns:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+    cursor.execute("ALTER TABLE versions ENABLE TRIGGER article_search_add")
+    # the documents made here are the ones the migration's trigger would have made
+    cursor.execute(
+        "SELECT s.article_id FROM article_search s JOIN versions v ON v.article_id = s.article_id "
+        f"WHERE s.article_id % {max(1, stories // 500)} = 0 GROUP BY s.article_id, s.document "
+        "HAVING s.document <> "
+        "strip(to_tsvector('simple', string_agg(coalesce(v.headline, '') || ' ' || v.body, ' ')))"
+    )
+    wrong = [row[0] for row in cursor.fetchall()]
+    if wrong:
+        raise SystemExit(f"search documents unlike to_tsvector's for stories {wrong[:10]}")
     raw.commit()
     started = time.perf_counter()
-    cursor.execute("SET maintenance_work_mem = '1GB'")
-    for definition in search_indexes:
-        cursor.execute(definition)
+    cursor.execute("SET maintenance_work_mem = '2GB'")
+    cursor.execute("CREATE INDEX ix_article_search_document ON article_search USING gin (document)")
     raw.commit()
     print(f"  search index built in {time.perf_counter() - started:.0f} s", flush=True)
     raw.driver_connection.autocommit = True
