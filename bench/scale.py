@@ -477,6 +477,9 @@ def web_paths(engine: sa.Engine, stories: int, words: dict[str, str]) -> dict[st
         "a version (page)": f"/articles/{long_id}/versions/3",
         "a version (JSON)": f"/api/articles/{long_id}/versions/3",
         "compare 1 and 7 (JSON)": f"/api/articles/{long_id}/compare?from=1&to=7",
+        "compare 1 and 7 (page)": f"/articles/{long_id}/compare?from=1&to=7",
+        "a revision (JSON)": f"/api/articles/{long_id}/revisions/4",
+        "Atom feed of an article": f"/feeds/articles/{long_id}.atom",
         "watch list page": "/articles",
         "watch list JSON": "/api/articles",
         "watch list, half-way": f"/api/articles?cursor={stories // 2}",
@@ -492,6 +495,7 @@ def web_paths(engine: sa.Engine, stories: int, words: dict[str, str]) -> dict[st
         paths[f"search page, {kind} word ({word})"] = f"/search?q={word}"
         paths[f"search JSON, {kind} word"] = f"/api/search?q={word}"
     paths["search JSON, two words"] = f"/api/search?q={words['middling']}+{words['common']}"
+    paths["search JSON, middling word, page 3"] = f"/api/search?q={words['middling']}&cursor=100"
     return paths
 
 
