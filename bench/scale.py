@@ -283,18 +283,20 @@ class History:
         for (day_of, outcome), (count, size, duration) in sorted(folded.items()):
             rows["check_days"].append((story, day_of, outcome, count, size, duration))
         old = self.now - seen > RETIRE_AFTER
-        status = "gone" if gone else "retired" if old else "active"
+        state = "gone" if gone else "retired" if old else "active"
         due = None if old or gone else checks[-1] + timedelta(hours=12 + rng.randrange(48))
+        if due is not None:  # the schedule goes on checking a story until it retires, and keeps up
+            due = max(due, self.now + timedelta(minutes=1 + rng.randrange(24 * 60)))
         if not old and story % 250 == 0:
             due = self.now - timedelta(minutes=rng.randrange(120))  # a few hundred overdue
         rows["articles"].append(
-            (story, url, f"www.outlet{host:02d}.example", source, seen, status, due, checks[-1], fetched[-1],
+            (story, url, f"www.outlet{host:02d}.example", source, seen, state, due, checks[-1], fetched[-1],
              0, 0)
         )  # fmt: skip
         rows["article_urls"].append((story, url, story, "discovered", seen))
         if gone or old:
             at = checks[-1] if gone else seen + RETIRE_AFTER
-            rows["events"].append((self.next_id("events"), story, at, status, "{}"))
+            rows["events"].append((self.next_id("events"), story, at, state, "{}"))
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -536,14 +538,21 @@ def time_store(engine: sa.Engine, queries: Queries, rounds: int) -> list[Any]:
         with sessions() as session:
             revisions_per_day(session, now)
 
-    def claim() -> None:
+    def claim(at: datetime = now) -> None:
         with sessions() as session, session.begin():
-            claimed = claim_due(session, now=now, owner="bench", lease=timedelta(minutes=5), limit=200)
+            claimed = claim_due(session, now=at, owner="bench", lease=timedelta(minutes=5), limit=200)
             assert claimed, "nothing due"
             session.rollback()
 
+    def backlog() -> None:  # the daemon stopped for a day: every story due by then is overdue
+        claim(now + timedelta(days=1))
+
     results = []
-    for label, function in (("revisions per day (chart), uncached", chart), ("claim 200 due stories", claim)):
+    for label, function in (
+        ("revisions per day (chart), uncached", chart),
+        ("claim 200 due stories", claim),
+        ("claim 200, a day's backlog due", backlog),
+    ):
         queries.label = label
         results.append((label, *measure(function, rounds)))
         print(f"  {label:48} {results[-1][1]:9.1f} {results[-1][2]:9.1f}", flush=True)

@@ -138,3 +138,34 @@ def test_a_destination_another_worker_is_claiming_is_skipped_not_waited_for(db_u
             assert not leases.claim_destination(second, state_id, owner="w2", now=now, lease=lease)
     finally:
         tracker.close()
+
+
+def test_postgres_finds_each_hosts_queue_by_its_index_as_the_window_would(db_url: str) -> None:
+    """PostgreSQL takes each host's queue by the index on (host, next_check_at), whatever
+    the backlog: the same candidates, in the same order, as one window over every due
+    article (SQLite's way), with ties in time, leased, paused and not-yet-due stories."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("a lateral join per host is PostgreSQL's; SQLite ranks with one window")
+    tracker = Tracker(make_config(db_url))
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    try:
+        with transaction(tracker.sessions) as session:
+            for n in range(90):
+                host = ("a.example", "b.example", "c.example:8080")[n % 3]
+                article, _new = repository.add_article(
+                    session, f"http://{host}/news/{n}", source=None, now=now - timedelta(hours=1)
+                )
+                article.next_check_at = now - timedelta(minutes=n % 7) + timedelta(minutes=5 * (n % 11 == 0))
+                if n % 13 == 0:
+                    article.lease_until = now + timedelta(minutes=1)
+                if n % 17 == 0:
+                    article.paused_at = now
+        with transaction(tracker.sessions) as session:
+            due = [*leases._due(now, False, None), *leases.watched()]
+            for limit in (1, 4, 100):
+                ranked = [tuple(row) for row in leases._candidates_ranked(session, due, now, limit)]
+                assert leases._candidates_by_host(session, due, now, limit) == ranked
+            waiting = [n for n in range(90) if 5 * (n % 11 == 0) <= n % 7 and n % 13 and n % 17]
+            assert sorted(row[0] for row in ranked) == sorted(n + 1 for n in waiting)
+    finally:
+        tracker.close()

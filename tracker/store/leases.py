@@ -90,6 +90,15 @@ def _due(now: datetime, every_active: bool, checked_before: datetime | None) -> 
 def _candidates(session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int) -> Sequence[Any]:
     """(id, host, place in its host's queue) of the free due articles, at most `limit` of
     each host, in the order hosts take turns: every host's first, then every second..."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _candidates_by_host(session, due, now, limit)
+    return _candidates_ranked(session, due, now, limit)
+
+
+def _candidates_ranked(
+    session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int
+) -> Sequence[Any]:
+    """`_candidates` by a window over every free due article (SQLite)."""
     rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
     ranked = (
         select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
@@ -101,6 +110,42 @@ def _candidates(session: Session, due: list[ColumnElement[bool]], now: datetime,
         .where(ranked.c.rank <= limit)
         .order_by(ranked.c.rank, ranked.c.next_check_at, ranked.c.id)
     ).all()
+
+
+def _candidates_by_host(
+    session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int
+) -> list[tuple[int, str, int]]:
+    """`_candidates` on PostgreSQL, at the cost of `limit` rows a host whatever the
+    backlog: the hosts found by skipping through the index on (host, next_check_at) (one
+    probe a host), then each host's first `limit` free due articles through the same
+    index (a lateral join), ranked here. (A window over every due article, SQLite's way,
+    costs as much as the backlog: 0.48 s with 280,000 stories overdue.)"""
+    first = select(func.min(Article.host).label("host")).cte("hosts", recursive=True)
+    later = select(func.min(Article.host)).where(Article.host > first.c.host).scalar_subquery()
+    hosts = first.union_all(select(later).where(first.c.host.is_not(None)))
+    queue = (
+        select(Article.id, Article.host, Article.next_check_at)
+        .where(Article.host == hosts.c.host, *due, _free(Article, now))
+        .order_by(Article.next_check_at, Article.id)
+        .limit(limit)
+        .lateral("queue")
+    )
+    rows = session.execute(
+        select(queue.c.id, queue.c.host, queue.c.next_check_at).join_from(hosts, queue, true())
+    )
+    ranked: list[tuple[int, str, int]] = []
+    places: dict[str, int] = {}
+    due_at: dict[int, datetime | None] = {}
+    for article_id, host, at in sorted(rows, key=lambda row: (row.host, _queued(row.next_check_at), row.id)):
+        places[host] = places.get(host, 0) + 1
+        ranked.append((article_id, host, places[host]))
+        due_at[article_id] = at
+    return sorted(ranked, key=lambda row: (row[2], _queued(due_at[row[0]]), row[0]))
+
+
+def _queued(at: datetime | None) -> tuple[bool, datetime]:
+    """A place in a queue by `next_check_at`, none last (as PostgreSQL orders them)."""
+    return (at is None, at or datetime.min)
 
 
 def _within_budgets(candidates: Sequence[Any], per_host: Callable[[str], int], limit: int) -> list[int]:
