@@ -47,7 +47,9 @@ from sqlalchemy import event
 from tracker.config import DatabaseConfig, parse_duration
 from tracker.core.diff import compare
 from tracker.core.normalize import make_content
+from tracker.read.watch import WatchFilter, watch_list
 from tracker.store import check_days, db
+from tracker.web.watch import encode_cursor
 
 OUT = Path(__file__).resolve().parent / "out"
 CORPUS = (
@@ -458,6 +460,15 @@ def pick_words(engine: sa.Engine, writer_words: list[str]) -> dict[str, str]:
     }
 
 
+def half_way_cursor(engine: sa.Engine, stories: int) -> str:
+    """The `next_cursor` of the watch list's page that ends half-way (found once, by an
+    offset, outside the timing): what a person who paged there holds."""
+    with db.session_factory(engine)() as session:
+        page = watch_list(session, WatchFilter(), limit=1, offset=stories // 2 - 1)
+    assert page.next is not None
+    return encode_cursor(page.next, "last_changed")
+
+
 def web_paths(engine: sa.Engine, stories: int, words: dict[str, str]) -> dict[str, str]:
     with engine.connect() as connection:
         long_id = connection.execute(
@@ -484,7 +495,8 @@ def web_paths(engine: sa.Engine, stories: int, words: dict[str, str]) -> dict[st
         "Atom feed of an article": f"/feeds/articles/{long_id}.atom",
         "watch list page": "/articles",
         "watch list JSON": "/api/articles",
-        "watch list, half-way": f"/api/articles?cursor={stories // 2}",
+        "watch list, half-way": f"/api/articles?cursor={half_way_cursor(engine, stories)}",
+        "watch list, half-way by an offset (older clients)": f"/api/articles?cursor={stories // 2}",
         "watch list, failing": "/api/articles?failing=true",
         "watch list, by last checked": "/api/articles?sort=last_checked",
         "watch list of a source": "/api/articles?source=outlet05",

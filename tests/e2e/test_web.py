@@ -262,18 +262,20 @@ def test_the_watch_list_and_its_twin(client: TestClient, served: tuple[Path, New
     assert client.get("/api/articles?status=gone").json()["total"] == 0
     assert client.get("/api/articles?cursor=x1").status_code == 400
     small = client_for(served[0], page_size=1)
-    seen, cursor = [], None
+    seen, cursors, cursor = [], [], None
     while True:
         page_body = small.get("/api/articles", params={"cursor": cursor} if cursor else {}).json()
         seen.extend(r["id"] for r in page_body["items"])
         cursor = page_body["next_cursor"]
         if cursor is None:
             break
+        cursors.append(cursor)
     assert seen == [r["id"] for r in body["items"]]
-    assert (
-        page(small, "/articles?cursor=1").xpath("//p[@id='shown']")[0].text_content()
-        == f"2–2 of {total} articles"
-    )
+    for cursor in ("1", cursors[0]):  # a number of rows to skip (as before), or where the last page ended
+        shown = page(small, f"/articles?cursor={cursor}").xpath("//p[@id='shown']")[0].text_content()
+        assert shown == f"2–2 of {total} articles"
+    assert small.get(f"/api/articles?cursor={cursors[-1]}").json()["items"][0]["id"] == seen[-1]
+    assert small.get(f"/api/articles?sort=first_seen&cursor={cursors[0]}").status_code == 400
 
 
 def test_an_article_whose_only_check_failed_says_why(client: TestClient) -> None:

@@ -35,9 +35,11 @@ MIN_CHECKS = 5
 
 
 def article_counts(session: Session, now: datetime) -> tuple[dict[str, int], int]:
-    """Articles by status, and how many are due now (the daemon's heartbeat, `status`):
-    paused stories and those of paused or dropped sources are not due."""
-    by_status = dict(session.execute(select(Article.status, func.count()).group_by(Article.status)).all())
+    """Articles by status (kept counts, `tracker.store.counts`), and how many are due now
+    (the daemon's heartbeat, `status`): paused stories and those of paused or dropped
+    sources are not due. The due ones are read by the index on (status, next_check_at):
+    as many as are due, not every story."""
+    by_status = counts.articles_by_status(session)
     due = session.scalar(
         select(func.count()).where(
             Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)),

@@ -1,7 +1,8 @@
 """Every source and its endpoints as the operator sees them: its state (watched, paused,
 no longer in the config, made by hand), each endpoint's last poll and error, since when
 it has failed and how many polls in a row, its stories and its revisions of the last
-week; the failing ones first. A dead feed must not look like a quiet news day."""
+week (both kept counts, `tracker.store.counts`); the failing ones first. A dead feed
+must not look like a quiet news day."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.read.shapes import iso
 from tracker.store import counts as kept_counts
-from tracker.store.models import Article, Source, SourceEndpoint
+from tracker.store.models import Source, SourceEndpoint
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -52,7 +53,7 @@ def sources_overview(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Every source with its endpoints (failing first), stories and last week's
     revisions (the last 7 days, UTC, today included: from the kept counts of
     `tracker.store.counts`); sources with a failing endpoint first, then by name."""
-    stories = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+    stories = kept_counts.articles_by_source(session)
     revisions = kept_counts.by_source_since(session, (now.astimezone(UTC) - WEEK).date() + DAY)
     rows = []
     for source in session.scalars(select(Source).options(selectinload(Source.endpoints))):

@@ -4,19 +4,28 @@ story is not updating.
 The watch list is one page of articles (filtered, sorted, counted), each with its
 latest headline, its number of versions and its last check; the page is read first
 and the rest in three small queries over its ids, so a page costs the same on a
-database of ten articles or of a million.
+database of ten articles or of a million:
+- a page starts after the previous page's last row (`After`: its sort value and id),
+  found by the index on (sort column, id) wherever it is in the list; the rows with a
+  value first (latest or soonest first), then those without one, each by id, the
+  newest first. A page may also start at an offset (a count of rows skipped: what
+  older clients send), which costs as many rows as it skips;
+- how many match is read from the kept counts of articles per source and status
+  (`tracker.store.counts`) when only those filter; the failing stories and those with
+  a headline test, a few among many, are counted by their own indexes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker.read.shapes import iso
-from tracker.store import check_days
+from tracker.store import check_days, counts
 from tracker.store.models import Article, Check, HeadlineTest, Revision, Source, Version
 
 # the orders a watch list can take: the column, and whether the latest comes first
@@ -74,10 +83,21 @@ class WatchFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class After:
+    """Where a page starts: after the row with this sort value (None: it had none) and
+    id, `offset` rows into the list (what the page says it shows, not how it is found)."""
+
+    value: datetime | None
+    id: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
 class WatchPage:
     rows: list[WatchRow]
     total: int  # articles that match the filter
-    offset: int
+    offset: int  # rows before this page's first
+    next: After | None  # where the next page starts; None: this is the last page
 
 
 def check_json(check: Check) -> CheckJSON:
@@ -92,8 +112,8 @@ def check_json(check: Check) -> CheckJSON:
     }
 
 
-def _matching(where: WatchFilter) -> Select[Any]:
-    query = select(Article.id)
+def _matching(where: WatchFilter, column: InstrumentedAttribute[Any]) -> Select[Any]:
+    query = select(Article.id, column)
     if where.source:
         query = query.join(Source, Source.id == Article.source_id).where(Source.name == where.source)
     if where.status:
@@ -105,15 +125,74 @@ def _matching(where: WatchFilter) -> Select[Any]:
     return query
 
 
-def watch_list(session: Session, where: WatchFilter, *, limit: int, offset: int = 0) -> WatchPage:
-    """One page of the watch list (`limit` rows from `offset`) and how many match."""
+Key = tuple[int, datetime | None]  # a row's id and sort value
+
+
+def watch_list(
+    session: Session, where: WatchFilter, *, limit: int, offset: int = 0, after: After | None = None
+) -> WatchPage:
+    """One page of the watch list (`limit` rows after `after`, else from `offset`) and
+    how many match."""
+    if after is not None:
+        keys, offset = _after(session, where, limit + 1, after), after.offset
+    elif offset:
+        keys = _from_offset(session, where, limit + 1, offset)
+    else:
+        keys = _after(session, where, limit + 1, None)
+    following = None
+    if len(keys) > limit:
+        keys = keys[:limit]
+        following = After(keys[-1][1], keys[-1][0], offset + limit)
+    ids = [article_id for article_id, _ in keys]
+    return WatchPage(rows_of(session, ids), _total(session, where), offset, following)
+
+
+def _after(session: Session, where: WatchFilter, limit: int, after: After | None) -> list[Key]:
+    """`limit` rows after `after` (None: from the first): those with a value, then
+    those without, each part one range of the index on (column, id)."""
+    column, latest_first = SORTS[where.sort]
+    keys: list[Key] = []
+    if after is None or after.value is not None:
+        valued = _matching(where, column).where(column.is_not(None))
+        if after is not None:
+            valued = valued.where(_beyond(column, latest_first, after))
+        order = column.desc() if latest_first else column.asc()
+        keys = [(i, v) for i, v in session.execute(valued.order_by(order, Article.id.desc()).limit(limit))]
+    if len(keys) < limit:
+        none = _matching(where, column).where(column.is_(None))
+        if after is not None and after.value is None:
+            none = none.where(Article.id < after.id)
+        rows = session.execute(none.order_by(Article.id.desc()).limit(limit - len(keys)))
+        keys += [(i, v) for i, v in rows]
+    return keys
+
+
+def _beyond(column: InstrumentedAttribute[Any], latest_first: bool, after: After) -> ColumnElement[bool]:
+    """The rows with a value after `after`'s: the same value's smaller ids, then the
+    values beyond it (written so that the column bounds the index's range)."""
+    if latest_first:
+        return and_(column <= after.value, or_(column < after.value, Article.id < after.id))
+    return and_(column >= after.value, or_(column > after.value, Article.id < after.id))
+
+
+def _from_offset(session: Session, where: WatchFilter, limit: int, offset: int) -> list[Key]:
     column, latest_first = SORTS[where.sort]
     order = column.desc().nulls_last() if latest_first else column.asc().nulls_last()
-    ids = list(
-        session.scalars(_matching(where).order_by(order, Article.id.desc()).limit(limit).offset(offset))
-    )
-    total = session.scalar(select(func.count()).select_from(_matching(where).subquery())) or 0
-    return WatchPage(rows_of(session, ids), total, offset)
+    query = _matching(where, column).order_by(order, Article.id.desc()).limit(limit).offset(offset)
+    return [(i, v) for i, v in session.execute(query)]
+
+
+def _total(session: Session, where: WatchFilter) -> int:
+    """How many articles match: kept counts, unless failing or headline tests filter."""
+    if where.failing or where.headline_test:
+        matching = _matching(where, Article.id).subquery()
+        return session.scalar(select(func.count()).select_from(matching)) or 0
+    source_id = None
+    if where.source:
+        source_id = session.scalar(select(Source.id).where(Source.name == where.source))
+        if source_id is None:
+            return 0
+    return counts.articles_of(session, source_id=source_id, status=where.status)
 
 
 def rows_of(session: Session, ids: list[int]) -> list[WatchRow]:

@@ -7,14 +7,17 @@ writes the rows:
   purged, a source dropped: an article's revisions follow it to its new source);
 - `check_counts`, checks per source and per hour, and how many got the article: as
   checks are made; never taken away (a check deleted, by retention or a purge, was
-  made all the same), and counted under the source the article had then.
+  made all the same), and counted under the source the article had then;
+- `article_counts`, articles per source and status (0019's triggers): as articles are
+  inserted, deleted, or change source or status, so that the watch list's total, the
+  sources page's stories and `status` do not count 1.28 million stories.
 `tracker.store` imports it, so that every reader of the models' metadata sees it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Index, Integer, func, select, text
+from sqlalchemy import Date, Index, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.store.models import Article, Base, Event, Source
@@ -24,8 +27,10 @@ from tracker.store.models import Article, Base, Event, Source
 # would load its dialect at every start-up (tests/e2e/test_cli.py)
 Index("ix_articles_paused_at", Article.paused_at, sqlite_where=text("paused_at IS NOT NULL"))
 Index("ix_events_kind_at", Event.kind, Event.at)
+# the failing stories, a few among many (0019: the watch list's "failing only" finds and counts them)
+Index("ix_articles_failing", Article.consecutive_failures, sqlite_where=text("consecutive_failures > 0"))
 
-NO_SOURCE = 0  # `source_id` of the revisions of articles without a source
+NO_SOURCE = 0  # `source_id` of the counts of articles without a source
 
 
 class CheckCount(Base):
@@ -91,3 +96,41 @@ def by_source_since(session: Session, first: date) -> dict[int | None, int]:
         .group_by(RevisionCount.source_id)
     ).all()
     return {(None if source == NO_SOURCE else source): int(count or 0) for source, count in rows}
+
+
+class ArticleCount(Base):
+    """Articles of one source (`NO_SOURCE`: none) in one status (`ArticleStatus`); a
+    count can fall to 0 and stay."""
+
+    __tablename__ = "article_counts"
+
+    source_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+def articles_of(session: Session, *, source_id: int | None = None, status: str | None = None) -> int:
+    """How many articles there are of this source (None: any, `NO_SOURCE`: none) in
+    this status (None: any)."""
+    query = select(func.sum(ArticleCount.articles))
+    if source_id is not None:
+        query = query.where(ArticleCount.source_id == source_id)
+    if status is not None:
+        query = query.where(ArticleCount.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def articles_by_source(session: Session) -> dict[int | None, int]:
+    """Articles by source id (None: no source)."""
+    rows = session.execute(
+        select(ArticleCount.source_id, func.sum(ArticleCount.articles)).group_by(ArticleCount.source_id)
+    ).all()
+    return {(None if source == NO_SOURCE else source): int(count or 0) for source, count in rows}
+
+
+def articles_by_status(session: Session) -> dict[str, int]:
+    """Articles by status."""
+    rows = session.execute(
+        select(ArticleCount.status, func.sum(ArticleCount.articles)).group_by(ArticleCount.status)
+    ).all()
+    return {status: int(count or 0) for status, count in rows}

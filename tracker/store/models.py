@@ -151,11 +151,11 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_status_next_check_at", "status", "next_check_at"),
         Index("ix_articles_host_next_check_at", "host", "next_check_at"),
-        # the watch list's orders
-        Index("ix_articles_last_changed_at", "last_changed_at"),
-        Index("ix_articles_last_checked_at", "last_checked_at"),
-        Index("ix_articles_next_check_at", "next_check_at"),
-        Index("ix_articles_first_seen_at", "first_seen_at"),
+        # the watch list's orders, their ties broken by id (0019: a page after a cursor)
+        Index("ix_articles_last_changed_at_id", "last_changed_at", "id"),
+        Index("ix_articles_last_checked_at_id", "last_checked_at", "id"),
+        Index("ix_articles_next_check_at_id", "next_check_at", "id"),
+        Index("ix_articles_first_seen_at_id", "first_seen_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,17 +1,25 @@
-"""The watch list: every tracked article with its last check, and its JSON twin."""
+"""The watch list: every tracked article with its last check, and its JSON twin.
 
+Its `next_cursor` is opaque: the sort, the last row's sort value and id, and how many
+rows came before the next page (for "51-100 of ..."), so that the next page is found
+where it is (`tracker.read.watch`). A number is a cursor too, the rows to skip: what
+this page gave before, still taken from the clients that kept one."""
+
+import base64
+import binascii
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tracker.read.revisions import source_names
-from tracker.read.watch import WatchFilter, watch_list
+from tracker.read.watch import After, WatchFilter, watch_list
 from tracker.store.models import ArticleStatus
-from tracker.web.common import Db, offset_cursor, page_size, render
+from tracker.web.common import MAX_ID, Db, offset_cursor, page_size, render
 
 router = APIRouter()
 
@@ -33,7 +41,9 @@ class WatchQuery(BaseModel):
     failing: bool = Field(default=False, description="Only articles whose last check failed.")
     headline_test: bool = Field(default=False, description="Only stories with a headline test.")
     sort: Sort = Sort.last_changed
-    cursor: str | None = Field(default=None, max_length=20, description="`next_cursor` of the previous page.")
+    cursor: str | None = Field(
+        default=None, max_length=200, description="`next_cursor` of the previous page."
+    )
 
     def params(self, **override: Any) -> dict[str, Any]:
         values = self.model_dump(mode="json") | override
@@ -49,16 +59,45 @@ def watch_page(db: Session, query: WatchQuery, size: int) -> dict[str, Any]:
         headline_test=query.headline_test,
         sort=query.sort.value,
     )
-    offset = offset_cursor(query.cursor)
-    page = watch_list(db, where, limit=size, offset=offset)
-    following = offset + len(page.rows)
+    if query.cursor and not query.cursor.isdigit():
+        page = watch_list(db, where, limit=size, after=decode_cursor(query.cursor, where.sort))
+    else:
+        page = watch_list(db, where, limit=size, offset=offset_cursor(query.cursor))
     return {
         "items": page.rows,
         "total": page.total,
-        "shown_from": offset + 1 if page.rows else 0,
-        "shown_to": following,
-        "next_cursor": str(following) if following < page.total else None,
+        "shown_from": page.offset + 1 if page.rows else 0,
+        "shown_to": page.offset + len(page.rows),
+        "next_cursor": encode_cursor(page.next, where.sort) if page.next else None,
     }
+
+
+def encode_cursor(after: After, sort: str) -> str:
+    value = after.value.isoformat() if after.value is not None else ""
+    raw = f"{sort}|{value}|{after.id}|{after.offset}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> After:
+    """The `After` of a cursor this page gave for this sort; 400 for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        its_sort, value, article_id, offset = raw.split("|")
+        after = After(_moment(value), int(article_id), int(offset))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(400, "cursor: not a cursor this server gave") from None
+    if its_sort != sort:
+        raise HTTPException(400, "cursor: given for another order (start again from the first page)")
+    if not (0 < after.id <= MAX_ID and 0 <= after.offset <= MAX_ID):
+        raise HTTPException(400, "cursor: not a cursor this server gave")
+    return after
+
+
+def _moment(value: str) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get(
