@@ -42,41 +42,10 @@ OUT = HERE / "out"
 
 
 def build(url: str, stories: int) -> float:
-    """The history of `bench/scale.py`, without its search index (another branch's)."""
+    """The history of `bench/scale.py`, built as it builds it."""
     import scale  # bench/scale.py: its generator and loaders
 
-    started = time.perf_counter()
-    engine = db.create_engine(url)
-    db.upgrade(engine)
-    history = scale.History(stories, datetime.now(UTC).replace(microsecond=0))
-    postgres = engine.dialect.name == "postgresql"
-    raw = engine.raw_connection()
-    try:
-        load = scale._copy if postgres else scale._insert
-        for table, rows in history.source_rows().items():
-            load(raw, table, rows)
-        for first in range(1, stories + 1, scale.CHUNK):
-            for table, rows in history.chunk(first, min(first + scale.CHUNK - 1, stories)).items():
-                load(raw, table, rows)
-            raw.commit()
-        cursor = raw.cursor()
-        if postgres:
-            for table in scale.COLUMNS:
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                )
-            raw.commit()
-            driver = raw.driver_connection
-            assert driver is not None
-            driver.autocommit = True
-            driver.execute("VACUUM ANALYZE")
-        else:
-            cursor.execute("ANALYZE")
-            raw.commit()
-    finally:
-        raw.close()
-        engine.dispose()
-    return time.perf_counter() - started
+    return float(scale.build(url, stories))
 
 
 def export_once(url: str, mode: str, since_days: float | None) -> dict[str, Any]:
@@ -182,6 +151,9 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--modes", default="before,after")
     parser.add_argument(
+        "--exports", default="since,whole", help="which: --since 1d (since), the whole history"
+    )
+    parser.add_argument(
         "--fold", metavar="KEPT", help="instead: fold the checks older than KEPT (30d), timed"
     )
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -200,7 +172,8 @@ def main() -> int:
     print(f"{stories_count(url)} stories, {db.redact(url)}")
     print("| export | mode | stories | stories a second | seconds | MB written | peak RSS |")
     print("|---|---|---|---|---|---|---|")
-    for label, since, rounds in (("--since 1d", 1.0, args.rounds), ("whole", None, 1)):
+    exports = {"since": ("--since 1d", 1.0, args.rounds), "whole": ("whole", None, 1)}
+    for label, since, rounds in (exports[name] for name in args.exports.split(",")):
         for mode in args.modes.split(","):
             runs = [run(url, mode, since) for _ in range(rounds)]
             seconds = statistics.median(r["seconds"] for r in runs)

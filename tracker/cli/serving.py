@@ -77,11 +77,15 @@ def status(app: App, as_json: bool) -> None:
 
 
 def _print_storage(storage: dict[str, Any]) -> None:
-    per_version = storage["bytes_per_version"]
+    per_version, guessed = storage["bytes_per_version"], storage.get("estimated", [])
+
+    def rows(name: str) -> str:
+        return f"{'about ' if name in guessed else ''}{storage[name]} {name}"
+
     click.echo(
-        f"database: {_size(storage['bytes'])}, {storage['versions']} versions"
+        f"database: {_size(storage['bytes'])}, {rows('versions')}"
         + (f", {_size(per_version)} a version" if per_version is not None else "")
-        + f", {storage['captures']} captures, {storage['dictionaries']} dictionaries"
+        + f", {rows('captures')}, {storage['dictionaries']} dictionaries"
     )
     for table, size in list(storage["tables"].items())[:TABLES_SHOWN]:
         click.echo(f"  {table:<32} {_size(size):>10}")

@@ -60,14 +60,20 @@ _POSTGRES_HITS = text(
     """
 )
 # each story's newest version that has every word (PostgreSQL: its document says the
-# story has them, not which version)
+# story has them, not which version), its versions read newest first until one has them:
+# most often the newest, one parse a story
 _POSTGRES_MATCHING = text(
     """
-    SELECT DISTINCT ON (v.article_id) v.article_id, v.id FROM versions v
-    WHERE v.article_id IN :articles
-      AND to_tsvector('simple', coalesce(v.headline, '') || ' ' || v.body)
-          @@ websearch_to_tsquery('simple', :query)
-    ORDER BY v.article_id, v.id DESC
+    SELECT a.id AS article_id, m.id FROM articles a
+    CROSS JOIN LATERAL (
+        SELECT v.id FROM versions v
+        WHERE v.article_id = a.id
+          AND to_tsvector('simple', coalesce(v.headline, '') || ' ' || v.body)
+              @@ websearch_to_tsquery('simple', :query)
+        ORDER BY v.number DESC
+        LIMIT 1
+    ) m
+    WHERE a.id IN :articles
     """
 ).bindparams(bindparam("articles", expanding=True))
 # then the rows shown, and only theirs, with a snippet
@@ -154,7 +160,8 @@ def _newest_matches(
     `confirm`, if given, keeps the articles that match and says by which version."""
     top = session.scalar(select(func.max(Version.id))) or 0
     found: dict[int, int] = {}
-    ceiling, page = top, wanted * 8
+    # SQLite's hits are versions, several of one story; PostgreSQL's, stories
+    ceiling, page = top, wanted * 8 if hits is _SQLITE_HITS else wanted + 8
     for size in (*windows, None):
         floor = 0 if size is None else max(top - size, 0)
         while ceiling > floor:

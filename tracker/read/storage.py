@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from tracker.store.models import Capture, CaptureDictionary, Version
 
 
-def database_size(session: Session) -> dict[str, Any]:
+def database_size(session: Session, *, estimate_past: int | None = None) -> dict[str, Any]:
     """{bytes, tables: {table: bytes} (largest first), versions, captures, dictionaries,
-    bytes_per_version (None with no versions), method}."""
+    bytes_per_version (None with no versions), method, estimated (which of versions and
+    captures are PostgreSQL's estimates: `_rows`)}."""
     if session.get_bind().dialect.name == "postgresql":
         tables = _postgresql(session)
         total, method = sum(tables.values()), "pg_total_relation_size"
@@ -30,16 +31,37 @@ def database_size(session: Session) -> dict[str, Any]:
         tables, method = _dbstat(session), "dbstat"
         if not tables:
             method = "page_count"
-    versions = session.scalar(select(func.count()).select_from(Version)) or 0
+    past = ESTIMATE_PAST if estimate_past is None else estimate_past
+    versions, guessed = _rows(session, Version, past)
+    captures, guessed_too = _rows(session, Capture, past)
     return {
         "bytes": total,
         "tables": dict(sorted(tables.items(), key=lambda item: -item[1])),
         "versions": versions,
-        "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
+        "captures": captures,
         "dictionaries": session.scalar(select(func.count()).select_from(CaptureDictionary)) or 0,
         "bytes_per_version": round(total / versions) if versions else None,
         "method": method,
+        "estimated": [name for name, guess in (("versions", guessed), ("captures", guessed_too)) if guess],
     }
+
+
+ESTIMATE_PAST = 1_000_000
+
+
+def _rows(session: Session, model: type[Version] | type[Capture], past: int) -> tuple[int, bool]:
+    """A table's rows, and whether that is an estimate: counted, except on PostgreSQL
+    past `past` rows (`ESTIMATE_PAST`), where counting takes a second (4.6 million versions: 0.2 s
+    of `status` on this machine) and the planner's count (`pg_class.reltuples`, as of the
+    table's last ANALYZE, which autovacuum runs as it grows) is close enough for a size."""
+    if session.get_bind().dialect.name == "postgresql":
+        guess = session.scalar(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:table)"),
+            {"table": model.__tablename__},
+        )
+        if guess is not None and guess > past:
+            return int(guess), True
+    return session.scalar(select(func.count()).select_from(model)) or 0, False
 
 
 def _postgresql(session: Session) -> dict[str, int]:

@@ -7,12 +7,14 @@ the package.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -35,12 +37,24 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 def create_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
     try:
-        engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+        engine = sa.create_engine(
+            url, future=True, pool_pre_ping=not url.startswith("sqlite"), json_deserializer=_json_loads
+        )
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
         raise DatabaseError(f"cannot use database URL {redact(url)!r}: {error}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
     return engine
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """The JSON columns read back: orjson, four times the standard library's pace (a
+    large export reads hundreds of thousands of revisions); what orjson refuses and the
+    standard library wrote (NaN, integers past 64 bits) by the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
