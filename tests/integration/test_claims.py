@@ -166,6 +166,17 @@ def test_postgres_finds_each_hosts_queue_by_its_index_as_the_window_would(db_url
                 ranked = [tuple(row) for row in leases._candidates_ranked(session, due, now, limit)]
                 assert leases._candidates_by_host(session, due, now, limit) == ranked
             waiting = [n for n in range(90) if 5 * (n % 11 == 0) <= n % 7 and n % 13 and n % 17]
+            # and a batch read a few deep at a time is the batch the whole list gives
+            for limit in (1, 5, 17, 40, 100):
+                for budget in ({}, {"a.example": 2, "b.example": 20}):
+
+                    def within(host: str, budget: dict[str, int] = budget, limit: int = limit) -> int:
+                        return budget.get(host, limit)
+
+                    whole = leases._within_budgets(
+                        leases._candidates_ranked(session, due, now, limit), within, limit
+                    )
+                    assert leases._choose(session, due, now, limit, within) == whole, (limit, budget)
             assert sorted(row[0] for row in ranked) == sorted(n + 1 for n in waiting)
     finally:
         tracker.close()

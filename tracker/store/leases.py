@@ -47,8 +47,7 @@ def claim_due(
     the stories of a paused source, are never claimed; nor are those of a source no longer
     in the config, unless `keep_checking` (`run --keep-checking`)."""
     due = [*_due(now, every_active, checked_before), *watched(keep_checking)]
-    candidates = _candidates(session, due, now, limit)
-    chosen = _within_budgets(candidates, per_host or (lambda _host: limit), limit)
+    chosen = _choose(session, due, now, limit, per_host or (lambda _host: limit))
     if not chosen:
         return []
     ids = list(
@@ -87,18 +86,38 @@ def _due(now: datetime, every_active: bool, checked_before: datetime | None) -> 
     return [Article.status == ArticleStatus.ACTIVE, not_since]
 
 
-def _candidates(session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int) -> Sequence[Any]:
-    """(id, host, place in its host's queue) of the free due articles, at most `limit` of
-    each host, in the order hosts take turns: every host's first, then every second..."""
-    if session.get_bind().dialect.name == "postgresql":
-        return _candidates_by_host(session, due, now, limit)
-    return _candidates_ranked(session, due, now, limit)
+FIRST_DEPTH = 16  # PostgreSQL: how far into each host's queue a claim reads first
+
+
+def _choose(
+    session: Session,
+    due: list[ColumnElement[bool]],
+    now: datetime,
+    limit: int,
+    per_host: Callable[[str], int],
+) -> list[int]:
+    """The free due articles a batch takes: the candidates (id, host, place in its host's
+    queue) in the order hosts take turns (every host's first, then every second...), the
+    first `limit` within their host's budget. PostgreSQL reads each host's queue
+    `FIRST_DEPTH` deep, then deeper only while that leaves the batch short and some
+    queue goes deeper: candidates sort by place first, so those within a depth are the
+    start of the whole list and the batch is the one the whole list gives."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _within_budgets(_candidates_ranked(session, due, now, limit), per_host, limit)
+    depth = min(limit, FIRST_DEPTH)
+    while True:
+        candidates = _candidates_by_host(session, due, now, depth)
+        chosen = _within_budgets(candidates, per_host, limit)
+        if len(chosen) == limit or depth == limit or all(place < depth for _, _, place in candidates):
+            return chosen
+        depth = min(limit, depth * 4)
 
 
 def _candidates_ranked(
     session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int
 ) -> Sequence[Any]:
-    """`_candidates` by a window over every free due article (SQLite)."""
+    """(id, host, place in its host's queue) of the free due articles, at most `limit` of
+    each host, in turn (see `_choose`), by a window over every one of them (SQLite)."""
     rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
     ranked = (
         select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
@@ -115,7 +134,7 @@ def _candidates_ranked(
 def _candidates_by_host(
     session: Session, due: list[ColumnElement[bool]], now: datetime, limit: int
 ) -> list[tuple[int, str, int]]:
-    """`_candidates` on PostgreSQL, at the cost of `limit` rows a host whatever the
+    """`_candidates_ranked` on PostgreSQL, at the cost of `limit` rows a host whatever the
     backlog: the hosts found by skipping through the index on (host, next_check_at) (one
     probe a host), then each host's first `limit` free due articles through the same
     index (a lateral join), ranked here. (A window over every due article, SQLite's way,
