@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.support.harness import Tracker, make_config
@@ -140,12 +140,29 @@ def test_a_destination_another_worker_is_claiming_is_skipped_not_waited_for(db_u
         tracker.close()
 
 
-def test_postgres_finds_each_hosts_queue_by_its_index_as_the_window_would(db_url: str) -> None:
-    """PostgreSQL takes each host's queue by the index on (host, next_check_at), whatever
-    the backlog: the same candidates, in the same order, as one window over every due
-    article (SQLite's way), with ties in time, leased, paused and not-yet-due stories."""
-    if db_url.startswith("sqlite"):
-        pytest.skip("a lateral join per host is PostgreSQL's; SQLite ranks with one window")
+def _ranked(session: Session, now: datetime, limit: int) -> list[tuple[int, str, int]]:
+    """The oracle: one window over every free due article ranks each host's queue (what
+    claims did before they read each host's queue by its index)."""
+    due = [*leases._due(now, False, None), *leases.watched()]
+    rank = func.row_number().over(partition_by=Article.host, order_by=(Article.next_check_at, Article.id))
+    ranked = (
+        select(Article.id, Article.host, Article.next_check_at, rank.label("rank"))
+        .where(*due, leases._free(Article, now))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.id, ranked.c.host, ranked.c.rank)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.rank, ranked.c.next_check_at, ranked.c.id)
+    )
+    return [(row.id, row.host, row.rank) for row in rows]
+
+
+def test_each_hosts_queue_read_by_its_index_is_what_one_window_gives(db_url: str) -> None:
+    """A claim reads each host's queue through the index on (host, next_check_at), a few
+    deep at a time, whatever the backlog: the same candidates in the same order as one
+    window over every due article, and the same batch, with ties in time, leased, paused
+    and not-yet-due stories, and budgets."""
     tracker = Tracker(make_config(db_url))
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     try:
@@ -162,21 +179,17 @@ def test_postgres_finds_each_hosts_queue_by_its_index_as_the_window_would(db_url
                     article.paused_at = now
         with transaction(tracker.sessions) as session:
             due = [*leases._due(now, False, None), *leases.watched()]
-            for limit in (1, 4, 100):
-                ranked = [tuple(row) for row in leases._candidates_ranked(session, due, now, limit)]
-                assert leases._candidates_by_host(session, due, now, limit) == ranked
+            for depth in (1, 4, 100):
+                assert leases._candidates(session, due, now, depth) == _ranked(session, now, depth)
             waiting = [n for n in range(90) if 5 * (n % 11 == 0) <= n % 7 and n % 13 and n % 17]
-            # and a batch read a few deep at a time is the batch the whole list gives
+            assert sorted(row[0] for row in _ranked(session, now, 100)) == sorted(n + 1 for n in waiting)
             for limit in (1, 5, 17, 40, 100):
                 for budget in ({}, {"a.example": 2, "b.example": 20}):
 
                     def within(host: str, budget: dict[str, int] = budget, limit: int = limit) -> int:
                         return budget.get(host, limit)
 
-                    whole = leases._within_budgets(
-                        leases._candidates_ranked(session, due, now, limit), within, limit
-                    )
+                    whole = leases._within_budgets(_ranked(session, now, limit), within, limit)
                     assert leases._choose(session, due, now, limit, within) == whole, (limit, budget)
-            assert sorted(row[0] for row in ranked) == sorted(n + 1 for n in waiting)
     finally:
         tracker.close()
