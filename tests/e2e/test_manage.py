@@ -116,6 +116,8 @@ def test_a_dead_feed_is_in_plain_sight(tmp_path: Path, site: NewsSite, db_url: s
     text = tracker(config, "status")
     assert re.search(rf"{re.escape(dead)}.*FAILING since \S+, 2 polls in a row: .*connect", text), text
     assert "alive" in text
+    sized = json.loads(tracker(config, "status", "--json", "--sizes"))["storage"]
+    assert "versions" in sized["tables"] and sized["bytes"] >= sum(sized["tables"].values())
 
     loaded = load_config(config)
     engine = db.create_engine(loaded.database.url)

@@ -170,6 +170,10 @@ def test_status_gives_the_database_size_by_table_and_per_version(tracker: Tracke
     assert size["bytes_per_version"] is None
     assert "captures" in size["tables"] and sum(size["tables"].values()) <= size["bytes"]
     assert size["estimated"] == []
+    with transaction(tracker.sessions) as session:  # past 256 MB, SQLite's tables only when asked
+        whole = database_size(session, by_table=False)
+    if tracker.engine.dialect.name == "sqlite":
+        assert whole["tables"] == {} and whole["method"] == "page_count" and whole["bytes"] == size["bytes"]
     if tracker.engine.dialect.name == "postgresql":  # past the threshold: the planner's count
         with tracker.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE captures")

@@ -40,8 +40,13 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 
 @main.command()
 @json_option
+@click.option(
+    "--sizes",
+    is_flag=True,
+    help="SQLite: each table's size even past 256 MB (it reads every page of the file: a second or more).",
+)
 @pass_app
-def status(app: App, as_json: bool) -> None:
+def status(app: App, as_json: bool, sizes: bool) -> None:
     """Health: articles by state, checks due now, the last hour's outcomes, per host how
     far behind its due checks are, the lines the sites' templates gained or lost in the
     last week, per source the share of checks that got the article in the last day
@@ -52,13 +57,14 @@ def status(app: App, as_json: bool) -> None:
     \b
     Example:
       tracker status
+      tracker status --sizes
     """
     from tracker.read.health import status as health
     from tracker.read.storage import database_size
 
     with app.transaction() as session:
         report = health(session, utc_now())
-        report["storage"] = database_size(session)  # not in the web's: it reads the whole file
+        report["storage"] = database_size(session, by_table=sizes or None)  # not in the web's
     if as_json:
         echo_json(report)
         return
@@ -77,6 +83,8 @@ def status(app: App, as_json: bool) -> None:
 
 
 def _print_storage(storage: dict[str, Any]) -> None:
+    from tracker.read.storage import DBSTAT_UP_TO
+
     per_version, guessed = storage["bytes_per_version"], storage.get("estimated", [])
 
     def rows(name: str) -> str:
@@ -89,6 +97,8 @@ def _print_storage(storage: dict[str, Any]) -> None:
     )
     for table, size in list(storage["tables"].items())[:TABLES_SHOWN]:
         click.echo(f"  {table:<32} {_size(size):>10}")
+    if not storage["tables"] and storage["bytes"] >= DBSTAT_UP_TO:
+        click.echo("  (each table's size: tracker status --sizes)")
 
 
 def _size(size: float) -> str:

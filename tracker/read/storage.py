@@ -1,8 +1,9 @@
 """How big the database is (`tracker status`): its size, each table's share (indexes
 included), and what a version costs, everything tracker writes counted.
 
-SQLite: the `dbstat` virtual table where SQLite was built with it, else the file's
-pages (`page_count` x `page_size`) with no split by table. PostgreSQL: each table's
+SQLite: the `dbstat` virtual table where SQLite was built with it (for a file past
+256 MB only when asked: it reads every page), else the file's pages (`page_count` x
+`page_size`) with no split by table. PostgreSQL: each table's
 `pg_total_relation_size` (heap, TOAST and indexes) in the current schema.
 """
 
@@ -16,11 +17,17 @@ from sqlalchemy.orm import Session
 
 from tracker.store.models import Capture, CaptureDictionary, Version
 
+DBSTAT_UP_TO = 256 * 1024 * 1024  # SQLite: past this, by table only when asked (`--sizes`)
 
-def database_size(session: Session, *, estimate_past: int | None = None) -> dict[str, Any]:
+
+def database_size(
+    session: Session, *, by_table: bool | None = None, estimate_past: int | None = None
+) -> dict[str, Any]:
     """{bytes, tables: {table: bytes} (largest first), versions, captures, dictionaries,
     bytes_per_version (None with no versions), method, estimated (which of versions and
-    captures are PostgreSQL's estimates: `_rows`)}."""
+    captures are PostgreSQL's estimates: `_rows`)}. `by_table`: SQLite's tables measured
+    (`dbstat`, which reads every page of the file: 1.1 s for 100,000 stories); None: when
+    the file is under `DBSTAT_UP_TO`."""
     if session.get_bind().dialect.name == "postgresql":
         tables = _postgresql(session)
         total, method = sum(tables.values()), "pg_total_relation_size"
@@ -28,7 +35,8 @@ def database_size(session: Session, *, estimate_past: int | None = None) -> dict
         total = int(session.execute(text("PRAGMA page_count")).scalar_one()) * int(
             session.execute(text("PRAGMA page_size")).scalar_one()
         )
-        tables, method = _dbstat(session), "dbstat"
+        measured = total < DBSTAT_UP_TO if by_table is None else by_table
+        tables, method = (_dbstat(session), "dbstat") if measured else ({}, "page_count")
         if not tables:
             method = "page_count"
     past = ESTIMATE_PAST if estimate_past is None else estimate_past
