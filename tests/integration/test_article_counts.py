@@ -17,7 +17,7 @@ from alembic import command
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from tests.support.harness import Tracker, make_config
+from tests.support.harness import Tracker, make_config, two_sources
 from tracker.read.health import status
 from tracker.read.sources import sources_overview
 from tracker.read.watch import SORTS, WatchFilter, watch_list
@@ -40,18 +40,11 @@ def _kept(session: Session) -> dict[tuple[int, str], int]:
     return {(row.source_id, row.status): row.articles for row in rows if row.articles}
 
 
-def _sources(session: Session) -> tuple[Source, Source]:
-    one, two = Source(name="one", created_at=AT), Source(name="two", created_at=AT)
-    session.add_all([one, two])
-    session.flush()
-    return one, two
-
-
 def test_counts_follow_discovery_status_sources_merges_purges(db_url: str) -> None:
     tracker = Tracker(make_config(db_url))
     try:
         with tracker.sessions.begin() as session:
-            one, two = _sources(session)
+            one, two = two_sources(session, AT)
             first, _ = repository.add_article(session, "https://news.example/a", source=one, now=AT)
             listed = [(f"https://news.example/b{i}", None) for i in range(5)]
             assert repository.add_articles(session, listed, source=two, now=AT) == 5
@@ -134,7 +127,7 @@ STAMPS = [AT + timedelta(hours=h) for h in (0, 1, 2, 3)]
 def _watched(session: Session) -> list[int]:
     """27 articles, every combination of three columns' values, and of two sources,
     statuses, failures and headline tests; the ids in the order made."""
-    one, two = _sources(session)
+    one, two = two_sources(session, AT)
     ids = []
     for n, (changed, checked, due) in enumerate(
         product([None, *STAMPS[:2]], [None, *STAMPS[1:3]], [STAMPS[2], STAMPS[3], STAMPS[3]])

@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from tests.support.harness import Tracker, make_config
+from tests.support.harness import Tracker, make_config, two_sources
 from tracker.core.diff import compare
 from tracker.core.normalize import make_content
 from tracker.pipeline.rederive import Scope, articles_in, reextract
@@ -78,18 +78,11 @@ def _story(session: Session, url: str, source: Source | None, edits: int, start:
     return article
 
 
-def _sources(session: Session) -> tuple[Source, Source]:
-    one, two = Source(name="one", created_at=AT), Source(name="two", created_at=AT)
-    session.add_all([one, two])
-    session.flush()
-    return one, two
-
-
 def test_counts_follow_new_revisions_template_marks_purges_and_sources(db_url: str) -> None:
     tracker = Tracker(make_config(db_url))
     try:
         with tracker.sessions.begin() as session:
-            one, two = _sources(session)
+            one, two = two_sources(session, AT)
             first = _story(session, "https://news.example/a", one, 3)
             second = _story(session, "https://news.example/b", two, 2)
             _story(session, "https://news.example/c", None, 1)
@@ -122,7 +115,7 @@ def test_counts_follow_a_join_of_two_histories(db_url: str) -> None:
     tracker = Tracker(make_config(db_url))
     try:
         with tracker.sessions.begin() as session:
-            one, two = _sources(session)
+            one, two = two_sources(session, AT)
             keep = _story(session, "https://news.example/keep", one, 2)
             other = _story(session, "https://news.example/other", two, 2, start=AT + timedelta(days=1))
             histories.join_histories(
@@ -152,7 +145,7 @@ def test_counts_follow_a_rederivation(db_url: str, make_tracker) -> None:  # typ
     """Two versions read alike when extracted again: one version, its revision gone."""
     tracker: Tracker = make_tracker(db_url, sites={"news.example": {"keep": ["div.body"]}})
     with tracker.sessions.begin() as session:
-        (source, _) = _sources(session)
+        (source, _) = two_sources(session, AT)
         article = _story(session, "https://news.example/port", source, 1)
         for number in (1, 2):
             packed = zlib.compress(PAGE.encode(), 1)
@@ -175,7 +168,7 @@ def test_the_chart_and_the_sources_read_the_kept_counts(db_url: str) -> None:
     tracker = Tracker(make_config(db_url))
     try:
         with tracker.sessions.begin() as session:
-            one, _two = _sources(session)
+            one, _two = two_sources(session, AT)
             _story(session, "https://news.example/a", one, 3)
             # a count no revision backs: what is read is the kept count, not a recount
             session.add(RevisionCount(source_id=one.id, day=date(2026, 11, 26), revisions=5, trivial=1))
@@ -253,7 +246,7 @@ def test_checks_are_counted_per_source_and_hour_as_made_and_kept_when_deleted(db
     tracker = Tracker(make_config(db_url))
     try:
         with tracker.sessions.begin() as session:
-            one, _two = _sources(session)
+            one, _two = two_sources(session, AT)
             story = _story(session, "https://news.example/a", one, 0).id
             loose = _story(session, "https://news.example/b", None, 0).id
             outcomes = ["unchanged", "error", "new_version", "not_modified", "soft_error", "gone"]

@@ -86,3 +86,13 @@ def _migrated_sqlite() -> Path:
     db.upgrade(engine)
     engine.dispose()
     return path
+
+
+def two_sources(session: Session, at: datetime) -> tuple[Any, Any]:
+    """Sources `one` and `two`, created at `at` (the kept counts' tests move stories between them)."""
+    from tracker.store.models import Source
+
+    one, two = Source(name="one", created_at=at), Source(name="two", created_at=at)
+    session.add_all([one, two])
+    session.flush()
+    return one, two

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker.read.shapes import iso
@@ -119,7 +119,9 @@ def _matching(where: WatchFilter, column: InstrumentedAttribute[Any]) -> Select[
     if where.status:
         query = query.where(Article.status == where.status)
     if where.failing:
-        query = query.where(Article.consecutive_failures > 0)
+        # written out, not bound: SQLite uses a partial index only for a condition it can
+        # see implies the index's (`ix_articles_failing`), and a parameter hides it
+        query = query.where(Article.consecutive_failures > literal_column("0"))
     if where.headline_test:
         query = query.where(Article.id.in_(select(HeadlineTest.article_id)))
     return query
