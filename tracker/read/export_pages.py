@@ -60,34 +60,10 @@ def line_of(session: Session, article: Article) -> dict[str, Any]:
 def _page(session: Session, articles: Sequence[Any], sources: dict[int, str]) -> Iterator[dict[str, Any]]:
     """The lines of one page of articles, from one query a table."""
     ids = [a.id for a in articles]
-    aliases = _grouped(
-        session.execute(
-            select(ArticleUrl.article_id, ArticleUrl.url)
-            .where(_among(session, ArticleUrl.article_id, ids))
-            .order_by(ArticleUrl.article_id, ArticleUrl.id)
-        )
-    )
-    versions = _grouped(
-        session.execute(
-            select(*Version.__table__.columns)
-            .where(_among(session, Version.article_id, ids))
-            .order_by(Version.article_id, Version.number)
-        )
-    )
-    revisions = _grouped(
-        session.execute(
-            select(*Revision.__table__.columns)
-            .where(_among(session, Revision.article_id, ids))
-            .order_by(Revision.article_id, Revision.to_number)
-        )
-    )
-    events = _grouped(
-        session.execute(
-            select(*Event.__table__.columns)
-            .where(_among(session, Event.article_id, ids))
-            .order_by(Event.article_id, Event.at, Event.id)
-        )
-    )
+    aliases = _of_page(session, ids, (ArticleUrl.article_id, ArticleUrl.url), ArticleUrl.id)
+    versions = _of_page(session, ids, Version.__table__.columns, Version.number)
+    revisions = _of_page(session, ids, Revision.__table__.columns, Revision.to_number)
+    events = _of_page(session, ids, Event.__table__.columns, Event.at, Event.id)
     tests = _headline_tests(session, ids)
     witnessed = _witnesses(session, ids)
     for article in articles:
@@ -143,6 +119,14 @@ def _among(session: Session, column: QueryableAttribute[int], ids: list[int]) ->
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
     return column.in_(ids)
+
+
+def _of_page(session: Session, ids: list[int], columns: Any, *order: Any) -> dict[int, list[Any]]:
+    """The rows of one table (its `columns`, which include `article_id`) for a page's
+    articles, by article, each article's in `order`."""
+    article_id = next(column for column in columns if column.key == "article_id")
+    query = select(*columns).where(_among(session, article_id, ids)).order_by(article_id, *order)
+    return _grouped(session.execute(query))
 
 
 def _grouped(rows: Any) -> dict[int, list[Any]]:

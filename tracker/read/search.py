@@ -37,10 +37,11 @@ _START, _STOP = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x01\x04-\x1f]")
 
-# the newest matching versions first, in windows of ids going back (the newest
-# `WINDOWS[0]` versions, then the next ...): a common word fills a page in the first
-# window without the index listing every version it is in, and a rare one is looked for
-# in the whole history through the index alone (`ix_versions_search_document`, GIN)
+# the newest matches first, in windows of version ids going back (the newest
+# `WINDOWS[0]` versions, then the next ...; PostgreSQL: the stories whose newest version
+# is among them): a common word fills a page in the first window without the index
+# listing every match, and a rare one is looked for in the whole history through the
+# index alone (FTS5; PostgreSQL: `ix_article_search_document`, GIN)
 WINDOWS = (50_000, 500_000)
 _SQLITE_HITS = text(
     """
@@ -115,13 +116,15 @@ def search(
     wanted = offset + limit
     if session.get_bind().dialect.name == "sqlite":
         shown, terms = _SQLITE_SHOWN, " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        pairs = _newest_matches(session, _SQLITE_HITS, terms, wanted, windows)[offset:wanted]
+        # a page of hits: versions, several of one story
+        pairs = _newest_matches(session, _SQLITE_HITS, terms, wanted, windows, wanted * 8)[offset:wanted]
     else:
         shown, terms = _POSTGRES_SHOWN, " ".join(words)
         several = len(words) > 1  # a story may have them all, never in one version
-        pairs = _newest_matches(
-            session, _POSTGRES_HITS, terms, wanted, windows, _matching_versions if several else None
-        )[offset:wanted]
+        confirm = _matching_versions if several else None  # a page of hits: stories, one each
+        pairs = _newest_matches(session, _POSTGRES_HITS, terms, wanted, windows, wanted + 8, confirm)[
+            offset:wanted
+        ]
         if pairs and not several:
             matched = _matching_versions(session, terms, [article for article, _ in pairs])
             pairs = [(article, matched[article]) for article, _ in pairs if article in matched]
@@ -152,16 +155,16 @@ def _newest_matches(
     terms: str,
     wanted: int,
     windows: tuple[int, ...],
+    page: int,
     confirm: Confirm | None = None,
 ) -> list[tuple[int, int]]:
     """Each matching article with the id of a version of it (the newest matching one on
     SQLite, its newest on PostgreSQL), newest first, up to `wanted` articles: window
-    after window going back (`windows`), each read in pages of ids going down;
+    after window going back (`windows`), each read in pages of `page` hits going down;
     `confirm`, if given, keeps the articles that match and says by which version."""
     top = session.scalar(select(func.max(Version.id))) or 0
     found: dict[int, int] = {}
-    # SQLite's hits are versions, several of one story; PostgreSQL's, stories
-    ceiling, page = top, wanted * 8 if hits is _SQLITE_HITS else wanted + 8
+    ceiling = top
     for size in (*windows, None):
         floor = 0 if size is None else max(top - size, 0)
         while ceiling > floor:

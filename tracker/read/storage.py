@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tracker.store.models import Capture, CaptureDictionary, Version
 
 DBSTAT_UP_TO = 256 * 1024 * 1024  # SQLite: past this, by table only when asked (`--sizes`)
+ESTIMATE_PAST = 1_000_000  # PostgreSQL: past this many rows, the planner's count
 
 
 def database_size(
@@ -36,9 +37,8 @@ def database_size(
             session.execute(text("PRAGMA page_size")).scalar_one()
         )
         measured = total < DBSTAT_UP_TO if by_table is None else by_table
-        tables, method = (_dbstat(session), "dbstat") if measured else ({}, "page_count")
-        if not tables:
-            method = "page_count"
+        tables = _dbstat(session) if measured else {}
+        method = "dbstat" if tables else "page_count"
     past = ESTIMATE_PAST if estimate_past is None else estimate_past
     versions, guessed = _rows(session, Version, past)
     captures, guessed_too = _rows(session, Capture, past)
@@ -54,14 +54,12 @@ def database_size(
     }
 
 
-ESTIMATE_PAST = 1_000_000
-
-
 def _rows(session: Session, model: type[Version] | type[Capture], past: int) -> tuple[int, bool]:
     """A table's rows, and whether that is an estimate: counted, except on PostgreSQL
-    past `past` rows (`ESTIMATE_PAST`), where counting takes a second (4.6 million versions: 0.2 s
-    of `status` on this machine) and the planner's count (`pg_class.reltuples`, as of the
-    table's last ANALYZE, which autovacuum runs as it grows) is close enough for a size."""
+    past `past` rows (`ESTIMATE_PAST`), where counting grows with the table (4.6 million
+    versions: 0.2 s of `status` on this machine) and the planner's count
+    (`pg_class.reltuples`, as of the table's last ANALYZE, which autovacuum runs as it
+    grows) is close enough for a size."""
     if session.get_bind().dialect.name == "postgresql":
         guess = session.scalar(
             text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:table)"),

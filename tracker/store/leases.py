@@ -86,7 +86,7 @@ def _due(now: datetime, every_active: bool, checked_before: datetime | None) -> 
     return [Article.status == ArticleStatus.ACTIVE, not_since]
 
 
-FIRST_DEPTH = 16  # PostgreSQL: how far into each host's queue a claim reads first
+FIRST_DEPTH = 16  # how far into each host's queue a claim reads first
 
 
 def _choose(

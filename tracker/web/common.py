@@ -81,17 +81,40 @@ def _moment(value: str | None, name: str) -> datetime | None:
         raise HTTPException(400, f"{name}: {error}") from None
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+NOT_OURS = "cursor: not a cursor this server gave"
+
+
+def pack_cursor(*fields: object) -> str:
+    """An opaque cursor of these fields (URL-safe base64 of them joined by `|`)."""
+    return base64.urlsafe_b64encode("|".join(map(str, fields)).encode()).decode().rstrip("=")
+
+
+def unpack_cursor(cursor: str, fields: int) -> list[str]:
+    """The fields of a cursor `pack_cursor` made; 400 for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _, number = raw.partition("|")
-        parsed = datetime.fromisoformat(moment)
-        revision_id = int(number)
+        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(400, "cursor: not a cursor this server gave") from None
+        raise HTTPException(400, NOT_OURS) from None
+    if len(parts) != fields:
+        raise HTTPException(400, NOT_OURS)
+    return parts
+
+
+def cursor_moment(value: str) -> datetime:
+    """A cursor's time, aware (UTC when it says no offset); ValueError if it is none."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    moment, number = unpack_cursor(cursor, 2)
+    try:
+        parsed, revision_id = cursor_moment(moment), int(number)
+    except ValueError:
+        raise HTTPException(400, NOT_OURS) from None
     if not 0 < revision_id <= 2**63 - 1:
-        raise HTTPException(400, "cursor: not a cursor this server gave")
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), revision_id
+        raise HTTPException(400, NOT_OURS)
+    return parsed, revision_id
 
 
 def offset_cursor(cursor: str | None) -> int:
@@ -171,7 +194,7 @@ def article_or_404(db: Session, article_id: int) -> Article:
 
 
 def encode_cursor(detected_at: str, revision_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{detected_at}|{revision_id}".encode()).decode().rstrip("=")
+    return pack_cursor(detected_at, revision_id)
 
 
 def scope(where: RevisionFilter) -> str:

@@ -5,9 +5,6 @@ rows came before the next page (for "51-100 of ..."), so that the next page is f
 where it is (`tracker.read.watch`). A number is a cursor too, the rows to skip: what
 this page gave before, still taken from the clients that kept one."""
 
-import base64
-import binascii
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -19,7 +16,17 @@ from sqlalchemy.orm import Session
 from tracker.read.revisions import source_names
 from tracker.read.watch import After, WatchFilter, watch_list
 from tracker.store.models import ArticleStatus
-from tracker.web.common import MAX_ID, Db, offset_cursor, page_size, render
+from tracker.web.common import (
+    MAX_ID,
+    NOT_OURS,
+    Db,
+    cursor_moment,
+    offset_cursor,
+    pack_cursor,
+    page_size,
+    render,
+    unpack_cursor,
+)
 
 router = APIRouter()
 
@@ -74,30 +81,21 @@ def watch_page(db: Session, query: WatchQuery, size: int) -> dict[str, Any]:
 
 def encode_cursor(after: After, sort: str) -> str:
     value = after.value.isoformat() if after.value is not None else ""
-    raw = f"{sort}|{value}|{after.id}|{after.offset}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return pack_cursor(sort, value, after.id, after.offset)
 
 
 def decode_cursor(cursor: str, sort: str) -> After:
     """The `After` of a cursor this page gave for this sort; 400 for anything else."""
+    its_sort, value, article_id, offset = unpack_cursor(cursor, 4)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        its_sort, value, article_id, offset = raw.split("|")
-        after = After(_moment(value), int(article_id), int(offset))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(400, "cursor: not a cursor this server gave") from None
+        after = After(cursor_moment(value) if value else None, int(article_id), int(offset))
+    except ValueError:
+        raise HTTPException(400, NOT_OURS) from None
     if its_sort != sort:
         raise HTTPException(400, "cursor: given for another order (start again from the first page)")
     if not (0 < after.id <= MAX_ID and 0 <= after.offset <= MAX_ID):
-        raise HTTPException(400, "cursor: not a cursor this server gave")
+        raise HTTPException(400, NOT_OURS)
     return after
-
-
-def _moment(value: str) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get(
