@@ -43,9 +43,9 @@ OUT = HERE / "out"
 
 def build(url: str, stories: int) -> float:
     """The history of `bench/scale.py`, built as it builds it."""
-    import scale  # bench/scale.py: its generator and loaders
+    import scale_history  # bench/scale_history.py: the generator and loaders
 
-    return float(scale.build(url, stories))
+    return float(scale_history.build(url, stories))
 
 
 def export_once(url: str, mode: str, since_days: float | None) -> dict[str, Any]:
@@ -134,9 +134,9 @@ def fold(url: str, kept: str) -> None:
 
 
 def stories_count(url: str) -> int:
-    import scale  # bench/scale.py, which counts them the same way
+    import scale_history  # bench/scale_history.py, which counts them the same way
 
-    return int(scale.built_stories(url))
+    return int(scale_history.built_stories(url))
 
 
 def main() -> int:
